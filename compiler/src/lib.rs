@@ -1,0 +1,3 @@
+pub mod interpolate;
+pub mod source;
+pub mod yaml;
