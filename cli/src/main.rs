@@ -1,1 +1,133 @@
-fn main(){}
+//! `convoxc`: compile convox.yml to CloudFormation.
+//!
+//! Exit codes: 0 ok, 1 input (or deploy) failure, 2 usage error.
+
+mod output;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use convoxc_compiler::{Input, SourceFile, load};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "convoxc",
+    version,
+    about = "Compile convox.yml to AWS CloudFormation",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a convox.yml (and rack params): report every problem, exit 1 if there is an error.
+    Validate(ValidateArgs),
+    /// Print the JSON Schema for convox.yml (or for rack params).
+    Schema {
+        /// Print the rack-params schema instead.
+        #[arg(long)]
+        rack_params: bool,
+    },
+}
+
+#[derive(Args)]
+struct ManifestArgs {
+    /// The manifest to read.
+    #[arg(default_value = "convox.yml")]
+    file: PathBuf,
+    /// Set an environment variable for ${VAR} interpolation and required-variable checks (repeatable).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    env: Vec<(String, String)>,
+    /// Read environment variables from a file of KEY=VALUE lines (applied before -e).
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
+    /// Rack parameters (a JSON or YAML map of NAME: value) to check the manifest against.
+    #[arg(long, value_name = "FILE")]
+    rack_params: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct ValidateArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got `{s}`")),
+    }
+}
+
+const USAGE: u8 = 2;
+
+fn read(path: &Path) -> Result<SourceFile, ExitCode> {
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
+            Err(e) => {
+                eprintln!(
+                    "error: {} is not UTF-8 text (byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                );
+                Err(ExitCode::from(1))
+            }
+        },
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", path.display());
+            Err(ExitCode::from(USAGE))
+        }
+    }
+}
+
+fn input(args: &ManifestArgs) -> Result<Input, ExitCode> {
+    Ok(Input {
+        manifest: Some(read(&args.file)?),
+        env_file: args.env_file.as_deref().map(read).transpose()?,
+        env: args.env.clone(),
+        env_known: args.env_file.is_some() || !args.env.is_empty(),
+        rack_params: args.rack_params.as_deref().map(read).transpose()?,
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate(args) => {
+            let input = match input(&args.manifest) {
+                Ok(i) => i,
+                Err(code) => return code,
+            };
+            let loaded = load(input);
+            output::print(&loaded, args.format);
+            if loaded.has_errors() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Command::Schema { rack_params } => {
+            if rack_params {
+                print!("{}", convoxc_compiler::schema::rack_params_text());
+            } else {
+                print!("{}", convoxc_compiler::schema::MANIFEST);
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}

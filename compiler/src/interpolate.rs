@@ -76,12 +76,29 @@ pub fn interpolate(text: &str, base: usize, env: &BTreeMap<String, String>) -> I
         i += 1;
     }
     push_literal(&mut out, &mut pieces, text, base, lit_start, text.len());
-    Interpolated { text: out, pieces, references }
+    Interpolated {
+        text: out,
+        pieces,
+        references,
+    }
 }
 
-fn push_literal(out: &mut String, pieces: &mut Vec<Piece>, text: &str, base: usize, from: usize, to: usize) {
+fn push_literal(
+    out: &mut String,
+    pieces: &mut Vec<Piece>,
+    text: &str,
+    base: usize,
+    from: usize,
+    to: usize,
+) {
     if to > from {
-        pieces.push(Piece { out: out.len(), out_len: to - from, orig: base + from, orig_len: to - from, literal: true });
+        pieces.push(Piece {
+            out: out.len(),
+            out_len: to - from,
+            orig: base + from,
+            orig_len: to - from,
+            literal: true,
+        });
         out.push_str(&text[from..to]);
     }
 }
@@ -90,7 +107,9 @@ impl Interpolated {
     /// Map an output byte offset to the original file. `end` selects the end of a substituted
     /// reference (for span ends) instead of its start.
     fn map(&self, off: usize, end: bool) -> usize {
-        let idx = self.pieces.partition_point(|p| p.out + p.out_len <= off && !(end && p.out + p.out_len == off));
+        let idx = self
+            .pieces
+            .partition_point(|p| p.out + p.out_len <= off && !(end && p.out + p.out_len == off));
         match self.pieces.get(idx) {
             Some(p) if p.literal => p.orig + (off - p.out).min(p.orig_len),
             Some(p) if end => p.orig + p.orig_len,
@@ -102,18 +121,28 @@ impl Interpolated {
     /// Map a span of the interpolated text to a span of the original file.
     pub fn to_original(&self, span: Span) -> Span {
         let start = self.map(span.start, false);
-        let end = if span.end > span.start { self.map(span.end, true) } else { start };
+        let end = if span.end > span.start {
+            self.map(span.end, true)
+        } else {
+            start
+        };
         Span::new(start, end.max(start))
     }
 
     /// Names of referenced variables that were not set, sorted and de-duplicated.
     pub fn unset(&self) -> BTreeSet<&str> {
-        self.references.iter().filter(|r| !r.set).map(|r| r.name.as_str()).collect()
+        self.references
+            .iter()
+            .filter(|r| !r.set)
+            .map(|r| r.name.as_str())
+            .collect()
     }
 
     /// References whose `${...}` lies within an original span.
     pub fn references_in(&self, span: Span) -> impl Iterator<Item = &Reference> {
-        self.references.iter().filter(move |r| r.span.start >= span.start && r.span.end <= span.end.max(span.start + 1))
+        self.references.iter().filter(move |r| {
+            r.span.start >= span.start && r.span.end <= span.end.max(span.start + 1)
+        })
     }
 }
 
@@ -122,7 +151,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -157,5 +189,27 @@ mod tests {
         // with a base (BOM skipped)
         let r = interpolate("a: 1", 3, &BTreeMap::new());
         assert_eq!(r.to_original(Span::new(3, 4)), Span::new(6, 7));
+    }
+}
+
+impl Interpolated {
+    /// The text as is, with no interpolation (for files convox does not interpolate).
+    pub fn verbatim(text: &str, base: usize) -> Interpolated {
+        let pieces = if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![Piece {
+                out: 0,
+                out_len: text.len(),
+                orig: base,
+                orig_len: text.len(),
+                literal: true,
+            }]
+        };
+        Interpolated {
+            text: text.to_string(),
+            pieces,
+            references: Vec::new(),
+        }
     }
 }

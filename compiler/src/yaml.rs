@@ -74,7 +74,10 @@ fn offset_of_line_col(text: &str, line: u64, col: u64) -> usize {
     let mut offset = 0;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i as u64 + 1 == line {
-            return offset + l.char_indices().nth(col.saturating_sub(1) as usize).map_or(l.len(), |(b, _)| b);
+            return offset
+                + l.char_indices()
+                    .nth(col.saturating_sub(1) as usize)
+                    .map_or(l.len(), |(b, _)| b);
         }
         offset += l.len();
     }
@@ -86,8 +89,16 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut options = serde_saphyr::Options::default();
     options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
-    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---") {
-        return Ok(Node { value: Value::Null, span: Span::new(0, 0), alias: None });
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---")
+    {
+        return Ok(Node {
+            value: Value::Null,
+            span: Span::new(0, 0),
+            alias: None,
+        });
     }
     match serde_saphyr::from_str_with_options::<Spanned<Raw>>(text, options) {
         Ok(raw) => Ok(convert(raw, text)),
@@ -154,7 +165,9 @@ impl<'de> Deserialize<'de> for Raw {
                 Ok(Raw::Int(v))
             }
             fn visit_u128<E: de::Error>(self, v: u128) -> Result<Raw, E> {
-                Ok(i128::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
+                Ok(i128::try_from(v)
+                    .map(Raw::Int)
+                    .unwrap_or(Raw::Float(v as f64)))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
                 Ok(Raw::Float(v))
@@ -190,7 +203,11 @@ impl<'de> Deserialize<'de> for Raw {
 fn convert(raw: Spanned<Raw>, text: &str) -> Node {
     let referenced = span_of(&raw.referenced, text).unwrap_or_default();
     let defined = span_of(&raw.defined, text).unwrap_or(referenced);
-    let (span, alias) = if defined != referenced { (defined, Some(referenced)) } else { (referenced, None) };
+    let (span, alias) = if defined != referenced {
+        (defined, Some(referenced))
+    } else {
+        (referenced, None)
+    };
     let value = match raw.value {
         Raw::Null => Value::Null,
         Raw::Bool(b) => Value::Bool(b),
@@ -201,7 +218,11 @@ fn convert(raw: Spanned<Raw>, text: &str) -> Node {
         Raw::Map(entries) => {
             let entries: Vec<Entry> = entries
                 .into_iter()
-                .map(|(k, v)| Entry { key: convert(k, text), value: convert(v, text), merged: false })
+                .map(|(k, v)| Entry {
+                    key: convert(k, text),
+                    value: convert(v, text),
+                    merged: false,
+                })
                 .collect();
             Value::Map(expand_merges(entries))
         }
@@ -213,11 +234,16 @@ fn convert(raw: Spanned<Raw>, text: &str) -> Node {
 /// ones; among several merged maps the first wins. A `<<` whose value is not a map (or a list of
 /// maps) is kept as an ordinary entry so that the decoder reports it.
 fn expand_merges(entries: Vec<Entry>) -> Vec<Entry> {
-    let is_merge = |e: &Entry| matches!(&e.key.value, Value::Str(s) if s == "<<") && mergeable(&e.value);
+    let is_merge =
+        |e: &Entry| matches!(&e.key.value, Value::Str(s) if s == "<<") && mergeable(&e.value);
     if !entries.iter().any(is_merge) {
         return entries;
     }
-    let written: Vec<Value> = entries.iter().filter(|e| !is_merge(e)).map(|e| e.key.value.clone()).collect();
+    let written: Vec<Value> = entries
+        .iter()
+        .filter(|e| !is_merge(e))
+        .map(|e| e.key.value.clone())
+        .collect();
     let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
     for e in entries {
         if !is_merge(&e) {
@@ -232,7 +258,8 @@ fn expand_merges(entries: Vec<Entry>) -> Vec<Entry> {
         for source in sources {
             if let Value::Map(merged) = source.value {
                 for mut m in merged {
-                    let taken = written.contains(&m.key.value) || out.iter().any(|o| o.merged && o.key.value == m.key.value);
+                    let taken = written.contains(&m.key.value)
+                        || out.iter().any(|o| o.merged && o.key.value == m.key.value);
                     if !taken {
                         m.merged = true;
                         out.push(m);
@@ -247,7 +274,9 @@ fn expand_merges(entries: Vec<Entry>) -> Vec<Entry> {
 fn mergeable(v: &Node) -> bool {
     match &v.value {
         Value::Map(_) => true,
-        Value::Seq(items) => !items.is_empty() && items.iter().all(|i| matches!(i.value, Value::Map(_))),
+        Value::Seq(items) => {
+            !items.is_empty() && items.iter().all(|i| matches!(i.value, Value::Map(_)))
+        }
         _ => false,
     }
 }
@@ -258,7 +287,12 @@ mod tests {
 
     fn get<'a>(n: &'a Node, key: &str) -> &'a Node {
         match &n.value {
-            Value::Map(es) => &es.iter().find(|e| e.key.value == Value::Str(key.into())).unwrap().value,
+            Value::Map(es) => {
+                &es.iter()
+                    .find(|e| e.key.value == Value::Str(key.into()))
+                    .unwrap()
+                    .value
+            }
             _ => panic!("not a map"),
         }
     }

@@ -1,0 +1,146 @@
+//! Printing diagnostics: human (miette), JSON, SARIF 2.1.0, GitHub workflow commands.
+
+use crate::Format;
+use convoxc_compiler::{Code, Loaded, Located, Report, Severity};
+use serde_json::json;
+use std::io::IsTerminal;
+
+pub fn print(loaded: &Loaded, format: Format) {
+    let located: Vec<Located> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| Located::new(d, &loaded.sources))
+        .collect();
+    match format {
+        Format::Human => human(loaded),
+        Format::Json => {
+            let diags: Vec<_> = located
+                .iter()
+                .map(|l| {
+                    json!({
+                        "severity": l.severity, "code": l.code, "message": l.message, "path": l.path,
+                        "file": l.file, "line": l.line, "column": l.column, "help": l.help,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "diagnostics": diags })).expect("JSON")
+            );
+        }
+        Format::Github => {
+            for l in &located {
+                let kind = if l.severity == Severity::Error {
+                    "error"
+                } else {
+                    "warning"
+                };
+                let mut text = if l.path.is_empty() {
+                    l.message.clone()
+                } else {
+                    format!("{}: {}", l.path, l.message)
+                };
+                if let Some(h) = &l.help {
+                    text.push_str(&format!("\nhelp: {h}"));
+                }
+                println!(
+                    "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                    prop(&l.file),
+                    l.line,
+                    l.column,
+                    l.end_line,
+                    l.end_column,
+                    prop(&format!("convoxc {}", l.code)),
+                    data(&text)
+                );
+            }
+        }
+        Format::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&sarif(&located)).expect("JSON")
+        ),
+    }
+}
+
+fn human(loaded: &Loaded) {
+    let theme = if std::io::stderr().is_terminal() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme);
+    for d in &loaded.diagnostics {
+        let mut out = String::new();
+        let report = Report::new(d, &loaded.sources);
+        if handler.render_report(&mut out, &report).is_ok() {
+            eprint!("{out}");
+        }
+    }
+    let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = loaded.diagnostics.len() - errors;
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    if errors == 0 && warnings == 0 {
+        eprintln!("ok: no problems found");
+    } else {
+        eprintln!(
+            "{}, {}",
+            plural(errors, "error"),
+            plural(warnings, "warning")
+        );
+    }
+}
+
+/// Escape a workflow-command property value.
+fn prop(s: &str) -> String {
+    data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Escape workflow-command message data.
+fn data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn sarif(located: &[Located]) -> serde_json::Value {
+    let rules: Vec<_> = Code::ALL
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.as_str(),
+                "shortDescription": { "text": c.description() },
+                "defaultConfiguration": { "level": if c.default_severity() == Severity::Error { "error" } else { "warning" } },
+            })
+        })
+        .collect();
+    let results: Vec<_> = located
+        .iter()
+        .map(|l| {
+            let mut text = if l.path.is_empty() { l.message.clone() } else { format!("{}: {}", l.path, l.message) };
+            if let Some(h) = &l.help {
+                text.push_str(&format!(" (help: {h})"));
+            }
+            json!({
+                "ruleId": l.code.as_str(),
+                "ruleIndex": Code::ALL.iter().position(|c| *c == l.code),
+                "level": if l.severity == Severity::Error { "error" } else { "warning" },
+                "message": { "text": text },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": l.file.replace('\\', "/") },
+                        "region": { "startLine": l.line, "startColumn": l.column, "endLine": l.end_line, "endColumn": l.end_column },
+                    },
+                    "logicalLocations": if l.path.is_empty() { json!([]) } else { json!([{ "fullyQualifiedName": l.path, "kind": "member" }]) },
+                }],
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "convoxc", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
+            "results": results,
+        }],
+    })
+}

@@ -1,0 +1,804 @@
+//! Checks across sections: names, references, logical IDs, env, params, Fargate, and (when rack
+//! params are given) what the rack supports.
+
+use crate::cx::{Cx, index, join};
+use crate::decode::Decoded;
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::ir::*;
+use crate::names::suggest;
+use crate::rack::RackParams;
+use crate::source::Span;
+use std::collections::{BTreeMap, BTreeSet};
+
+impl Cx<'_> {
+    fn at(&self, path: &str) -> Span {
+        self.spans.get(path).copied().unwrap_or_default()
+    }
+    fn report(
+        &mut self,
+        code: Code,
+        path: &str,
+        span_path: &str,
+        msg: impl Into<String>,
+        help: Option<String>,
+    ) -> &mut Diagnostic {
+        let d = Diagnostic::new(code, self.source, self.at(span_path), path, msg).help_opt(help);
+        self.push(d);
+        self.diags.last_mut().expect("just pushed")
+    }
+}
+
+pub fn validate(
+    cx: &mut Cx,
+    app: &mut Decoded,
+    env: Option<&BTreeMap<String, String>>,
+    rack: Option<&RackParams>,
+) {
+    names(cx, app);
+    references(cx, app);
+    if let Some(env) = env {
+        required_env(cx, app, env);
+    }
+    params(cx, app);
+    scaling(cx, app);
+    fargate(cx, app);
+    if let Some(rack) = rack {
+        rack_support(cx, app, rack);
+    }
+}
+
+fn names(cx: &mut Cx, app: &Decoded) {
+    for s in &app.services {
+        let ok = s
+            .name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase())
+            && s.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            let p = join("services", &s.name);
+            let fixed: String = s
+                .name
+                .to_ascii_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            cx.report(
+                Code::InvalidName,
+                &p,
+                &format!("{p}#name"),
+                format!(
+                    "service name {} invalid, must contain only lowercase alphanumeric and dashes",
+                    s.name
+                ),
+                Some(format!(
+                    "a service name starts with a lowercase letter; for example `{fixed}`"
+                )),
+            );
+        }
+    }
+    for (section, list) in [
+        (
+            "resources",
+            app.resources
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "timers",
+            app.timers
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+    ] {
+        for name in list {
+            let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                let p = join(section, name);
+                cx.report(
+                    Code::InvalidName,
+                    &p,
+                    &format!("{p}#name"),
+                    format!("{} name `{name}` invalid: it must start with a letter and contain only letters, digits, - and _", &section[..section.len() - 1]),
+                    Some("the name becomes part of CloudFormation logical IDs, which allow only letters and digits".into()),
+                );
+            }
+        }
+    }
+    // logical-ID collisions (Service<X>, Resource<X>, Timer<X>)
+    let groups: [(&str, &str, Vec<(&str, &str)>); 3] = [
+        (
+            "services",
+            "Service",
+            app.services
+                .iter()
+                .map(|s| (s.name.as_str(), s.logical_name.as_str()))
+                .collect(),
+        ),
+        (
+            "resources",
+            "Resource",
+            app.resources
+                .iter()
+                .map(|r| (r.name.as_str(), r.logical_name.as_str()))
+                .collect(),
+        ),
+        (
+            "timers",
+            "Timer",
+            app.timers
+                .iter()
+                .map(|t| (t.name.as_str(), t.logical_name.as_str()))
+                .collect(),
+        ),
+    ];
+    for (section, prefix, items) in groups {
+        for (i, (name, logical)) in items.iter().enumerate() {
+            if let Some((first, _)) = items[..i].iter().find(|(_, l)| l == logical) {
+                let first_span = cx.at(&format!("{section}.{first}#name"));
+                let source = cx.source;
+                cx.report(
+                    Code::LogicalIdCollision,
+                    &join(section, name),
+                    &format!("{section}.{name}#name"),
+                    format!("`{name}` and `{first}` both become the CloudFormation logical ID {prefix}{logical}"),
+                    Some("rename one of them: convox would silently overwrite the first with the second".into()),
+                )
+                .related
+                .push(crate::diagnostic::Related { source, span: first_span, label: "first declared here".into() });
+            }
+        }
+    }
+}
+
+fn references(cx: &mut Cx, app: &mut Decoded) {
+    let service_names: Vec<String> = app.services.iter().map(|s| s.name.clone()).collect();
+    let resource_types: BTreeMap<String, ResourceType> = app
+        .resources
+        .iter()
+        .map(|r| (r.name.clone(), r.kind))
+        .collect();
+    let ported: BTreeSet<String> = app
+        .services
+        .iter()
+        .filter(|s| s.port.is_some())
+        .map(|s| s.name.clone())
+        .collect();
+    let mut nlb_ports: BTreeMap<u16, String> = BTreeMap::new();
+
+    for s in &mut app.services {
+        let sp = join("services", &s.name);
+        for (i, link) in s.links.iter().enumerate() {
+            let p = index(&join(&sp, "links"), i);
+            if !service_names.contains(link) {
+                let help = suggest(link, service_names.iter().map(String::as_str))
+                    .map(|x| format!("did you mean `{x}`?"));
+                cx.report(
+                    Code::UnknownReference,
+                    &p,
+                    &p,
+                    format!("no such service: {link}"),
+                    help,
+                );
+            } else if !ported.contains(link) {
+                cx.report(
+                    Code::UnknownReference,
+                    &p,
+                    &p,
+                    format!(
+                        "linked service `{link}` has no port, so {}_URL would point nowhere",
+                        env_name(link)
+                    ),
+                    Some(format!("give `{link}` a `port:` or remove the link")),
+                )
+                .severity = Severity::Warning;
+            }
+        }
+        for (i, r) in s.resources.iter().enumerate() {
+            let p = index(&join(&sp, "resources"), i);
+            if resource_types.contains_key(r)
+                || cx.spans.contains_key(&format!("resources.{r}#name"))
+            {
+                continue; // declared (a resource that failed to decode has its own diagnostic)
+            }
+            let help = if let Some((name, _)) = r.split_once(':') {
+                Some(format!(
+                    "`NAME:ENV` aliases are convox v3; on a generation-2 rack write `- {}` (it sets {}_URL)",
+                    name.trim(),
+                    env_name(name.trim())
+                ))
+            } else {
+                suggest(r, resource_types.keys().map(String::as_str))
+                    .map(|x| format!("did you mean `{x}`?"))
+                    .or_else(|| Some("declare it under the top-level `resources:`".into()))
+            };
+            cx.report(
+                Code::UnknownReference,
+                &p,
+                &p,
+                format!("service resource `{r}` is not declared under resources"),
+                help,
+            );
+        }
+        // volumes: an efs resource of the service, or a host path
+        let vp = join(&sp, "volumes");
+        for (i, v) in s.volumes.iter_mut().enumerate() {
+            let p = index(&vp, i);
+            let Volume::Host { source, target } = v.clone() else {
+                continue;
+            };
+            if !target.starts_with('/') {
+                cx.report(
+                    Code::Volume,
+                    &p,
+                    &p,
+                    format!("volume target `{target}` must be an absolute path"),
+                    None,
+                );
+                continue;
+            }
+            if source.is_empty() {
+                cx.report(Code::Volume, &p, &p, "volume source is empty", None);
+                continue;
+            }
+            match resource_types.get(&source) {
+                Some(ResourceType::Efs) if s.resources.contains(&source) => {
+                    *v = Volume::Efs {
+                        resource: source,
+                        target,
+                    };
+                }
+                Some(ResourceType::Efs) => {
+                    cx.report(
+                        Code::Volume,
+                        &p,
+                        &p,
+                        format!("volume `{source}` names the efs resource `{source}`, which this service does not list under resources"),
+                        Some(format!("add `{source}` to services.{}.resources to mount it", s.name)),
+                    );
+                }
+                _ => {}
+            }
+        }
+        if s.agent.is_some() && !s.nlb.is_empty() {
+            cx.report(
+                Code::Nlb,
+                &join(&sp, "nlb"),
+                &join(&sp, "nlb"),
+                format!(
+                    "service {}: agent mode is incompatible with nlb ports",
+                    s.name
+                ),
+                None,
+            );
+        }
+        for (i, e) in s.nlb.iter().enumerate() {
+            let p = index(&join(&sp, "nlb"), i);
+            match nlb_ports.get(&e.port) {
+                Some(other) if *other != s.name => {
+                    cx.report(
+                        Code::Nlb,
+                        &p,
+                        &format!("{p}#port"),
+                        format!(
+                            "nlb port {} declared by services {other} and {}; rack NLB listener is shared, each port must be unique across services",
+                            e.port, s.name
+                        ),
+                        None,
+                    );
+                }
+                _ => {
+                    nlb_ports.insert(e.port, s.name.clone());
+                }
+            }
+        }
+    }
+    for t in &mut app.timers {
+        let tp = join("timers", &t.name);
+        match app.services.iter().find(|s| s.name == t.service) {
+            Some(s) => {
+                if t.policies.is_empty() {
+                    t.policies = s.policies.clone();
+                }
+            }
+            None => {
+                let help = suggest(&t.service, service_names.iter().map(String::as_str))
+                    .map(|x| format!("did you mean `{x}`?"));
+                cx.report(
+                    Code::UnknownReference,
+                    &join(&tp, "service"),
+                    &join(&tp, "service"),
+                    format!("no such service: {}", t.service),
+                    help,
+                );
+            }
+        }
+    }
+    for s in &app.services {
+        for (i, p) in s.policies.iter().enumerate() {
+            policy(
+                cx,
+                &index(&join(&join("services", &s.name), "policies"), i),
+                p,
+            );
+        }
+    }
+    for t in &app.timers {
+        for (i, p) in t.policies.iter().enumerate() {
+            let path = index(&join(&join("timers", &t.name), "policies"), i);
+            if cx.spans.contains_key(&path) {
+                policy(cx, &path, p);
+            }
+        }
+    }
+}
+
+fn policy(cx: &mut Cx, path: &str, arn: &str) {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && (parts[4] == "aws"
+            || (parts[4].len() == 12 && parts[4].bytes().all(|b| b.is_ascii_digit())))
+        && parts[5]
+            .strip_prefix("policy/")
+            .is_some_and(|n| !n.is_empty());
+    if !ok {
+        cx.report(
+            Code::Policy,
+            path,
+            path,
+            format!("`{arn}` is not an IAM managed-policy ARN"),
+            Some("write arn:aws:iam::aws:policy/NAME or arn:aws:iam::<account>:policy/NAME".into()),
+        );
+    }
+}
+
+/// convox's `envname`: upper-case, `-` → `_`.
+pub fn env_name(name: &str) -> String {
+    name.to_ascii_uppercase().replace('-', "_")
+}
+
+fn required_env(cx: &mut Cx, app: &Decoded, env: &BTreeMap<String, String>) {
+    // one diagnostic per declaration site: global ones once, with the services that need them
+    let mut missing: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new(); // span path → (name, services)
+    for s in &app.services {
+        let own_start = app.environment.len();
+        for (i, d) in s.environment.iter().enumerate() {
+            if let EnvDecl::Required { name } = d
+                && !env.contains_key(name)
+            {
+                let site = if i < own_start {
+                    find_decl(cx, "environment", name)
+                } else {
+                    find_decl(cx, &join(&join("services", &s.name), "environment"), name)
+                };
+                missing
+                    .entry(site)
+                    .or_insert_with(|| (name.clone(), Vec::new()))
+                    .1
+                    .push(s.name.clone());
+            }
+        }
+    }
+    for (site, (name, services)) in missing {
+        let path = site.split('#').next().unwrap_or("").to_string();
+        let path = path
+            .rsplit_once('[')
+            .map(|(p, _)| p.to_string())
+            .unwrap_or(path);
+        cx.report(
+            Code::RequiredEnv,
+            &path,
+            &site,
+            format!("required env: {name}"),
+            Some(format!(
+                "needed by {}; set it with -e {name}=… or in --env-file",
+                services.join(", ")
+            )),
+        );
+    }
+}
+
+fn find_decl(cx: &Cx, list_path: &str, name: &str) -> String {
+    let suffix = format!("#{name}");
+    let mut found: Vec<&String> = cx
+        .spans
+        .keys()
+        .filter(|k| {
+            k.starts_with(list_path)
+                && k.ends_with(&suffix)
+                && k[list_path.len()..].starts_with('[')
+        })
+        .collect();
+    found.sort();
+    found
+        .first()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| list_path.to_string())
+}
+
+/// App stack parameters (reference §2.1): name, allowed values (empty: free text), default.
+pub const APP_PARAMS: &[(&str, &[&str], &str)] = &[
+    ("AutoMinorVersionUpgrade", &["true", "false"], "true"),
+    ("CircuitBreaker", &["Yes", "No"], "No"),
+    (
+        "EnableContainerReadonlyRootFilesystem",
+        &["Yes", "No"],
+        "No",
+    ),
+    ("FargateServices", &["Yes", "Spot", "No"], "No"),
+    ("FargateTimers", &["Yes", "Spot", "No"], "No"),
+    ("IamPolicy", &[], ""),
+    ("IgnoreManualScaleCount", &["Yes", "No"], "No"),
+    ("InternalDomains", &["Yes", "No"], "Yes"),
+    ("Isolate", &["Yes", "No"], "No"),
+    (
+        "LoadBalancerAlgorithm",
+        &["round_robin", "least_outstanding_requests"],
+        "round_robin",
+    ),
+    ("LoadBalancerGrpcSuccessCodes", &[], "12"),
+    ("LoadBalancerSuccessCodes", &[], "200-399,401"),
+    ("LogBucket", &[], ""),
+    ("LogDriver", &["CloudWatch", "Syslog", ""], "CloudWatch"),
+    ("LogRetention", &[], "7"),
+    ("PlaceLambdaInVpc", &["Yes", "No"], "No"),
+    ("Private", &["Yes", "No"], "No"),
+    ("RackUrl", &["Yes", "No"], "No"),
+    ("RedirectHttps", &["Yes", "No"], "Yes"),
+    ("SlowStartDuration", &[], "0"),
+    ("SyslogDestination", &[], ""),
+    ("SyslogFormat", &[], "rfc5424"),
+    ("TaskTags", &["Yes", "No"], "No"),
+];
+
+/// App params that a convox rack overwrites from its own params on every deploy.
+const RACK_OWNED: &[&str] = &[
+    "EnableContainerReadonlyRootFilesystem",
+    "LogBucket",
+    "LogDriver",
+    "PlaceLambdaInVpc",
+    "Private",
+    "SyslogDestination",
+    "SyslogFormat",
+];
+
+fn params(cx: &mut Cx, app: &Decoded) {
+    for (name, value) in &app.params {
+        let p = join("params", name);
+        if let Some(svc) = name.strip_suffix("Formation").filter(|s| !s.is_empty()) {
+            if !app.services.iter().any(|s| s.logical_name == svc) {
+                let names: Vec<String> = app
+                    .services
+                    .iter()
+                    .map(|s| format!("{}Formation", s.logical_name))
+                    .collect();
+                let help = suggest(name, names.iter().map(String::as_str))
+                    .map(|x| format!("did you mean `{x}`?"));
+                cx.report(Code::Params, &p, &p, format!("`{name}` names no service (service Formation params are <ServiceLogicalName>Formation)"), help);
+            } else if let Some(problem) = formation_problem(value) {
+                cx.report(
+                    Code::Params,
+                    &p,
+                    &p,
+                    format!("invalid {name} `{value}`: {problem}"),
+                    Some("write count,cpu,memory[,FARGATE|FARGATE_SPOT], e.g. 2,512,1024".into()),
+                );
+            }
+            continue;
+        }
+        if ["Rack", "ResourcePassword"].contains(&name.as_str()) {
+            let why = if name == "Rack" {
+                "it is set by convoxc from --rack"
+            } else {
+                "it is a secret: convoxc generates resource passwords and passes them as NoEcho parameters"
+            };
+            cx.report(
+                Code::Params,
+                &p,
+                &p,
+                format!("`{name}` cannot be set in convox.yml: {why}"),
+                None,
+            );
+            continue;
+        }
+        let Some((_, allowed, _)) = APP_PARAMS.iter().find(|(n, _, _)| n == name) else {
+            let help = suggest(name, APP_PARAMS.iter().map(|(n, _, _)| *n))
+                .map(|x| format!("did you mean `{x}`?"));
+            cx.report(
+                Code::Params,
+                &p,
+                &p,
+                format!("the app stack has no parameter `{name}`"),
+                help.or_else(|| {
+                    Some("see the app parameters in the convoxc schema (convoxc schema)".into())
+                }),
+            );
+            continue;
+        };
+        if !allowed.is_empty() && !allowed.contains(&value.as_str()) {
+            let shown: Vec<String> = allowed
+                .iter()
+                .map(|a| {
+                    if a.is_empty() {
+                        "\"\"".to_string()
+                    } else {
+                        a.to_string()
+                    }
+                })
+                .collect();
+            cx.report(
+                Code::Params,
+                &p,
+                &p,
+                format!(
+                    "`{value}` is not an allowed value of {name}: {}",
+                    shown.join(", ")
+                ),
+                None,
+            );
+        } else if name == "SlowStartDuration" && !matches!(value.parse::<u32>(), Ok(0 | 30..=900)) {
+            cx.report(
+                Code::Params,
+                &p,
+                &p,
+                format!("SlowStartDuration must be 0 or 30-900 seconds, found `{value}`"),
+                None,
+            );
+        } else if name == "LogRetention" && !value.is_empty() && value.parse::<u32>().is_err() {
+            cx.report(
+                Code::Params,
+                &p,
+                &p,
+                format!("LogRetention must be a number of days or blank, found `{value}`"),
+                None,
+            );
+        } else if RACK_OWNED.contains(&name.as_str()) {
+            cx.report(
+                Code::ParamsIgnored,
+                &p,
+                &p,
+                format!("{name} comes from the rack's own {name} parameter"),
+                Some("set it on the rack (--rack-params) instead".into()),
+            );
+        }
+    }
+}
+
+fn formation_problem(v: &str) -> Option<&'static str> {
+    let parts: Vec<&str> = v.split(',').map(str::trim).collect();
+    if !(3..=4).contains(&parts.len()) {
+        return Some("expected 3 or 4 comma-separated values");
+    }
+    if parts[..3].iter().any(|p| p.parse::<u32>().is_err()) {
+        return Some("count, cpu and memory must be whole numbers");
+    }
+    if parts.len() == 4 && !["FARGATE", "FARGATE_SPOT"].contains(&parts[3]) {
+        return Some("the fourth value must be FARGATE or FARGATE_SPOT");
+    }
+    None
+}
+
+fn scaling(cx: &mut Cx, app: &Decoded) {
+    for s in &app.services {
+        let sp = join("services", &s.name);
+        let t = &s.scale.targets;
+        let has_targets =
+            t.cpu.is_some() || t.memory.is_some() || t.requests.is_some() || !t.custom.is_empty();
+        let tp = join(&sp, "scale.targets");
+        if t.requests.is_some() && s.port.is_none() {
+            cx.report(
+                Code::Scale,
+                &join(&tp, "requests"),
+                &join(&tp, "requests"),
+                "a requests target needs a `port:`: it counts load-balancer requests per target",
+                None,
+            );
+        }
+        if has_targets && s.agent.is_some() {
+            cx.report(
+                Code::Ignored,
+                &tp,
+                &tp,
+                "agent services run one task per instance: scale targets have no effect",
+                None,
+            )
+            .severity = Severity::Warning;
+        } else if has_targets && s.scale.count.min == s.scale.count.max {
+            cx.report(
+                Code::Ignored,
+                &tp,
+                &tp,
+                format!(
+                    "autoscaling targets have no effect: the count is fixed at {}",
+                    s.scale.count.min
+                ),
+                Some("give scale.count a range, e.g. \"1-5\"".into()),
+            )
+            .severity = Severity::Warning;
+        }
+    }
+}
+
+/// Fargate task sizes: cpu units → allowed memory (MiB) range and step.
+const FARGATE: &[(u32, u32, u32, u32)] = &[
+    (256, 512, 2048, 512), // special-cased: 512, 1024 or 2048
+    (512, 1024, 4096, 1024),
+    (1024, 2048, 8192, 1024),
+    (2048, 4096, 16384, 1024),
+    (4096, 8192, 30720, 1024),
+    (8192, 16384, 61440, 4096),
+    (16384, 32768, 122880, 8192),
+];
+
+pub fn fargate_pair_ok(cpu: u32, memory: u32) -> bool {
+    if cpu == 256 {
+        return [512, 1024, 2048].contains(&memory);
+    }
+    FARGATE.iter().any(|&(c, lo, hi, step)| {
+        c == cpu && (lo..=hi).contains(&memory) && (memory - lo) % step == 0
+    })
+}
+
+fn fargate(cx: &mut Cx, app: &Decoded) {
+    let all = matches!(
+        app.params.get("FargateServices").map(String::as_str),
+        Some("Yes" | "Spot")
+    );
+    let timers = matches!(
+        app.params.get("FargateTimers").map(String::as_str),
+        Some("Yes" | "Spot")
+    );
+    for s in &app.services {
+        let sp = join("services", &s.name);
+        let formation = app.params.get(&format!("{}Formation", s.logical_name));
+        let own = formation.is_some_and(|f| f.contains("FARGATE"));
+        let timer_on_fargate = timers && app.timers.iter().any(|t| t.service == s.name);
+        if !(all || own || timer_on_fargate) {
+            continue;
+        }
+        let why = if all || own {
+            "this service runs on Fargate"
+        } else {
+            "a timer of this service runs on Fargate"
+        };
+        let (cpu, memory) = match formation.map(|f| f.split(',').map(str::trim).collect::<Vec<_>>())
+        {
+            Some(parts) if parts.len() >= 3 => (
+                parts[1].parse().unwrap_or(s.scale.cpu),
+                parts[2].parse().unwrap_or(s.scale.memory),
+            ),
+            _ => (s.scale.cpu, s.scale.memory),
+        };
+        if !fargate_pair_ok(cpu, memory) {
+            let valid = FARGATE
+                .iter()
+                .find(|(c, ..)| *c == cpu)
+                .map(|(_, lo, hi, step)| {
+                    format!("with cpu {cpu}, memory is {lo}-{hi} in steps of {step}")
+                })
+                .unwrap_or_else(|| {
+                    "Fargate cpu is 256, 512, 1024, 2048, 4096, 8192 or 16384".into()
+                });
+            let at = if cx.spans.contains_key(&join(&sp, "scale")) {
+                join(&sp, "scale")
+            } else {
+                format!("{sp}#name")
+            };
+            cx.report(
+                Code::Fargate,
+                &join(&sp, "scale"),
+                &at,
+                format!("Fargate has no task size cpu {cpu} / memory {memory} ({why})"),
+                Some(valid),
+            );
+        }
+        if all || own {
+            if s.agent.is_some() {
+                cx.report(
+                    Code::Fargate,
+                    &join(&sp, "agent"),
+                    &join(&sp, "agent"),
+                    "agent (daemon) services cannot run on Fargate",
+                    None,
+                );
+            }
+            if s.privileged {
+                cx.report(
+                    Code::Fargate,
+                    &join(&sp, "privileged"),
+                    &join(&sp, "privileged"),
+                    "privileged containers cannot run on Fargate",
+                    None,
+                );
+            }
+            for (i, v) in s.volumes.iter().enumerate() {
+                if let Volume::Host { source, .. } = v {
+                    let p = index(&join(&sp, "volumes"), i);
+                    cx.report(Code::Fargate, &p, &p, format!("host volume `{source}` cannot be mounted on Fargate (use an efs resource)"), None);
+                }
+            }
+        }
+    }
+}
+
+fn rack_support(cx: &mut Cx, app: &Decoded, rack: &RackParams) {
+    let yes = |k: &str| rack.get(k) == Some("Yes");
+    for s in &app.services {
+        let sp = join("services", &s.name);
+        if s.internal && !yes("Internal") {
+            let at = if cx.spans.contains_key(&join(&sp, "internal")) {
+                join(&sp, "internal")
+            } else {
+                join(&sp, "internalAndExternal")
+            };
+            cx.report(
+                Code::RackSupport,
+                &join(&sp, "internal"),
+                &at,
+                "rack does not support internal services",
+                Some("set the rack param Internal=Yes".into()),
+            );
+        }
+        if yes("InternalOnly") && !s.internal && (s.port.is_some() || !s.nlb.is_empty()) {
+            cx.report(
+                Code::RackSupport,
+                &sp,
+                &format!("{sp}#name"),
+                "rack only supports internal services",
+                Some("add `internal: true` (the rack has InternalOnly=Yes)".into()),
+            );
+        }
+        for (i, e) in s.nlb.iter().enumerate() {
+            let p = index(&join(&sp, "nlb"), i);
+            let at = format!("{p}#port");
+            match e.scheme {
+                NlbScheme::Public if !yes("NLB") => {
+                    cx.report(
+                        Code::RackSupport,
+                        &p,
+                        &at,
+                        format!("service {} declares public nlb port {} but rack does not have NLB enabled; run 'convox rack params set NLB=Yes' first", s.name, e.port),
+                        None,
+                    );
+                }
+                NlbScheme::Internal if !yes("NLBInternal") => {
+                    cx.report(
+                        Code::RackSupport,
+                        &p,
+                        &at,
+                        format!(
+                            "service {} declares internal nlb port {} but rack does not have NLBInternal enabled; run 'convox rack params set Internal=Yes NLBInternal=Yes' first",
+                            s.name, e.port
+                        ),
+                        None,
+                    );
+                }
+                _ => {}
+            }
+            if e.preserve_client_ip == Some(true)
+                && rack
+                    .get("InstanceSecurityGroup")
+                    .is_some_and(|v| !v.is_empty())
+            {
+                cx.report(
+                    Code::RackSupport,
+                    &p,
+                    &at,
+                    format!("service {} nlb port {}: cannot set preserve_client_ip=true on a rack with a customer-supplied InstanceSecurityGroup", s.name, e.port),
+                    Some("the rack cannot open the client CIDRs on a security group it does not own".into()),
+                );
+            }
+        }
+    }
+}
