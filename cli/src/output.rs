@@ -55,10 +55,7 @@ pub fn print(loaded: &Loaded, format: Format) {
                 );
             }
         }
-        Format::Sarif => println!(
-            "{}",
-            serde_json::to_string_pretty(&sarif(&located)).expect("JSON")
-        ),
+        Format::Sarif => println!("{}", serde_json::to_string_pretty(&sarif(&located)).expect("JSON")),
     }
 }
 
@@ -82,11 +79,7 @@ fn human(loaded: &Loaded) {
     if errors == 0 && warnings == 0 {
         eprintln!("ok: no problems found");
     } else {
-        eprintln!(
-            "{}, {}",
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        );
+        eprintln!("{}, {}", plural(errors, "error"), plural(warnings, "warning"));
     }
 }
 
@@ -97,9 +90,7 @@ fn prop(s: &str) -> String {
 
 /// Escape workflow-command message data.
 fn data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 fn sarif(located: &[Located]) -> serde_json::Value {

@@ -37,16 +37,8 @@ mod tests {
         assert!(check("10.0.0.0/16").is_ok());
         assert!(check("0.0.0.0/0").is_ok());
         assert!(check("1.2.3.4/32").is_ok());
-        assert!(
-            check(" 10.0.0.0/16")
-                .unwrap_err()
-                .contains("not a valid IPv4 CIDR")
-        );
-        assert!(
-            check("10.0.0.1/16")
-                .unwrap_err()
-                .contains("\"10.0.0.0/16\"")
-        );
+        assert!(check(" 10.0.0.0/16").unwrap_err().contains("not a valid IPv4 CIDR"));
+        assert!(check("10.0.0.1/16").unwrap_err().contains("\"10.0.0.0/16\""));
         assert!(check("::/0").unwrap_err().contains("IPv6"));
         assert!(check("10.0.0.0/33").is_err());
         assert!(check("10.0.0.0").is_err());

@@ -118,10 +118,7 @@ pub fn convert(schedule: &str) -> Result<(String, Vec<String>), Problem> {
                 ));
             }
         }
-        if fields[4] != "?"
-            && fields[4].bytes().any(|b| b.is_ascii_digit())
-            && !fields[4].contains('#')
-        {
+        if fields[4] != "?" && fields[4].bytes().any(|b| b.is_ascii_digit()) && !fields[4].contains('#') {
             warnings.push(format!(
                 "day-of-week `{}` is read by EventBridge as 1=Sunday … 7=Saturday, not Unix cron's 0/7=Sunday, 1=Monday",
                 fields[4]
@@ -129,12 +126,7 @@ pub fn convert(schedule: &str) -> Result<(String, Vec<String>), Problem> {
         }
     }
     for (f, text) in Field::SIX.iter().zip(&fields) {
-        check_field(*f, text).map_err(|m| {
-            (
-                format!("schedule `{s}`: {} field `{text}` {m}", f.name()),
-                None,
-            )
-        })?;
+        check_field(*f, text).map_err(|m| (format!("schedule `{s}`: {} field `{text}` {m}", f.name()), None))?;
     }
     let (dom_q, dow_q) = (fields[2] == "?", fields[4] == "?");
     if dom_q == dow_q {
@@ -150,9 +142,7 @@ pub fn convert(schedule: &str) -> Result<(String, Vec<String>), Problem> {
         let msg = if dom_q {
             format!("schedule `{s}` has ? in both day-of-month and day-of-week")
         } else {
-            format!(
-                "schedule `{s}` needs ? in day-of-month or day-of-week (EventBridge requires exactly one)"
-            )
+            format!("schedule `{s}` needs ? in day-of-month or day-of-week (EventBridge requires exactly one)")
         };
         return Err((msg, Some(format!("write \"{fixed}\""))));
     }

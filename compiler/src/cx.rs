@@ -27,19 +27,13 @@ pub struct Fields<'n> {
 
 impl<'n> Fields<'n> {
     pub fn get(&self, key: &str) -> Option<&'n Node> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|(k, _, _)| k == key)
-            .map(|(_, _, v)| *v)
+        self.entries.iter().rev().find(|(k, _, _)| k == key).map(|(_, _, v)| *v)
     }
     pub fn has(&self, key: &str) -> bool {
         self.entries.iter().any(|(k, _, _)| k == key)
     }
     pub fn empty() -> Self {
-        Fields {
-            entries: Vec::new(),
-        }
+        Fields { entries: Vec::new() }
     }
 }
 
@@ -89,19 +83,13 @@ impl<'a> Cx<'a> {
             .map(|r| r.name.as_str())
             .collect();
         if !unset.is_empty() {
-            let vars = unset
-                .iter()
-                .map(|v| format!("${{{v}}}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let vars = unset.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", ");
             let why = if self.env_known {
                 "is not set"
             } else {
                 "has no value: no environment was given (-e, --env-file)"
             };
-            let note = format!(
-                "this value comes from {vars}, which {why}, so convox substitutes an empty string"
-            );
+            let note = format!("this value comes from {vars}, which {why}, so convox substitutes an empty string");
             d.help = Some(match d.help.take() {
                 Some(h) => format!("{h}; {note}"),
                 None => note,
@@ -110,26 +98,12 @@ impl<'a> Cx<'a> {
         self.diags.push(d);
     }
 
-    pub fn error(
-        &mut self,
-        code: Code,
-        n: &Node,
-        path: &str,
-        message: impl Into<String>,
-        help: Option<String>,
-    ) {
+    pub fn error(&mut self, code: Code, n: &Node, path: &str, message: impl Into<String>, help: Option<String>) {
         let d = self.diag(code, n, path, message).help_opt(help);
         self.push(d);
     }
 
-    pub fn warn(
-        &mut self,
-        code: Code,
-        n: &Node,
-        path: &str,
-        message: impl Into<String>,
-        help: Option<String>,
-    ) {
+    pub fn warn(&mut self, code: Code, n: &Node, path: &str, message: impl Into<String>, help: Option<String>) {
         let mut d = self.diag(code, n, path, message).help_opt(help);
         d.severity = Severity::Warning;
         self.push(d);
@@ -137,12 +111,13 @@ impl<'a> Cx<'a> {
 
     pub fn wrong_type(&mut self, n: &Node, path: &str, expected: &str) {
         let help = match &n.value {
-            Value::Bool(_) => {
-                Some("YAML 1.1 reads yes/no/on/off/y/n/true/false as booleans; quote the value to make it a string".into())
-            }
-            Value::Str(s) if s.trim().parse::<f64>().is_ok() && expected.contains("integer") => {
-                Some(format!("write {} without quotes: convox ignores quoted numbers here", s.trim()))
-            }
+            Value::Bool(_) => Some(
+                "YAML 1.1 reads yes/no/on/off/y/n/true/false as booleans; quote the value to make it a string".into(),
+            ),
+            Value::Str(s) if s.trim().parse::<f64>().is_ok() && expected.contains("integer") => Some(format!(
+                "write {} without quotes: convox ignores quoted numbers here",
+                s.trim()
+            )),
             _ => None,
         };
         self.error(
@@ -185,12 +160,7 @@ impl<'a> Cx<'a> {
 
     /// The entries of a map whose keys are names (services, tags, options …): key types and
     /// duplicates checked, order kept. `null` is an empty map.
-    pub fn named<'n>(
-        &mut self,
-        n: &'n Node,
-        path: &str,
-        expected: &str,
-    ) -> Vec<(String, &'n Node, &'n Node)> {
+    pub fn named<'n>(&mut self, n: &'n Node, path: &str, expected: &str) -> Vec<(String, &'n Node, &'n Node)> {
         let entries: &'n [Entry] = match &n.value {
             Value::Null => return Vec::new(),
             Value::Map(es) => es,
@@ -207,7 +177,12 @@ impl<'a> Cx<'a> {
             if let Some(first) = out.iter().find(|(k, _, _)| *k == name) {
                 let first_span = self.span(first.1);
                 let d = self
-                    .diag(Code::DuplicateKey, &e.key, &join(path, &name), format!("`{name}` is written twice"))
+                    .diag(
+                        Code::DuplicateKey,
+                        &e.key,
+                        &join(path, &name),
+                        format!("`{name}` is written twice"),
+                    )
                     .label("written again here")
                     .related(self.source, first_span, "first written here")
                     .help("YAML keys must be unique; convox silently keeps the last one — remove or merge one of them");
@@ -310,15 +285,7 @@ impl<'a> Cx<'a> {
         self.check_range(n, path, v, min, max, what)
     }
 
-    pub fn check_range(
-        &mut self,
-        n: &Node,
-        path: &str,
-        v: i64,
-        min: i64,
-        max: i64,
-        what: &str,
-    ) -> Option<u32> {
+    pub fn check_range(&mut self, n: &Node, path: &str, v: i64, min: i64, max: i64, what: &str) -> Option<u32> {
         if v < min || v > max {
             self.error(
                 Code::OutOfRange,
@@ -387,13 +354,7 @@ impl<'a> Cx<'a> {
             }
             Value::Str(s) => {
                 let help = format!("write it as a list: [{s}]");
-                self.error(
-                    Code::WrongType,
-                    n,
-                    path,
-                    "expected a list, found a string",
-                    Some(help),
-                );
+                self.error(Code::WrongType, n, path, "expected a list, found a string", Some(help));
                 Vec::new()
             }
             _ => {

@@ -112,9 +112,7 @@ fn env_items(cx: &mut Cx, items: &[Node], path: &str, out: &mut Vec<EnvDecl>) {
                     item,
                     &p,
                     "an environment entry must be a string, found a map",
-                    Some(format!(
-                        "write `- {k}={v}` (convox silently drops map entries)"
-                    )),
+                    Some(format!("write `- {k}={v}` (convox silently drops map entries)")),
                 );
             }
             other => {
@@ -123,10 +121,7 @@ fn env_items(cx: &mut Cx, items: &[Node], path: &str, out: &mut Vec<EnvDecl>) {
                     Code::EnvDeclaration,
                     item,
                     &p,
-                    format!(
-                        "an environment entry must be a string, found {}",
-                        other.kind()
-                    ),
+                    format!("an environment entry must be a string, found {}", other.kind()),
                     Some(format!(
                         "quote it: \"{raw}\" (convox silently drops entries that are not strings)"
                     )),
@@ -163,9 +158,7 @@ fn env_decl(cx: &mut Cx, n: &Node, path: &str, s: &str) -> Option<EnvDecl> {
             name: name.to_string(),
             default: d.to_string(),
         },
-        None => EnvDecl::Required {
-            name: name.to_string(),
-        },
+        None => EnvDecl::Required { name: name.to_string() },
     })
 }
 
@@ -186,11 +179,7 @@ fn decode_resources(cx: &mut Cx, n: &Node) -> Vec<Resource> {
         let kind = if type_text.trim().is_empty() {
             let at = f
                 .get("type")
-                .unwrap_or(if matches!(body.value, Value::Null) {
-                    key
-                } else {
-                    body
-                });
+                .unwrap_or(if matches!(body.value, Value::Null) { key } else { body });
             cx.error(
                 Code::ResourceType,
                 at,
@@ -200,12 +189,7 @@ fn decode_resources(cx: &mut Cx, n: &Node) -> Vec<Resource> {
             );
             None
         } else {
-            resource_type(
-                cx,
-                f.get("type").unwrap_or(body),
-                &join(&path, "type"),
-                &type_text,
-            )
+            resource_type(cx, f.get("type").unwrap_or(body), &join(&path, "type"), &type_text)
         };
         let tags = f
             .get("tags")
@@ -229,11 +213,7 @@ fn decode_resources(cx: &mut Cx, n: &Node) -> Vec<Resource> {
 }
 
 fn resource_type_names() -> String {
-    ResourceType::ALL
-        .iter()
-        .map(|(n, _)| *n)
-        .collect::<Vec<_>>()
-        .join(", ")
+    ResourceType::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
 }
 
 fn resource_type(cx: &mut Cx, n: &Node, path: &str, text: &str) -> Option<ResourceType> {
@@ -279,22 +259,14 @@ fn timer(cx: &mut Cx, name: &str, key: &Node, body: &Node) -> Option<Timer> {
     let schedule = text(cx, "schedule");
     let service = text(cx, "service");
     if !missing.is_empty() {
-        let at = if matches!(body.value, Value::Null) {
-            key
-        } else {
-            body
-        };
+        let at = if matches!(body.value, Value::Null) { key } else { body };
         cx.error(
             Code::WrongType,
             at,
             &path,
             format!(
                 "timer `{name}` is missing {}",
-                missing
-                    .iter()
-                    .map(|m| format!("`{m}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
             ),
             Some("a timer needs `command`, `schedule` and `service`".into()),
         );
@@ -314,8 +286,7 @@ fn timer(cx: &mut Cx, name: &str, key: &Node, body: &Node) -> Option<Timer> {
         );
     }
     let (schedule, sched_node) = schedule?;
-    let expression =
-        crate::cron::to_eventbridge(cx, sched_node, &join(&path, "schedule"), &schedule);
+    let expression = crate::cron::to_eventbridge(cx, sched_node, &join(&path, "schedule"), &schedule);
     let (service, _) = service?;
     Some(Timer {
         logical_name: upper_name(name),
@@ -330,13 +301,7 @@ fn timer(cx: &mut Cx, name: &str, key: &Node, body: &Node) -> Option<Timer> {
 
 // ---- services ----
 
-fn service(
-    cx: &mut Cx,
-    name: &str,
-    key: &Node,
-    body: &Node,
-    global_env: &[EnvDecl],
-) -> Option<Service> {
+fn service(cx: &mut Cx, name: &str, key: &Node, body: &Node, global_env: &[EnvDecl]) -> Option<Service> {
     let path = join("services", name);
     cx.spans.insert(format!("{path}#name"), cx.span(key));
     let f = cx.fields(body, &path, Place::Service)?;
@@ -360,24 +325,12 @@ fn service(
     {
         if let Some(n) = d.get("minimum") {
             min = cx
-                .int_in(
-                    n,
-                    &p("deployment.minimum"),
-                    0,
-                    100,
-                    "deployment.minimum (percent)",
-                )
+                .int_in(n, &p("deployment.minimum"), 0, 100, "deployment.minimum (percent)")
                 .unwrap_or(min);
         }
         if let Some(n) = d.get("maximum") {
             max = cx
-                .int_in(
-                    n,
-                    &p("deployment.maximum"),
-                    1,
-                    1000,
-                    "deployment.maximum (percent)",
-                )
+                .int_in(n, &p("deployment.maximum"), 1, 1000, "deployment.maximum (percent)")
                 .unwrap_or(max);
         }
     }
@@ -409,7 +362,25 @@ fn service(
         environment.extend(env_list(cx, n, &p("environment")));
     }
 
-    let health = health(cx, f.get("health"), &p("health"));
+    let port = f.get("port").and_then(|n| port(cx, n, &p("port")));
+    let nlb = f
+        .get("nlb")
+        .map(|n| crate::nlb::entries(cx, name, n, &p("nlb")))
+        .unwrap_or_default();
+    let health = health(cx, f.get("health"), &p("health"), port.is_some());
+    if port.is_none()
+        && nlb.is_empty()
+        && let Some(h) = f.get("health")
+        && !matches!(h.value, Value::Null)
+    {
+        cx.warn(
+            Code::Ignored,
+            h,
+            &p("health"),
+            "health has no effect: the service has no port, so nothing checks it",
+            Some("health checks belong to the load balancer target group that `port:` creates".into()),
+        );
+    }
     let internal_and_external = flag(cx, &f, &path, "internalAndExternal").unwrap_or(false);
     let internal_flag = flag(cx, &f, &path, "internal");
     if internal_and_external && internal_flag == Some(false) {
@@ -427,25 +398,17 @@ fn service(
         .get("links")
         .map(|n| cx.string_list(n, &p("links")))
         .unwrap_or_default();
-    let nlb = f
-        .get("nlb")
-        .map(|n| crate::nlb::entries(cx, name, n, &p("nlb")))
-        .unwrap_or_default();
     let policies = f
         .get("policies")
         .map(|n| cx.string_list(n, &p("policies")))
         .unwrap_or_default();
-    let port = f.get("port").and_then(|n| port(cx, n, &p("port")));
     let resources = f
         .get("resources")
         .map(|n| cx.string_list(n, &p("resources")))
         .unwrap_or_default();
     let scale = scale(cx, f.get("scale"), &p("scale"));
     let sticky = flag(cx, &f, &path, "sticky").unwrap_or(true);
-    let tags = f
-        .get("tags")
-        .map(|n| cx.string_map(n, &p("tags")))
-        .unwrap_or_default();
+    let tags = f.get("tags").map(|n| cx.string_map(n, &p("tags"))).unwrap_or_default();
     let mut termination = Termination { grace: 30 };
     if let Some(t) = f
         .get("termination")
@@ -453,13 +416,7 @@ fn service(
         && let Some(n) = t.get("grace")
     {
         termination.grace = cx
-            .int_in(
-                n,
-                &p("termination.grace"),
-                0,
-                3600,
-                "termination.grace (seconds)",
-            )
+            .int_in(n, &p("termination.grace"), 0, 3600, "termination.grace (seconds)")
             .unwrap_or(30);
     }
     let test = f.get("test").and_then(|n| cx.string(n, &p("test")));
@@ -527,12 +484,8 @@ fn build(cx: &mut Cx, f: &Fields, path: &str, has_image: bool) -> Option<Build> 
         match &n.value {
             Value::Map(_) => {
                 if let Some(b) = cx.fields(n, path, Place::Build) {
-                    bpath = b
-                        .get("path")
-                        .and_then(|x| cx.string(x, &join(path, "path")));
-                    manifest = b
-                        .get("manifest")
-                        .and_then(|x| cx.string(x, &join(path, "manifest")));
+                    bpath = b.get("path").and_then(|x| cx.string(x, &join(path, "path")));
+                    manifest = b.get("manifest").and_then(|x| cx.string(x, &join(path, "manifest")));
                     args = b
                         .get("args")
                         .map(|x| cx.string_list(x, &join(path, "args")))
@@ -561,9 +514,7 @@ fn build(cx: &mut Cx, f: &Fields, path: &str, has_image: bool) -> Option<Build> 
 fn command(cx: &mut Cx, n: &Node, path: &str) -> Option<Vec<String>> {
     match &n.value {
         Value::Str(s) => Some(vec!["sh".into(), "-c".into(), s.clone()]),
-        Value::Int(_) | Value::Float(_) => {
-            Some(vec!["sh".into(), "-c".into(), cx.raw(n).to_string()])
-        }
+        Value::Int(_) | Value::Float(_) => Some(vec!["sh".into(), "-c".into(), cx.raw(n).to_string()]),
         Value::Seq(_) => {
             let items = cx.string_list(n, path);
             Some(items.into_iter().map(|(s, _)| s).collect())
@@ -590,7 +541,9 @@ fn agent(cx: &mut Cx, n: &Node, path: &str) -> Option<Agent> {
                     e,
                     &join(path, "enabled"),
                     "`enabled: false` inside an agent map still enables the agent in convox",
-                    Some("convox enables the agent for any `agent:` map; write `agent: false` or remove the key".into()),
+                    Some(
+                        "convox enables the agent for any `agent:` map; write `agent: false` or remove the key".into(),
+                    ),
                 );
             }
             let mut ports = Vec::new();
@@ -664,6 +617,20 @@ fn domains(cx: &mut Cx, n: &Node, path: &str) -> Vec<String> {
             .filter(|(d, _)| !d.is_empty())
             .collect(),
         Value::Null => Vec::new(),
+        Value::Seq(items) if items.iter().any(|i| matches!(i.value, Value::Null)) => {
+            // null items (e.g. an empty ${VAR}) are dropped like empty comma-separated entries
+            let kept: Vec<Node> = items
+                .iter()
+                .filter(|i| !matches!(i.value, Value::Null))
+                .cloned()
+                .collect();
+            let list = Node {
+                value: Value::Seq(kept),
+                span: n.span,
+                alias: n.alias,
+            };
+            return domains(cx, &list, path);
+        }
         _ => cx
             .string_list(n, path)
             .into_iter()
@@ -682,13 +649,7 @@ fn domains(cx: &mut Cx, n: &Node, path: &str) -> Vec<String> {
                 None,
             );
         } else if out.contains(&d) {
-            cx.error(
-                Code::Domain,
-                node,
-                path,
-                format!("domain `{d}` is listed twice"),
-                None,
-            );
+            cx.error(Code::Domain, node, path, format!("domain `{d}` is listed twice"), None);
         } else {
             out.push(d);
         }
@@ -725,7 +686,7 @@ fn domain_problem(d: &str) -> Option<&'static str> {
     None
 }
 
-fn health(cx: &mut Cx, n: Option<&Node>, path: &str) -> Health {
+fn health(cx: &mut Cx, n: Option<&Node>, path: &str, routed: bool) -> Health {
     let (mut grace, mut interval, mut hpath, mut timeout) = (0i64, 0i64, String::new(), 0i64);
     let mut nodes: [Option<&Node>; 3] = [None; 3];
     if let Some(n) = n {
@@ -741,9 +702,7 @@ fn health(cx: &mut Cx, n: Option<&Node>, path: &str) -> Health {
                                     Code::Ignored,
                                     v,
                                     &join(path, k),
-                                    format!(
-                                        "health.{k}: 0 is treated as unset: the default applies"
-                                    ),
+                                    format!("health.{k}: 0 is treated as unset: the default applies"),
                                     None,
                                 );
                             }
@@ -776,8 +735,8 @@ fn health(cx: &mut Cx, n: Option<&Node>, path: &str) -> Health {
     if timeout == 0 {
         timeout = interval - 1;
     }
-    // AWS limits (target group health checks, ECS grace period)
-    let at = |i: usize| nodes[i].or(n);
+    // AWS limits (target group health checks, ECS grace period): they only apply to a target group
+    let at = |i: usize| if routed { nodes[i].or(n) } else { None };
     if let Some(node) = at(1)
         && !(5..=300).contains(&interval)
     {
@@ -808,13 +767,8 @@ fn health(cx: &mut Cx, n: Option<&Node>, path: &str) -> Health {
                 Code::Health,
                 node,
                 &join(path, "timeout"),
-                format!(
-                    "health.timeout ({timeout}s) must be less than health.interval ({interval}s)"
-                ),
-                Some(
-                    "the load balancer rejects a timeout that is not shorter than the interval"
-                        .into(),
-                ),
+                format!("health.timeout ({timeout}s) must be less than health.interval ({interval}s)"),
+                Some("the load balancer rejects a timeout that is not shorter than the interval".into()),
             );
         }
     }
@@ -830,7 +784,7 @@ fn health(cx: &mut Cx, n: Option<&Node>, path: &str) -> Health {
         );
     }
     if !hpath.starts_with('/') || hpath.len() > 1024 {
-        if let Some(node) = n {
+        if let Some(node) = n.filter(|_| routed) {
             cx.error(
                 Code::Health,
                 node,
@@ -912,13 +866,7 @@ fn port_string(cx: &mut Cx, n: &Node, path: &str, s: &str, scheme: Option<Scheme
             Some((p, sc)) => format!("write it as scheme:port, e.g. \"{sc}:{p}\""),
             None => "write a number (3000) or scheme:port (\"https:3000\")".into(),
         };
-        cx.error(
-            Code::Port,
-            n,
-            path,
-            format!("invalid port `{s}`"),
-            Some(help),
-        );
+        cx.error(Code::Port, n, path, format!("invalid port `{s}`"), Some(help));
         return None;
     };
     let v = cx.check_range(n, path, v, 1, 65535, "port")?;
@@ -926,10 +874,7 @@ fn port_string(cx: &mut Cx, n: &Node, path: &str, s: &str, scheme: Option<Scheme
         Some(t) => parse_scheme(cx, n, path, t)?,
         None => scheme.unwrap_or(Scheme::Http),
     };
-    Some(Port {
-        port: v as u16,
-        scheme,
-    })
+    Some(Port { port: v as u16, scheme })
 }
 
 fn parse_scheme(cx: &mut Cx, n: &Node, path: &str, t: &str) -> Option<Scheme> {
@@ -941,13 +886,7 @@ fn parse_scheme(cx: &mut Cx, n: &Node, path: &str, t: &str) -> Option<Scheme> {
         Some(s) => format!("did you mean `{s}`?"),
         None => format!("the schemes are {}", names.join(", ")),
     };
-    cx.error(
-        Code::Port,
-        n,
-        path,
-        format!("unknown port scheme `{t}`"),
-        Some(help),
-    );
+    cx.error(Code::Port, n, path, format!("unknown port scheme `{t}`"), Some(help));
     None
 }
 
@@ -990,10 +929,7 @@ fn scale(cx: &mut Cx, n: Option<&Node>, path: &str) -> Scale {
                     None,
                 );
             }
-            if let Some(c) = f
-                .get("count")
-                .and_then(|c| count(cx, c, &join(path, "count")))
-            {
+            if let Some(c) = f.get("count").and_then(|c| count(cx, c, &join(path, "count"))) {
                 s.count = c;
             }
             for (k, slot) in [("cpu", &mut s.cpu), ("memory", &mut s.memory)] {
@@ -1008,9 +944,7 @@ fn scale(cx: &mut Cx, n: Option<&Node>, path: &str) -> Scale {
                             None,
                         ),
                         Some(x) => {
-                            if let Some(x) =
-                                cx.check_range(v, &kp, x, 1, 1_048_576, &format!("scale.{k}"))
-                            {
+                            if let Some(x) = cx.check_range(v, &kp, x, 1, 1_048_576, &format!("scale.{k}")) {
                                 *slot = x;
                             }
                         }
@@ -1023,14 +957,13 @@ fn scale(cx: &mut Cx, n: Option<&Node>, path: &str) -> Scale {
                 match &c.value {
                     Value::Map(_) => {
                         if let Some(cf) = cx.fields(c, &cp, Place::Cooldown) {
-                            for (k, slot) in
-                                [("down", &mut s.cooldown.down), ("up", &mut s.cooldown.up)]
-                            {
+                            for (k, slot) in [("down", &mut s.cooldown.down), ("up", &mut s.cooldown.up)] {
                                 if let Some(v) = cf.get(k) {
                                     let kp = join(&cp, k);
-                                    if let Some(x) = cx.int_or_numeric(v, &kp).and_then(|x| {
-                                        cx.check_range(v, &kp, x, 0, 86_400, "cooldown")
-                                    }) {
+                                    if let Some(x) = cx
+                                        .int_or_numeric(v, &kp)
+                                        .and_then(|x| cx.check_range(v, &kp, x, 0, 86_400, "cooldown"))
+                                    {
                                         *slot = x;
                                     }
                                 }
@@ -1086,14 +1019,7 @@ fn count(cx: &mut Cx, n: &Node, path: &str) -> Option<Count> {
     };
     match &n.value {
         Value::Int(i) => {
-            let v = cx.check_range(
-                n,
-                path,
-                i64::try_from(*i).unwrap_or(-1),
-                0,
-                1000,
-                "scale count",
-            )?;
+            let v = cx.check_range(n, path, i64::try_from(*i).unwrap_or(-1), 0, 1000, "scale count")?;
             Some(Count { min: v, max: v })
         }
         Value::Str(s) => {
@@ -1110,12 +1036,8 @@ fn count(cx: &mut Cx, n: &Node, path: &str) -> Option<Count> {
         }
         Value::Map(_) => {
             let f = cx.fields(n, path, Place::ScaleCount)?;
-            let min = f
-                .get("min")
-                .and_then(|v| cx.int_or_numeric(v, &join(path, "min")));
-            let max = f
-                .get("max")
-                .and_then(|v| cx.int_or_numeric(v, &join(path, "max")));
+            let min = f.get("min").and_then(|v| cx.int_or_numeric(v, &join(path, "min")));
+            let max = f.get("max").and_then(|v| cx.int_or_numeric(v, &join(path, "max")));
             let min = cx.check_range(
                 f.get("min").unwrap_or(n),
                 path,
@@ -1157,14 +1079,9 @@ fn targets(cx: &mut Cx, n: &Node, path: &str) -> Targets {
     }
     if let Some(c) = f.get("custom") {
         let cp = join(path, "custom");
-        for (key, knode, body) in
-            cx.named(c, &cp, "a map of Namespace/MetricName to metric targets")
-        {
+        for (key, knode, body) in cx.named(c, &cp, "a map of Namespace/MetricName to metric targets") {
             let mp = join(&cp, &key);
-            let Some((namespace, name)) = key
-                .rsplit_once('/')
-                .filter(|(ns, n)| !ns.is_empty() && !n.is_empty())
-            else {
+            let Some((namespace, name)) = key.rsplit_once('/').filter(|(ns, n)| !ns.is_empty() && !n.is_empty()) else {
                 cx.error(
                     Code::Scale,
                     knode,
@@ -1185,9 +1102,8 @@ fn targets(cx: &mut Cx, n: &Node, path: &str) -> Targets {
                         "min" => Some(Statistic::Minimum),
                         "sum" => Some(Statistic::Sum),
                         _ => {
-                            let help =
-                                suggest(&s.to_ascii_lowercase(), ["avg", "max", "min", "sum"])
-                                    .map(|x| format!("did you mean `{x}`?"));
+                            let help = suggest(&s.to_ascii_lowercase(), ["avg", "max", "min", "sum"])
+                                .map(|x| format!("did you mean `{x}`?"));
                             cx.error(
                                 Code::Scale,
                                 a,

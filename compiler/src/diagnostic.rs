@@ -102,13 +102,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(
-        code: Code,
-        source: SourceId,
-        span: Span,
-        path: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn new(code: Code, source: SourceId, span: Span, path: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: code.default_severity(),
             code,
@@ -216,9 +210,7 @@ impl<'a> Report<'a> {
 
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Report")
-            .field("diagnostic", self.diagnostic)
-            .finish()
+        f.debug_struct("Report").field("diagnostic", self.diagnostic).finish()
     }
 }
 

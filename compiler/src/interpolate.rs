@@ -83,14 +83,7 @@ pub fn interpolate(text: &str, base: usize, env: &BTreeMap<String, String>) -> I
     }
 }
 
-fn push_literal(
-    out: &mut String,
-    pieces: &mut Vec<Piece>,
-    text: &str,
-    base: usize,
-    from: usize,
-    to: usize,
-) {
+fn push_literal(out: &mut String, pieces: &mut Vec<Piece>, text: &str, base: usize, from: usize, to: usize) {
     if to > from {
         pieces.push(Piece {
             out: out.len(),
@@ -140,9 +133,9 @@ impl Interpolated {
 
     /// References whose `${...}` lies within an original span.
     pub fn references_in(&self, span: Span) -> impl Iterator<Item = &Reference> {
-        self.references.iter().filter(move |r| {
-            r.span.start >= span.start && r.span.end <= span.end.max(span.start + 1)
-        })
+        self.references
+            .iter()
+            .filter(move |r| r.span.start >= span.start && r.span.end <= span.end.max(span.start + 1))
     }
 }
 
@@ -151,10 +144,7 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]

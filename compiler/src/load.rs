@@ -72,14 +72,7 @@ pub fn load(input: Input) -> Loaded {
         };
     };
     let id = sources.add(manifest);
-    let app = load_manifest(
-        sources.get(id),
-        id,
-        &env,
-        env_known,
-        rack.flatten(),
-        &mut diagnostics,
-    );
+    let app = load_manifest(sources.get(id), id, &env, env_known, rack.flatten(), &mut diagnostics);
     diagnostic::sort(&mut diagnostics);
     let app = if diagnostics.iter().any(Diagnostic::is_error) {
         None
@@ -122,10 +115,7 @@ fn load_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> Opti
             Code::NotAMap,
             &root,
             "",
-            format!(
-                "rack params must be a map of NAME: value, found {}",
-                root.value.kind()
-            ),
+            format!("rack params must be a map of NAME: value, found {}", root.value.kind()),
             None,
         );
         out.append(&mut cx.diags);
@@ -180,7 +170,15 @@ fn load_manifest(
         }
         other => {
             let d = cx
-                .diag(Code::NotAMap, &root, "", format!("a convox.yml must be a map with services:, resources:, timers: …, found {}", other.kind()))
+                .diag(
+                    Code::NotAMap,
+                    &root,
+                    "",
+                    format!(
+                        "a convox.yml must be a map with services:, resources:, timers: …, found {}",
+                        other.kind()
+                    ),
+                )
                 .help("start from `services:` with one entry per service");
             cx.push(d);
             None
@@ -191,12 +189,7 @@ fn load_manifest(
         return None;
     };
     let mut decoded = decode::decode(&mut cx, &top);
-    validate::validate(
-        &mut cx,
-        &mut decoded,
-        env_known.then_some(env),
-        rack.as_ref(),
-    );
+    validate::validate(&mut cx, &mut decoded, env_known.then_some(env), rack.as_ref());
     out.append(&mut cx.diags);
     Some(App {
         environment: decoded.environment,
@@ -295,10 +288,7 @@ pub fn parse_env_file(file: &SourceFile, id: SourceId) -> (Vec<(String, String)>
                     "",
                     "expected KEY=VALUE",
                 );
-                d.help = Some(
-                    "one variable per line, with no spaces around the key; # starts a comment line"
-                        .into(),
-                );
+                d.help = Some("one variable per line, with no spaces around the key; # starts a comment line".into());
                 d.severity = Severity::Error;
                 diags.push(d);
             }

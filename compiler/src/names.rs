@@ -62,10 +62,7 @@ mod tests {
             suggest("servicess", ["environment", "services", "timers"]),
             Some("services")
         );
-        assert_eq!(
-            suggest("resorces", ["resources", "scale"]),
-            Some("resources")
-        );
+        assert_eq!(suggest("resorces", ["resources", "scale"]), Some("resources"));
         assert_eq!(
             suggest("containerport", ["containerPort", "port"]),
             Some("containerPort")

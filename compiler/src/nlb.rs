@@ -99,10 +99,8 @@ fn entry(cx: &mut Cx, service: &str, n: &Node, path: &str) -> Option<Nlb> {
     }
     let pre = format!("service {service} nlb port {port}");
     let lowered = |cx: &mut Cx, k: &str| {
-        f.get(k).and_then(|v| {
-            cx.string(v, &join(path, k))
-                .map(|s| (s.trim().to_ascii_lowercase(), v))
-        })
+        f.get(k)
+            .and_then(|v| cx.string(v, &join(path, k)).map(|s| (s.trim().to_ascii_lowercase(), v)))
     };
     let protocol = match lowered(cx, "protocol") {
         None => Some(NlbProtocol::Tcp),
@@ -247,9 +245,9 @@ pub fn is_certificate_arn(arn: &str) -> bool {
     match parts[2] {
         "acm" => {
             !parts[3].is_empty()
-                && parts[5].strip_prefix("certificate/").is_some_and(|id| {
-                    !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                })
+                && parts[5]
+                    .strip_prefix("certificate/")
+                    .is_some_and(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         }
         "iam" => {
             parts[3].is_empty()
@@ -277,9 +275,7 @@ mod tests {
             "arn:aws:iam::123456789012:server-certificate/my/cert"
         ));
         assert!(!is_certificate_arn("cert-short-id-not-allowed"));
-        assert!(!is_certificate_arn(
-            "arn:aws:acm:us-east-1:1234:certificate/abc"
-        ));
+        assert!(!is_certificate_arn("arn:aws:acm:us-east-1:1234:certificate/abc"));
         assert!(!is_certificate_arn(
             "arn:aws:iam:us-east-1:123456789012:server-certificate/x"
         ));

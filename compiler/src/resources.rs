@@ -33,12 +33,7 @@ pub struct OptionSpec {
     pub description: &'static str,
 }
 
-const fn o(
-    param: &'static str,
-    default: &'static str,
-    check: Check,
-    description: &'static str,
-) -> OptionSpec {
+const fn o(param: &'static str, default: &'static str, check: Check, description: &'static str) -> OptionSpec {
     OptionSpec {
         param,
         default,
@@ -56,12 +51,7 @@ macro_rules! rds {
                 Check::Int(0, 35),
                 "days of automated backups to keep",
             ),
-            o(
-                "Class",
-                "db.t3.micro",
-                Check::Prefix("db."),
-                "RDS instance class",
-            ),
+            o("Class", "db.t3.micro", Check::Prefix("db."), "RDS instance class"),
             o(
                 "DeletionProtection",
                 "false",
@@ -69,12 +59,7 @@ macro_rules! rds {
                 "refuse to delete the database",
             ),
             o("Durable", "false", Check::Bool, "Multi-AZ deployment"),
-            o(
-                "Encrypted",
-                "",
-                Check::BoolOrEmpty,
-                "encrypt storage at rest",
-            ),
+            o("Encrypted", "", Check::BoolOrEmpty, "encrypt storage at rest"),
             o(
                 "Iops",
                 "0",
@@ -105,18 +90,8 @@ macro_rules! rds {
                 Check::Any,
                 "make this a read replica of another database",
             ),
-            o(
-                "Snapshot",
-                "",
-                Check::Any,
-                "snapshot identifier to restore from",
-            ),
-            o(
-                "Storage",
-                "20",
-                Check::Int(5, 65_536),
-                "allocated storage in GB",
-            ),
+            o("Snapshot", "", Check::Any, "snapshot identifier to restore from"),
+            o("Storage", "20", Check::Int(5, 65_536), "allocated storage in GB"),
             o("Version", $version, Check::Version, "engine version"),
         ]
     };
@@ -140,12 +115,7 @@ pub fn options(kind: ResourceType) -> &'static [OptionSpec] {
                         Check::Prefix("cache."),
                         "ElastiCache node type",
                     ),
-                    o(
-                        "Durable",
-                        "false",
-                        Check::Bool,
-                        "automatic failover across zones",
-                    ),
+                    o("Durable", "false", Check::Bool, "automatic failover across zones"),
                     o(
                         "Encrypted",
                         "false",
@@ -166,12 +136,7 @@ pub fn options(kind: ResourceType) -> &'static [OptionSpec] {
                         Check::Prefix("cache."),
                         "ElastiCache node type",
                     ),
-                    o(
-                        "Durable",
-                        "false",
-                        Check::Bool,
-                        "automatic failover across zones",
-                    ),
+                    o("Durable", "false", Check::Bool, "automatic failover across zones"),
                     o(
                         "Encrypted",
                         "false",
@@ -224,18 +189,8 @@ pub fn options(kind: ResourceType) -> &'static [OptionSpec] {
                         Check::Int(0, 4_294_967_295),
                         "user owning the root directory",
                     ),
-                    o(
-                        "Path",
-                        "/",
-                        Check::Any,
-                        "root directory of the access point",
-                    ),
-                    o(
-                        "Permissions",
-                        "0777",
-                        Check::Octal,
-                        "permissions of the root directory",
-                    ),
+                    o("Path", "/", Check::Any, "root directory of the access point"),
+                    o("Permissions", "0777", Check::Octal, "permissions of the root directory"),
                 ]
             }
         }
@@ -285,10 +240,7 @@ pub fn resolve_options(
             let d = at(
                 cx,
                 Code::ResourceOption,
-                format!(
-                    "option `{key}` sets the same parameter as `{prev}` ({})",
-                    spec.param
-                ),
+                format!("option `{key}` sets the same parameter as `{prev}` ({})", spec.param),
                 None,
             );
             cx.push(d);
@@ -331,9 +283,7 @@ fn check_value(check: Check, v: &str) -> Option<String> {
     match check {
         Check::Any => None,
         Check::Bool => (!matches!(v, "true" | "false")).then(|| "expected true or false".into()),
-        Check::BoolOrEmpty => {
-            (!matches!(v, "true" | "false" | "")).then(|| "expected true or false".into())
-        }
+        Check::BoolOrEmpty => (!matches!(v, "true" | "false" | "")).then(|| "expected true or false".into()),
         Check::Int(lo, hi) => match v.parse::<i64>() {
             Ok(n) if (lo..=hi).contains(&n) => None,
             Ok(_) => Some(format!("expected a whole number from {lo} to {hi}")),
@@ -345,8 +295,9 @@ fn check_value(check: Check, v: &str) -> Option<String> {
                     .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
             (!ok).then(|| "expected a version number like 14 or 7.1".into())
         }
-        Check::Prefix(p) => (!v.starts_with(p) || v.len() == p.len())
-            .then(|| format!("expected an instance class starting with `{p}`")),
+        Check::Prefix(p) => {
+            (!v.starts_with(p) || v.len() == p.len()).then(|| format!("expected an instance class starting with `{p}`"))
+        }
         Check::Window => {
             let ok = v.is_empty() || {
                 let t = |s: &str| {

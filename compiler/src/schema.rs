@@ -25,7 +25,10 @@ pub fn rack_params() -> Value {
                 if let Some(max) = p.max {
                     n.insert("maximum".into(), json!(max));
                 }
-                s.insert("anyOf".into(), json!([Value::Object(n), {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"}]));
+                s.insert(
+                    "anyOf".into(),
+                    json!([Value::Object(n), {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"}]),
+                );
             }
             Kind::CommaDelimitedList => {
                 s.insert(

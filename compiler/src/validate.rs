@@ -28,12 +28,7 @@ impl Cx<'_> {
     }
 }
 
-pub fn validate(
-    cx: &mut Cx,
-    app: &mut Decoded,
-    env: Option<&BTreeMap<String, String>>,
-    rack: Option<&RackParams>,
-) {
+pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, String>>, rack: Option<&RackParams>) {
     names(cx, app);
     references(cx, app);
     if let Some(env) = env {
@@ -49,11 +44,7 @@ pub fn validate(
 
 fn names(cx: &mut Cx, app: &Decoded) {
     for s in &app.services {
-        let ok = s
-            .name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase())
+        let ok = s.name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
             && s.name
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
@@ -82,24 +73,13 @@ fn names(cx: &mut Cx, app: &Decoded) {
     for (section, list) in [
         (
             "resources",
-            app.resources
-                .iter()
-                .map(|r| r.name.as_str())
-                .collect::<Vec<_>>(),
+            app.resources.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
         ),
-        (
-            "timers",
-            app.timers
-                .iter()
-                .map(|t| t.name.as_str())
-                .collect::<Vec<_>>(),
-        ),
+        ("timers", app.timers.iter().map(|t| t.name.as_str()).collect::<Vec<_>>()),
     ] {
         for name in list {
             let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
             if !ok {
                 let p = join(section, name);
                 cx.report(
@@ -152,7 +132,11 @@ fn names(cx: &mut Cx, app: &Decoded) {
                     Some("rename one of them: convox would silently overwrite the first with the second".into()),
                 )
                 .related
-                .push(crate::diagnostic::Related { source, span: first_span, label: "first declared here".into() });
+                .push(crate::diagnostic::Related {
+                    source,
+                    span: first_span,
+                    label: "first declared here".into(),
+                });
             }
         }
     }
@@ -160,11 +144,8 @@ fn names(cx: &mut Cx, app: &Decoded) {
 
 fn references(cx: &mut Cx, app: &mut Decoded) {
     let service_names: Vec<String> = app.services.iter().map(|s| s.name.clone()).collect();
-    let resource_types: BTreeMap<String, ResourceType> = app
-        .resources
-        .iter()
-        .map(|r| (r.name.clone(), r.kind))
-        .collect();
+    let resource_types: BTreeMap<String, ResourceType> =
+        app.resources.iter().map(|r| (r.name.clone(), r.kind)).collect();
     let ported: BTreeSet<String> = app
         .services
         .iter()
@@ -178,15 +159,9 @@ fn references(cx: &mut Cx, app: &mut Decoded) {
         for (i, link) in s.links.iter().enumerate() {
             let p = index(&join(&sp, "links"), i);
             if !service_names.contains(link) {
-                let help = suggest(link, service_names.iter().map(String::as_str))
-                    .map(|x| format!("did you mean `{x}`?"));
-                cx.report(
-                    Code::UnknownReference,
-                    &p,
-                    &p,
-                    format!("no such service: {link}"),
-                    help,
-                );
+                let help =
+                    suggest(link, service_names.iter().map(String::as_str)).map(|x| format!("did you mean `{x}`?"));
+                cx.report(Code::UnknownReference, &p, &p, format!("no such service: {link}"), help);
             } else if !ported.contains(link) {
                 cx.report(
                     Code::UnknownReference,
@@ -203,9 +178,7 @@ fn references(cx: &mut Cx, app: &mut Decoded) {
         }
         for (i, r) in s.resources.iter().enumerate() {
             let p = index(&join(&sp, "resources"), i);
-            if resource_types.contains_key(r)
-                || cx.spans.contains_key(&format!("resources.{r}#name"))
-            {
+            if resource_types.contains_key(r) || cx.spans.contains_key(&format!("resources.{r}#name")) {
                 continue; // declared (a resource that failed to decode has its own diagnostic)
             }
             let help = if let Some((name, _)) = r.split_once(':') {
@@ -272,10 +245,7 @@ fn references(cx: &mut Cx, app: &mut Decoded) {
                 Code::Nlb,
                 &join(&sp, "nlb"),
                 &join(&sp, "nlb"),
-                format!(
-                    "service {}: agent mode is incompatible with nlb ports",
-                    s.name
-                ),
+                format!("service {}: agent mode is incompatible with nlb ports", s.name),
                 None,
             );
         }
@@ -323,11 +293,7 @@ fn references(cx: &mut Cx, app: &mut Decoded) {
     }
     for s in &app.services {
         for (i, p) in s.policies.iter().enumerate() {
-            policy(
-                cx,
-                &index(&join(&join("services", &s.name), "policies"), i),
-                p,
-            );
+            policy(cx, &index(&join(&join("services", &s.name), "policies"), i), p);
         }
     }
     for t in &app.timers {
@@ -347,11 +313,8 @@ fn policy(cx: &mut Cx, path: &str, arn: &str) {
         && parts[1].starts_with("aws")
         && parts[2] == "iam"
         && parts[3].is_empty()
-        && (parts[4] == "aws"
-            || (parts[4].len() == 12 && parts[4].bytes().all(|b| b.is_ascii_digit())))
-        && parts[5]
-            .strip_prefix("policy/")
-            .is_some_and(|n| !n.is_empty());
+        && (parts[4] == "aws" || (parts[4].len() == 12 && parts[4].bytes().all(|b| b.is_ascii_digit())))
+        && parts[5].strip_prefix("policy/").is_some_and(|n| !n.is_empty());
     if !ok {
         cx.report(
             Code::Policy,
@@ -369,8 +332,9 @@ pub fn env_name(name: &str) -> String {
 }
 
 fn required_env(cx: &mut Cx, app: &Decoded, env: &BTreeMap<String, String>) {
-    // one diagnostic per declaration site: global ones once, with the services that need them
-    let mut missing: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new(); // span path → (name, services)
+    // one diagnostic per declaration site (a global one, or one shared through a merge key, is
+    // reported once, naming every service that needs it)
+    let mut missing: BTreeMap<(Span, String), (String, Vec<String>)> = BTreeMap::new();
     for s in &app.services {
         let own_start = app.environment.len();
         for (i, d) in s.environment.iter().enumerate() {
@@ -382,30 +346,30 @@ fn required_env(cx: &mut Cx, app: &Decoded, env: &BTreeMap<String, String>) {
                 } else {
                     find_decl(cx, &join(&join("services", &s.name), "environment"), name)
                 };
-                missing
-                    .entry(site)
-                    .or_insert_with(|| (name.clone(), Vec::new()))
-                    .1
-                    .push(s.name.clone());
+                let path = site.split('#').next().unwrap_or("");
+                let path = path.rsplit_once('[').map_or(path, |(p, _)| p).to_string();
+                let entry = missing
+                    .entry((cx.at(&site), name.clone()))
+                    .or_insert_with(|| (path, Vec::new()));
+                if !entry.1.contains(&s.name) {
+                    entry.1.push(s.name.clone());
+                }
             }
         }
     }
-    for (site, (name, services)) in missing {
-        let path = site.split('#').next().unwrap_or("").to_string();
-        let path = path
-            .rsplit_once('[')
-            .map(|(p, _)| p.to_string())
-            .unwrap_or(path);
-        cx.report(
+    for ((span, name), (path, services)) in missing {
+        let d = Diagnostic::new(
             Code::RequiredEnv,
-            &path,
-            &site,
+            cx.source,
+            span,
+            path,
             format!("required env: {name}"),
-            Some(format!(
-                "needed by {}; set it with -e {name}=… or in --env-file",
-                services.join(", ")
-            )),
-        );
+        )
+        .help(format!(
+            "needed by {}; set it with -e {name}=… or in --env-file",
+            services.join(", ")
+        ));
+        cx.push(d);
     }
 }
 
@@ -414,11 +378,7 @@ fn find_decl(cx: &Cx, list_path: &str, name: &str) -> String {
     let mut found: Vec<&String> = cx
         .spans
         .keys()
-        .filter(|k| {
-            k.starts_with(list_path)
-                && k.ends_with(&suffix)
-                && k[list_path.len()..].starts_with('[')
-        })
+        .filter(|k| k.starts_with(list_path) && k.ends_with(&suffix) && k[list_path.len()..].starts_with('['))
         .collect();
     found.sort();
     found
@@ -431,11 +391,7 @@ fn find_decl(cx: &Cx, list_path: &str, name: &str) -> String {
 pub const APP_PARAMS: &[(&str, &[&str], &str)] = &[
     ("AutoMinorVersionUpgrade", &["true", "false"], "true"),
     ("CircuitBreaker", &["Yes", "No"], "No"),
-    (
-        "EnableContainerReadonlyRootFilesystem",
-        &["Yes", "No"],
-        "No",
-    ),
+    ("EnableContainerReadonlyRootFilesystem", &["Yes", "No"], "No"),
     ("FargateServices", &["Yes", "Spot", "No"], "No"),
     ("FargateTimers", &["Yes", "Spot", "No"], "No"),
     ("IamPolicy", &[], ""),
@@ -483,9 +439,14 @@ fn params(cx: &mut Cx, app: &Decoded) {
                     .iter()
                     .map(|s| format!("{}Formation", s.logical_name))
                     .collect();
-                let help = suggest(name, names.iter().map(String::as_str))
-                    .map(|x| format!("did you mean `{x}`?"));
-                cx.report(Code::Params, &p, &p, format!("`{name}` names no service (service Formation params are <ServiceLogicalName>Formation)"), help);
+                let help = suggest(name, names.iter().map(String::as_str)).map(|x| format!("did you mean `{x}`?"));
+                cx.report(
+                    Code::Params,
+                    &p,
+                    &p,
+                    format!("`{name}` names no service (service Formation params are <ServiceLogicalName>Formation)"),
+                    help,
+                );
             } else if let Some(problem) = formation_problem(value) {
                 cx.report(
                     Code::Params,
@@ -513,16 +474,13 @@ fn params(cx: &mut Cx, app: &Decoded) {
             continue;
         }
         let Some((_, allowed, _)) = APP_PARAMS.iter().find(|(n, _, _)| n == name) else {
-            let help = suggest(name, APP_PARAMS.iter().map(|(n, _, _)| *n))
-                .map(|x| format!("did you mean `{x}`?"));
+            let help = suggest(name, APP_PARAMS.iter().map(|(n, _, _)| *n)).map(|x| format!("did you mean `{x}`?"));
             cx.report(
                 Code::Params,
                 &p,
                 &p,
                 format!("the app stack has no parameter `{name}`"),
-                help.or_else(|| {
-                    Some("see the app parameters in the convoxc schema (convoxc schema)".into())
-                }),
+                help.or_else(|| Some("see the app parameters in the convoxc schema (convoxc schema)".into())),
             );
             continue;
         };
@@ -541,10 +499,7 @@ fn params(cx: &mut Cx, app: &Decoded) {
                 Code::Params,
                 &p,
                 &p,
-                format!(
-                    "`{value}` is not an allowed value of {name}: {}",
-                    shown.join(", ")
-                ),
+                format!("`{value}` is not an allowed value of {name}: {}", shown.join(", ")),
                 None,
             );
         } else if name == "SlowStartDuration" && !matches!(value.parse::<u32>(), Ok(0 | 30..=900)) {
@@ -593,8 +548,7 @@ fn scaling(cx: &mut Cx, app: &Decoded) {
     for s in &app.services {
         let sp = join("services", &s.name);
         let t = &s.scale.targets;
-        let has_targets =
-            t.cpu.is_some() || t.memory.is_some() || t.requests.is_some() || !t.custom.is_empty();
+        let has_targets = t.cpu.is_some() || t.memory.is_some() || t.requests.is_some() || !t.custom.is_empty();
         let tp = join(&sp, "scale.targets");
         if t.requests.is_some() && s.port.is_none() {
             cx.report(
@@ -645,9 +599,9 @@ pub fn fargate_pair_ok(cpu: u32, memory: u32) -> bool {
     if cpu == 256 {
         return [512, 1024, 2048].contains(&memory);
     }
-    FARGATE.iter().any(|&(c, lo, hi, step)| {
-        c == cpu && (lo..=hi).contains(&memory) && (memory - lo) % step == 0
-    })
+    FARGATE
+        .iter()
+        .any(|&(c, lo, hi, step)| c == cpu && (lo..=hi).contains(&memory) && (memory - lo) % step == 0)
 }
 
 fn fargate(cx: &mut Cx, app: &Decoded) {
@@ -672,8 +626,7 @@ fn fargate(cx: &mut Cx, app: &Decoded) {
         } else {
             "a timer of this service runs on Fargate"
         };
-        let (cpu, memory) = match formation.map(|f| f.split(',').map(str::trim).collect::<Vec<_>>())
-        {
+        let (cpu, memory) = match formation.map(|f| f.split(',').map(str::trim).collect::<Vec<_>>()) {
             Some(parts) if parts.len() >= 3 => (
                 parts[1].parse().unwrap_or(s.scale.cpu),
                 parts[2].parse().unwrap_or(s.scale.memory),
@@ -684,12 +637,8 @@ fn fargate(cx: &mut Cx, app: &Decoded) {
             let valid = FARGATE
                 .iter()
                 .find(|(c, ..)| *c == cpu)
-                .map(|(_, lo, hi, step)| {
-                    format!("with cpu {cpu}, memory is {lo}-{hi} in steps of {step}")
-                })
-                .unwrap_or_else(|| {
-                    "Fargate cpu is 256, 512, 1024, 2048, 4096, 8192 or 16384".into()
-                });
+                .map(|(_, lo, hi, step)| format!("with cpu {cpu}, memory is {lo}-{hi} in steps of {step}"))
+                .unwrap_or_else(|| "Fargate cpu is 256, 512, 1024, 2048, 4096, 8192 or 16384".into());
             let at = if cx.spans.contains_key(&join(&sp, "scale")) {
                 join(&sp, "scale")
             } else {
@@ -725,7 +674,13 @@ fn fargate(cx: &mut Cx, app: &Decoded) {
             for (i, v) in s.volumes.iter().enumerate() {
                 if let Volume::Host { source, .. } = v {
                     let p = index(&join(&sp, "volumes"), i);
-                    cx.report(Code::Fargate, &p, &p, format!("host volume `{source}` cannot be mounted on Fargate (use an efs resource)"), None);
+                    cx.report(
+                        Code::Fargate,
+                        &p,
+                        &p,
+                        format!("host volume `{source}` cannot be mounted on Fargate (use an efs resource)"),
+                        None,
+                    );
                 }
             }
         }
@@ -786,11 +741,7 @@ fn rack_support(cx: &mut Cx, app: &Decoded, rack: &RackParams) {
                 }
                 _ => {}
             }
-            if e.preserve_client_ip == Some(true)
-                && rack
-                    .get("InstanceSecurityGroup")
-                    .is_some_and(|v| !v.is_empty())
-            {
+            if e.preserve_client_ip == Some(true) && rack.get("InstanceSecurityGroup").is_some_and(|v| !v.is_empty()) {
                 cx.report(
                     Code::RackSupport,
                     &p,

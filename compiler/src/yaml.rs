@@ -165,9 +165,7 @@ impl<'de> Deserialize<'de> for Raw {
                 Ok(Raw::Int(v))
             }
             fn visit_u128<E: de::Error>(self, v: u128) -> Result<Raw, E> {
-                Ok(i128::try_from(v)
-                    .map(Raw::Int)
-                    .unwrap_or(Raw::Float(v as f64)))
+                Ok(i128::try_from(v).map(Raw::Int).unwrap_or(Raw::Float(v as f64)))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
                 Ok(Raw::Float(v))
@@ -234,8 +232,7 @@ fn convert(raw: Spanned<Raw>, text: &str) -> Node {
 /// ones; among several merged maps the first wins. A `<<` whose value is not a map (or a list of
 /// maps) is kept as an ordinary entry so that the decoder reports it.
 fn expand_merges(entries: Vec<Entry>) -> Vec<Entry> {
-    let is_merge =
-        |e: &Entry| matches!(&e.key.value, Value::Str(s) if s == "<<") && mergeable(&e.value);
+    let is_merge = |e: &Entry| matches!(&e.key.value, Value::Str(s) if s == "<<") && mergeable(&e.value);
     if !entries.iter().any(is_merge) {
         return entries;
     }
@@ -258,8 +255,8 @@ fn expand_merges(entries: Vec<Entry>) -> Vec<Entry> {
         for source in sources {
             if let Value::Map(merged) = source.value {
                 for mut m in merged {
-                    let taken = written.contains(&m.key.value)
-                        || out.iter().any(|o| o.merged && o.key.value == m.key.value);
+                    let taken =
+                        written.contains(&m.key.value) || out.iter().any(|o| o.merged && o.key.value == m.key.value);
                     if !taken {
                         m.merged = true;
                         out.push(m);
@@ -274,9 +271,7 @@ fn expand_merges(entries: Vec<Entry>) -> Vec<Entry> {
 fn mergeable(v: &Node) -> bool {
     match &v.value {
         Value::Map(_) => true,
-        Value::Seq(items) => {
-            !items.is_empty() && items.iter().all(|i| matches!(i.value, Value::Map(_)))
-        }
+        Value::Seq(items) => !items.is_empty() && items.iter().all(|i| matches!(i.value, Value::Map(_))),
         _ => false,
     }
 }
@@ -287,12 +282,7 @@ mod tests {
 
     fn get<'a>(n: &'a Node, key: &str) -> &'a Node {
         match &n.value {
-            Value::Map(es) => {
-                &es.iter()
-                    .find(|e| e.key.value == Value::Str(key.into()))
-                    .unwrap()
-                    .value
-            }
+            Value::Map(es) => &es.iter().find(|e| e.key.value == Value::Str(key.into())).unwrap().value,
             _ => panic!("not a map"),
         }
     }

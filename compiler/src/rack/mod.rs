@@ -138,8 +138,7 @@ pub fn decode(cx: &mut Cx, root: &Node) -> RackParams {
             continue;
         }
         let Some(spec) = spec(&name) else {
-            let help = suggest(&name, PARAMS.iter().map(|p| p.name))
-                .map(|s| format!("did you mean `{s}`?"));
+            let help = suggest(&name, PARAMS.iter().map(|p| p.name)).map(|s| format!("did you mean `{s}`?"));
             cx.error(
                 Code::RackParam,
                 key,
@@ -194,13 +193,7 @@ fn value_problem(spec: &ParamSpec, v: &str) -> Option<String> {
         let shown: Vec<String> = spec
             .allowed
             .iter()
-            .map(|a| {
-                if a.is_empty() {
-                    "\"\"".into()
-                } else {
-                    a.to_string()
-                }
-            })
+            .map(|a| if a.is_empty() { "\"\"".into() } else { a.to_string() })
             .collect();
         return Some(format!("allowed values are {}", shown.join(", ")));
     }
@@ -237,19 +230,19 @@ fn cross_checks(cx: &mut Cx, p: &RackParams, given: &BTreeMap<String, (String, S
         );
     }
     if yes("NLBInternal") && !yes("Internal") {
-        at(cx, "NLBInternal", "cannot enable NLBInternal on a rack without Internal=Yes; set Internal=Yes in the same command".into());
+        at(
+            cx,
+            "NLBInternal",
+            "cannot enable NLBInternal on a rack without Internal=Yes; set Internal=Yes in the same command".into(),
+        );
     }
-    let custom_sg = p
-        .get("InstanceSecurityGroup")
-        .is_some_and(|v| !v.is_empty());
+    let custom_sg = p.get("InstanceSecurityGroup").is_some_and(|v| !v.is_empty());
     for name in ["NLBPreserveClientIP", "NLBInternalPreserveClientIP"] {
         if yes(name) && custom_sg {
             at(
                 cx,
                 name,
-                format!(
-                    "cannot enable {name} on a rack with a customer-supplied InstanceSecurityGroup"
-                ),
+                format!("cannot enable {name} on a rack with a customer-supplied InstanceSecurityGroup"),
             );
         }
     }
@@ -271,9 +264,7 @@ fn cross_checks(cx: &mut Cx, p: &RackParams, given: &BTreeMap<String, (String, S
                 at(
                     cx,
                     name,
-                    format!(
-                        "{name} entry {e:?} has leading or trailing whitespace; remove the spaces and retry"
-                    ),
+                    format!("{name} entry {e:?} has leading or trailing whitespace; remove the spaces and retry"),
                 );
             } else if let Err(problem) = cidr::check(e) {
                 at(cx, name, format!("{name} entry {e:?} {problem}"));
