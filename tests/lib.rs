@@ -72,3 +72,14 @@ pub fn explain(l: &Loaded) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// Load with values for `${VAR}` interpolation only: the environment is not declared complete, so
+/// required variables are not checked (as in CI, where the values live in the rack).
+pub fn load_interpolated(path: &Path, vars: &[(&str, &str)]) -> Loaded {
+    load(Input {
+        manifest: Some(SourceFile::new(path.display().to_string(), read(path))),
+        env: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        env_known: false,
+        ..Input::default()
+    })
+}

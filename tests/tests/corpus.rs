@@ -1,0 +1,136 @@
+//! The 150 real-world convox.yml files of shared/corpus/real-world: each is accepted, or rejected
+//! for a true problem in that file, listed below with the reason and the exact errors (code and
+//! line). The IR of every accepted file is deterministic.
+
+use convoxc_tests::*;
+use std::collections::BTreeMap;
+
+/// Files whose typed positions come from `${VAR}` (a port, a bool, a schedule, resource options):
+/// convox substitutes "" for an unset variable, so they are validated with plausible values, the
+/// way a deploy has them.
+fn env_for(file: &str) -> &'static [(&'static str, &'static str)] {
+    match file {
+        "004-Algorhythm-IO-ghost-on-heroku.yml" => &[("PORT", "2368"), ("HOST", "blog.example.org")],
+        "071-copotrzebne-pl-copotrzebne-api.yml" => &[
+            ("DB_INSTANCE_TYPE", "db.t3.micro"),
+            ("DB_STORAGE", "20"),
+            ("DB_ENCRYPTED", "true"),
+            ("DB_MULTI_AZ", "false"),
+            ("DOMAIN", "api.example.org"),
+        ],
+        // `- ELASTICSEARCH_INDEX=clevy:${STAGE}` becomes a map entry when STAGE is empty
+        "087-frsechet-convox-overwrite-env-var.yml" => &[("STAGE", "production")],
+        "102-lunias-photo.yml" => &[
+            ("POSTGRES_INSTANCE_CLASS", "db.t3.small"),
+            ("POSTGRES_STORAGE_SIZE", "20"),
+            ("POSTGRES_VERSION", "14"),
+        ],
+        "143-convox-console-app.yml" => &[
+            ("HOST", "console.example.org"),
+            ("INTERNAL", "false"),
+            ("CONSOLE_STATUS_SCHEDULE", "*/5 * * * ?"),
+            ("CONSOLE_UPDATE_SCHEDULE", "0 * * * ?"),
+            ("CONSOLE_WEBHOOKS_SCHEDULE", "* * * * ?"),
+        ],
+        _ => &[],
+    }
+}
+
+/// The rejected files: why, and the errors (`code@line`).
+const REJECTED: &[(&str, &str, &[&str])] = &[
+    ("007-atex-ci-romeo-actions.yml", "`health.internal` (meant interval), so timeout 10 is not below the default interval 5", &["unknown-key@8", "health@10"]),
+    ("036-convox-examples-llm-gpu-api.yml", "health timeout 60 is not below interval 30: the target group is rejected", &["health@26"]),
+    ("042-convox-examples-nodejs-multi-port.yml", "health timeout 30 is not below interval 15", &["health@18"]),
+    (
+        "053-convox-convox.yml",
+        "convox v3 `name:ENV` resource aliases: a v2 rack injects nothing for them",
+        &["unknown-reference@25", "unknown-reference@26", "unknown-reference@27", "unknown-reference@28", "unknown-reference@29", "unknown-reference@31"],
+    ),
+    ("060-convox-praxis.yml", "praxis-era manifest (workflows)", &["praxis-format@20"]),
+    ("061-convox-praxis.yml", "praxis-era manifest (buckets)", &["praxis-format@8"]),
+    ("063-convox-praxis.yml", "praxis-era manifest (balancers 6443/https)", &["praxis-format@1"]),
+    ("064-convox-praxis-docs.yml", "praxis-era manifest (workflows)", &["praxis-format@12"]),
+    ("065-convox-praxis-site.yml", "praxis-era manifest (workflows)", &["praxis-format@7"]),
+    ("083-Emalitownke1-Test-beltah3.yml", "`plan:` on a resource is not a key (silently ignored by convox)", &["unknown-key@53"]),
+    ("093-ianmalott-constable.yml", "praxis-era manifest (balancers 80/http)", &["praxis-format@1"]),
+    ("116-TimeZHero-laravel-production-ready.yml", "postgres storage 2 GB is below RDS's 20 GB minimum", &["resource-option@5"]),
+    ("126-waybetterdev-convox-scripts.yml", "`memory:` directly on a service (belongs under scale)", &["unknown-key@148"]),
+    ("127-waybetterdev-convox-scripts.yml", "`memory:` directly on a service (belongs under scale)", &["unknown-key@9"]),
+    ("130-waybetterdev-convox-scripts.yml", "`memory:` directly on a service (belongs under scale)", &["unknown-key@111"]),
+    ("131-waybetterdev-convox-scripts.yml", "`memory:` directly on a service (belongs under scale)", &["unknown-key@127"]),
+    ("137-bitzesty-notifications-api.yml", "misspelt `resorces:` (the database is never linked)", &["unknown-key@17"]),
+    ("138-chuspace-chuspace.yml", "`timers:` nested under services: a service named timers with a `session` key", &["unknown-key@47"]),
+    ("139-convox-examples-datadog.yml", "`dd-agent:` is not a service key", &["unknown-key@3"]),
+    ("142-convox-examples-php.yml", "`zenvironment:` (environment disabled by a typo)", &["unknown-key@1"]),
+    ("144-convox-convox.yml", "convox v3 `name:ENV` resource aliases", &["unknown-reference@11", "unknown-reference@12"]),
+    ("145-convox-praxis.yml", "praxis-era manifest (buckets, tables)", &["praxis-format@11"]),
+    ("146-convox-praxis-site.yml", "praxis-era `cdn:` service key", &["unknown-key@3"]),
+    ("147-convox-rack.yml", "`hooks:` is not a service key", &["unknown-key@18"]),
+    ("148-DocSpring-rack-gateway.yml", "resource type `rds-postgres` is convox v3", &["resource-type@30"]),
+    (
+        "149-DocSpring-rack-gateway.yml",
+        "v3 resource type `storage` with `size`, and `memory:` directly on a service",
+        &["resource-type@21", "unknown-key@22", "unknown-key@56"],
+    ),
+    ("150-DocSpring-rack-gateway.yml", "resource type `rds` is convox v3", &["resource-type@14"]),
+];
+
+fn corpus_files() -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(corpus_dir())
+        .expect("corpus directory")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yml") || n.ends_with(".yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_corpus_file_is_accepted_or_rejected_for_a_listed_reason() {
+    let files = corpus_files();
+    assert_eq!(files.len(), 150, "the corpus has 150 files");
+    let rejected: BTreeMap<&str, &[&str]> = REJECTED.iter().map(|(f, _, e)| (*f, *e)).collect();
+    let mut failures = Vec::new();
+    let mut accepted = 0;
+    for file in &files {
+        let l = load_interpolated(&corpus_dir().join(file), env_for(file));
+        let got = error_summary(&l);
+        match rejected.get(file.as_str()) {
+            Some(expected) if got == *expected => {}
+            Some(expected) => failures.push(format!("{file}: expected {expected:?}, got {got:?}\n{}", explain(&l))),
+            None if got.is_empty() => {
+                assert!(l.app.is_some());
+                accepted += 1;
+            }
+            None => failures.push(format!("{file}: unexpectedly rejected: {got:?}\n{}", explain(&l))),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // README.md states this number
+    assert_eq!(accepted, 150 - REJECTED.len());
+    assert_eq!(accepted, 123);
+}
+
+#[test]
+fn the_ir_is_deterministic() {
+    for file in corpus_files() {
+        let ir = |_: u8| {
+            let l = load_interpolated(&corpus_dir().join(&file), env_for(&file));
+            let d: Vec<String> = l.diagnostics.iter().map(|d| format!("{d:?}")).collect();
+            (l.app.map(|a| serde_json::to_string(&a).expect("IR serialises")), d)
+        };
+        let first = ir(0);
+        for run in 1..3 {
+            assert_eq!(ir(run), first, "{file}: output differs between runs");
+        }
+    }
+}
+
+#[test]
+fn warnings_point_at_lines_too() {
+    // a sample: foreign-generation keys are warnings at the key's line
+    let l = load_path(&corpus_dir().join("036-convox-examples-llm-gpu-api.yml"), None);
+    let w: Vec<String> = located(&l, convoxc_compiler::Severity::Warning).iter().map(|d| format!("{}@{}:{}", d.code, d.line, d.path)).collect();
+    assert!(w.contains(&"foreign-key@30:services.api.nodeSelectorLabels".to_string()), "{w:?}");
+}
