@@ -12,7 +12,10 @@ fn fixture(name: &str) -> String {
 }
 
 fn convoxc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convoxc")).args(args).output().expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_convoxc"))
+        .args(args)
+        .output()
+        .expect("runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -21,8 +24,18 @@ fn stdout(o: &Output) -> String {
 
 #[test]
 fn exit_codes() {
-    assert_eq!(convoxc(&["validate", &fixture("simple.yml"), "-e", "REQUIRED=x"]).status.code(), Some(0));
-    assert_eq!(convoxc(&["validate", &fixture("simple.yml"), "-e", "OTHER=x"]).status.code(), Some(1));
+    assert_eq!(
+        convoxc(&["validate", &fixture("simple.yml"), "-e", "REQUIRED=x"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        convoxc(&["validate", &fixture("simple.yml"), "-e", "OTHER=x"])
+            .status
+            .code(),
+        Some(1)
+    );
     assert_eq!(convoxc(&["validate", &fixture("invalid.2.yml")]).status.code(), Some(1));
     // warnings alone are fine
     let o = convoxc(&["validate", &fixture("env.yml"), "-e", "X=1"]);
@@ -31,15 +44,29 @@ fn exit_codes() {
     // usage errors
     assert_eq!(convoxc(&["validate", "--bogus"]).status.code(), Some(2));
     assert_eq!(convoxc(&["validate", "/nonexistent/convox.yml"]).status.code(), Some(2));
-    assert_eq!(convoxc(&["validate", &fixture("simple.yml"), "-e", "NOEQUALS"]).status.code(), Some(2));
-    assert_eq!(convoxc(&["validate", &fixture("simple.yml"), "--format", "xml"]).status.code(), Some(2));
+    assert_eq!(
+        convoxc(&["validate", &fixture("simple.yml"), "-e", "NOEQUALS"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        convoxc(&["validate", &fixture("simple.yml"), "--format", "xml"])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn default_file_is_convox_yml_in_the_current_directory() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("convox.yml"), "services:\n  web:\n    port: 3000\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_convoxc")).arg("validate").current_dir(dir.path()).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_convoxc"))
+        .arg("validate")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
@@ -48,7 +75,10 @@ fn human_output_shows_file_line_path_and_help() {
     let o = convoxc(&["validate", &fixture("invalid.2.yml")]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("invalid.2.yml:1:1"), "{err}");
-    assert!(err.contains("servicess: unknown key `servicess` in the top level"), "{err}");
+    assert!(
+        err.contains("servicess: unknown key `servicess` in the top level"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `services`?"), "{err}");
     assert!(err.contains("1 error, 0 warnings"), "{err}");
 }
@@ -63,7 +93,12 @@ fn json_output() {
     assert_eq!(d["code"], "nlb");
     assert_eq!(d["path"], "services.api.nlb[0].scheme");
     assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(6), Some(17)));
-    assert!(d["message"].as_str().unwrap().contains("scheme must be public or internal, got \"bogus\""));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .contains("scheme must be public or internal, got \"bogus\"")
+    );
     assert!(d.get("help").is_some());
 }
 
@@ -90,7 +125,10 @@ fn sarif_output() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules[r["ruleIndex"].as_u64().unwrap() as usize]["id"], "invalid-name");
     let region = &r["locations"][0]["physicalLocation"]["region"];
-    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64()), (Some(2), Some(3)));
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(2), Some(3))
+    );
 }
 
 #[test]
@@ -98,25 +136,61 @@ fn env_file_and_rack_params() {
     let dir = tempfile::tempdir().unwrap();
     let env = dir.path().join("env");
     std::fs::write(&env, "# comment\nREQUIRED=yes\n\nbad line\n").unwrap();
-    let o = convoxc(&["validate", &fixture("simple.yml"), "--env-file", env.to_str().unwrap(), "--format", "json"]);
+    let o = convoxc(&[
+        "validate",
+        &fixture("simple.yml"),
+        "--env-file",
+        env.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let d = &v["diagnostics"][0];
     assert_eq!((d["code"].as_str(), d["line"].as_u64()), (Some("env-file"), Some(4)));
 
     let rack = dir.path().join("rack.yml");
-    std::fs::write(&rack, "Internal: No\nNLBInternal: Yes\nInstanceCount: 2\nInternl: Yes\n").unwrap();
-    let o = convoxc(&["validate", &fixture("nlb.yml"), "--rack-params", rack.to_str().unwrap(), "--format", "json"]);
+    std::fs::write(
+        &rack,
+        "Internal: No\nNLBInternal: Yes\nInstanceCount: 2\nInternl: Yes\n",
+    )
+    .unwrap();
+    let o = convoxc(&[
+        "validate",
+        &fixture("nlb.yml"),
+        "--rack-params",
+        rack.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let got: Vec<(String, u64, String)> = v["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string(), d["line"].as_u64().unwrap(), d["message"].as_str().unwrap().to_string()))
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    assert!(got.iter().any(|(f, l, m)| f == "rack.yml" && *l == 2 && m.contains("cannot enable NLBInternal")), "{got:?}");
-    assert!(got.iter().any(|(f, l, m)| f == "rack.yml" && *l == 3 && m.contains("the minimum is 3")), "{got:?}");
-    assert!(got.iter().any(|(f, l, m)| f == "rack.yml" && *l == 4 && m.contains("no parameter `Internl`")), "{got:?}");
+    assert!(
+        got.iter()
+            .any(|(f, l, m)| f == "rack.yml" && *l == 2 && m.contains("cannot enable NLBInternal")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(f, l, m)| f == "rack.yml" && *l == 3 && m.contains("the minimum is 3")),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(f, l, m)| f == "rack.yml" && *l == 4 && m.contains("no parameter `Internl`")),
+        "{got:?}"
+    );
 }
 
 #[test]

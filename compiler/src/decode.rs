@@ -737,8 +737,9 @@ fn health(cx: &mut Cx, n: Option<&Node>, path: &str, routed: bool) -> Health {
     }
     // AWS limits (target group health checks, ECS grace period): they only apply to a target group
     let at = |i: usize| if routed { nodes[i].or(n) } else { None };
+    let interval_ok = (5..=300).contains(&interval);
     if let Some(node) = at(1)
-        && !(5..=300).contains(&interval)
+        && !interval_ok
     {
         cx.error(
             Code::Health,
@@ -748,7 +749,7 @@ fn health(cx: &mut Cx, n: Option<&Node>, path: &str, routed: bool) -> Health {
             None,
         );
     }
-    if let Some(node) = at(2) {
+    if let Some(node) = at(2).filter(|_| interval_ok || !timeout_defaulted) {
         if !(2..=120).contains(&timeout) {
             let why = if timeout_defaulted {
                 format!(" (defaulted to interval − 1 = {timeout})")

@@ -113,7 +113,16 @@ impl Interpolated {
 
     /// Map a span of the interpolated text to a span of the original file.
     pub fn to_original(&self, span: Span) -> Span {
-        let start = self.map(span.start, false);
+        let mut start = self.map(span.start, false);
+        // a value that begins with an empty substitution begins at its `${...}`
+        let first = self.pieces.partition_point(|p| p.out < span.start);
+        if let Some(p) = self.pieces[first..]
+            .iter()
+            .take_while(|p| p.out == span.start && p.out_len == 0)
+            .next()
+        {
+            start = start.min(p.orig);
+        }
         let end = if span.end > span.start {
             self.map(span.end, true)
         } else {
@@ -175,7 +184,7 @@ mod tests {
         // an empty substitution
         let r = interpolate("d: ${H}x", 0, &BTreeMap::new());
         assert_eq!(r.text, "d: x");
-        assert_eq!(r.to_original(Span::new(3, 4)), Span::new(7, 8));
+        assert_eq!(r.to_original(Span::new(3, 4)), Span::new(3, 8));
         // with a base (BOM skipped)
         let r = interpolate("a: 1", 3, &BTreeMap::new());
         assert_eq!(r.to_original(Span::new(3, 4)), Span::new(6, 7));

@@ -38,41 +38,148 @@ fn env_for(file: &str) -> &'static [(&'static str, &'static str)] {
 
 /// The rejected files: why, and the errors (`code@line`).
 const REJECTED: &[(&str, &str, &[&str])] = &[
-    ("007-atex-ci-romeo-actions.yml", "`health.internal` (meant interval), so timeout 10 is not below the default interval 5", &["unknown-key@8", "health@10"]),
-    ("036-convox-examples-llm-gpu-api.yml", "health timeout 60 is not below interval 30: the target group is rejected", &["health@26"]),
-    ("042-convox-examples-nodejs-multi-port.yml", "health timeout 30 is not below interval 15", &["health@18"]),
+    (
+        "007-atex-ci-romeo-actions.yml",
+        "`health.internal` (meant interval), so timeout 10 is not below the default interval 5",
+        &["unknown-key@8", "health@10"],
+    ),
+    (
+        "036-convox-examples-llm-gpu-api.yml",
+        "health timeout 60 is not below interval 30: the target group is rejected",
+        &["health@26"],
+    ),
+    (
+        "042-convox-examples-nodejs-multi-port.yml",
+        "health timeout 30 is not below interval 15",
+        &["health@18"],
+    ),
     (
         "053-convox-convox.yml",
         "convox v3 `name:ENV` resource aliases: a v2 rack injects nothing for them",
-        &["unknown-reference@25", "unknown-reference@26", "unknown-reference@27", "unknown-reference@28", "unknown-reference@29", "unknown-reference@31"],
+        &[
+            "unknown-reference@25",
+            "unknown-reference@26",
+            "unknown-reference@27",
+            "unknown-reference@28",
+            "unknown-reference@29",
+            "unknown-reference@31",
+        ],
     ),
-    ("060-convox-praxis.yml", "praxis-era manifest (workflows)", &["praxis-format@20"]),
-    ("061-convox-praxis.yml", "praxis-era manifest (buckets)", &["praxis-format@8"]),
-    ("063-convox-praxis.yml", "praxis-era manifest (balancers 6443/https)", &["praxis-format@1"]),
-    ("064-convox-praxis-docs.yml", "praxis-era manifest (workflows)", &["praxis-format@12"]),
-    ("065-convox-praxis-site.yml", "praxis-era manifest (workflows)", &["praxis-format@7"]),
-    ("083-Emalitownke1-Test-beltah3.yml", "`plan:` on a resource is not a key (silently ignored by convox)", &["unknown-key@53"]),
-    ("093-ianmalott-constable.yml", "praxis-era manifest (balancers 80/http)", &["praxis-format@1"]),
-    ("116-TimeZHero-laravel-production-ready.yml", "postgres storage 2 GB is below RDS's 20 GB minimum", &["resource-option@5"]),
-    ("126-waybetterdev-convox-scripts.yml", "`memory:` directly on a service (belongs under scale)", &["unknown-key@148"]),
-    ("127-waybetterdev-convox-scripts.yml", "`memory:` directly on a service (belongs under scale)", &["unknown-key@9"]),
-    ("130-waybetterdev-convox-scripts.yml", "`memory:` directly on a service (belongs under scale)", &["unknown-key@111"]),
-    ("131-waybetterdev-convox-scripts.yml", "`memory:` directly on a service (belongs under scale)", &["unknown-key@127"]),
-    ("137-bitzesty-notifications-api.yml", "misspelt `resorces:` (the database is never linked)", &["unknown-key@17"]),
-    ("138-chuspace-chuspace.yml", "`timers:` nested under services: a service named timers with a `session` key", &["unknown-key@47"]),
-    ("139-convox-examples-datadog.yml", "`dd-agent:` is not a service key", &["unknown-key@3"]),
-    ("142-convox-examples-php.yml", "`zenvironment:` (environment disabled by a typo)", &["unknown-key@1"]),
-    ("144-convox-convox.yml", "convox v3 `name:ENV` resource aliases", &["unknown-reference@11", "unknown-reference@12"]),
-    ("145-convox-praxis.yml", "praxis-era manifest (buckets, tables)", &["praxis-format@11"]),
-    ("146-convox-praxis-site.yml", "praxis-era `cdn:` service key", &["unknown-key@3"]),
-    ("147-convox-rack.yml", "`hooks:` is not a service key", &["unknown-key@18"]),
-    ("148-DocSpring-rack-gateway.yml", "resource type `rds-postgres` is convox v3", &["resource-type@30"]),
+    (
+        "060-convox-praxis.yml",
+        "praxis-era manifest (workflows)",
+        &["praxis-format@20"],
+    ),
+    (
+        "061-convox-praxis.yml",
+        "praxis-era manifest (buckets)",
+        &["praxis-format@8"],
+    ),
+    (
+        "063-convox-praxis.yml",
+        "praxis-era manifest (balancers 6443/https)",
+        &["praxis-format@1"],
+    ),
+    (
+        "064-convox-praxis-docs.yml",
+        "praxis-era manifest (workflows)",
+        &["praxis-format@12"],
+    ),
+    (
+        "065-convox-praxis-site.yml",
+        "praxis-era manifest (workflows)",
+        &["praxis-format@7"],
+    ),
+    (
+        "083-Emalitownke1-Test-beltah3.yml",
+        "`plan:` on a resource is not a key (silently ignored by convox)",
+        &["unknown-key@53"],
+    ),
+    (
+        "093-ianmalott-constable.yml",
+        "praxis-era manifest (balancers 80/http)",
+        &["praxis-format@1"],
+    ),
+    (
+        "116-TimeZHero-laravel-production-ready.yml",
+        "postgres storage 2 GB is below RDS's 20 GB minimum",
+        &["resource-option@5"],
+    ),
+    (
+        "126-waybetterdev-convox-scripts.yml",
+        "`memory:` directly on a service (belongs under scale)",
+        &["unknown-key@148"],
+    ),
+    (
+        "127-waybetterdev-convox-scripts.yml",
+        "`memory:` directly on a service (belongs under scale)",
+        &["unknown-key@9"],
+    ),
+    (
+        "130-waybetterdev-convox-scripts.yml",
+        "`memory:` directly on a service (belongs under scale)",
+        &["unknown-key@111"],
+    ),
+    (
+        "131-waybetterdev-convox-scripts.yml",
+        "`memory:` directly on a service (belongs under scale)",
+        &["unknown-key@127"],
+    ),
+    (
+        "137-bitzesty-notifications-api.yml",
+        "misspelt `resorces:` (the database is never linked)",
+        &["unknown-key@17"],
+    ),
+    (
+        "138-chuspace-chuspace.yml",
+        "`timers:` nested under services: a service named timers with a `session` key",
+        &["unknown-key@47"],
+    ),
+    (
+        "139-convox-examples-datadog.yml",
+        "`dd-agent:` is not a service key",
+        &["unknown-key@3"],
+    ),
+    (
+        "142-convox-examples-php.yml",
+        "`zenvironment:` (environment disabled by a typo)",
+        &["unknown-key@1"],
+    ),
+    (
+        "144-convox-convox.yml",
+        "convox v3 `name:ENV` resource aliases",
+        &["unknown-reference@11", "unknown-reference@12"],
+    ),
+    (
+        "145-convox-praxis.yml",
+        "praxis-era manifest (buckets, tables)",
+        &["praxis-format@11"],
+    ),
+    (
+        "146-convox-praxis-site.yml",
+        "praxis-era `cdn:` service key",
+        &["unknown-key@3"],
+    ),
+    (
+        "147-convox-rack.yml",
+        "`hooks:` is not a service key",
+        &["unknown-key@18"],
+    ),
+    (
+        "148-DocSpring-rack-gateway.yml",
+        "resource type `rds-postgres` is convox v3",
+        &["resource-type@30"],
+    ),
     (
         "149-DocSpring-rack-gateway.yml",
         "v3 resource type `storage` with `size`, and `memory:` directly on a service",
         &["resource-type@21", "unknown-key@22", "unknown-key@56"],
     ),
-    ("150-DocSpring-rack-gateway.yml", "resource type `rds` is convox v3", &["resource-type@14"]),
+    (
+        "150-DocSpring-rack-gateway.yml",
+        "resource type `rds` is convox v3",
+        &["resource-type@14"],
+    ),
 ];
 
 fn corpus_files() -> Vec<String> {
@@ -131,6 +238,12 @@ fn the_ir_is_deterministic() {
 fn warnings_point_at_lines_too() {
     // a sample: foreign-generation keys are warnings at the key's line
     let l = load_path(&corpus_dir().join("036-convox-examples-llm-gpu-api.yml"), None);
-    let w: Vec<String> = located(&l, convoxc_compiler::Severity::Warning).iter().map(|d| format!("{}@{}:{}", d.code, d.line, d.path)).collect();
-    assert!(w.contains(&"foreign-key@30:services.api.nodeSelectorLabels".to_string()), "{w:?}");
+    let w: Vec<String> = located(&l, convoxc_compiler::Severity::Warning)
+        .iter()
+        .map(|d| format!("{}@{}:{}", d.code, d.line, d.path))
+        .collect();
+    assert!(
+        w.contains(&"foreign-key@30:services.api.nodeSelectorLabels".to_string()),
+        "{w:?}"
+    );
 }

@@ -21,11 +21,16 @@ fn as_json(path: &Path) -> serde_json::Value {
 
 fn schema_errors(v: &jsonschema::Validator, path: &Path) -> Vec<String> {
     let json = as_json(path);
-    v.iter_errors(&json).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+    v.iter_errors(&json)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }
 
 fn corpus() -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(corpus_dir()).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     files
 }
@@ -35,7 +40,16 @@ fn accepted_files_validate_against_the_schema() {
     let v = validator();
     let mut failures = Vec::new();
     let mut checked = 0;
-    let conformance_ok = ["env.yml", "simple.yml", "nlb.yml", "nlb-tls.yml", "nlb-tls-iam.yml", "nlb-tls-internal.yml", "nlb-tls-mixed.yml", "nlb-different-container-port.yml"];
+    let conformance_ok = [
+        "env.yml",
+        "simple.yml",
+        "nlb.yml",
+        "nlb-tls.yml",
+        "nlb-tls-iam.yml",
+        "nlb-tls-internal.yml",
+        "nlb-tls-mixed.yml",
+        "nlb-different-container-port.yml",
+    ];
     let files = conformance_ok.iter().map(|f| conformance(f)).chain(corpus());
     for path in files {
         if load_path(&path, None).has_errors() {
@@ -48,7 +62,11 @@ fn accepted_files_validate_against_the_schema() {
         }
     }
     assert!(checked >= 120, "only {checked} files checked");
-    assert!(failures.is_empty(), "the schema rejects files the compiler accepts:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "the schema rejects files the compiler accepts:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -57,11 +75,19 @@ fn unknown_key_files_are_rejected_by_the_schema() {
     let mut checked = 0;
     for path in std::iter::once(conformance("invalid.2.yml")).chain(corpus()) {
         let l = load_path(&path, None);
-        if !l.diagnostics.iter().any(|d| d.code == convoxc_compiler::Code::UnknownKey) {
+        if !l
+            .diagnostics
+            .iter()
+            .any(|d| d.code == convoxc_compiler::Code::UnknownKey)
+        {
             continue;
         }
         checked += 1;
-        assert!(!schema_errors(&v, &path).is_empty(), "{}: the schema accepts an unknown key", path.display());
+        assert!(
+            !schema_errors(&v, &path).is_empty(),
+            "{}: the schema accepts an unknown key",
+            path.display()
+        );
     }
     assert!(checked >= 12, "only {checked} unknown-key files");
 }

@@ -1,0 +1,85 @@
+//! load + validate: convox's full.yml, and generated manifests of 10 / 100 / 1,000 services (for
+//! linear growth). Run: `cargo bench -p convoxc-compiler --bench load`.
+
+use convoxc_compiler::{Input, SourceFile, load};
+use std::fmt::Write;
+
+fn main() {
+    divan::main();
+}
+
+fn input(text: &str) -> Input {
+    Input {
+        manifest: Some(SourceFile::new("convox.yml", text)),
+        env: vec![
+            ("FOO".into(), "bar".into()),
+            ("SECRET".into(), "shh".into()),
+            ("OTHERGLOBAL".into(), "test".into()),
+        ],
+        env_known: true,
+        ..Input::default()
+    }
+}
+
+fn full_yml() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/conformance/convox-rack/full.yml"
+    );
+    std::fs::read_to_string(path).expect("../shared/conformance/convox-rack/full.yml")
+}
+
+/// A manifest with `n` services of the usual shapes, a resource per 10 services and a timer per 20.
+pub fn generated(n: usize) -> String {
+    let mut s = String::from("environment:\n  - GLOBAL=1\nresources:\n");
+    for i in 0..n.div_ceil(10) {
+        let _ = writeln!(
+            s,
+            "  db{i}:\n    type: postgres\n    options:\n      storage: 50\n      version: \"15\""
+        );
+    }
+    s.push_str("services:\n");
+    for i in 0..n {
+        let _ = writeln!(
+            s,
+            "  svc{i}:\n    build: .\n    command: bin/run {i}\n    domain: svc{i}.example.org\n    environment:\n      - A{i}=x\n    health:\n      path: /health\n      interval: 10\n    port: {}\n    resources:\n      - db{}\n    scale:\n      count: 1-4\n      memory: 1024\n      targets:\n        cpu: 70",
+            3000 + i % 1000,
+            i / 10
+        );
+    }
+    s.push_str("timers:\n");
+    for i in (0..n).step_by(20) {
+        let _ = writeln!(
+            s,
+            "  t{i}:\n    command: bin/cron\n    schedule: \"0 3 * * *\"\n    service: svc{i}"
+        );
+    }
+    s
+}
+
+#[divan::bench]
+fn full_yml_load_validate(b: divan::Bencher) {
+    let text = full_yml();
+    b.bench(|| load(input(divan::black_box(&text))));
+}
+
+#[divan::bench(args = [10, 100, 1000])]
+fn generated_services(b: divan::Bencher, n: usize) {
+    let text = generated(n);
+    let l = load(input(&text));
+    assert!(
+        !l.has_errors(),
+        "generated manifest must be valid: {:?}",
+        l.diagnostics.first()
+    );
+    b.counter(divan::counter::BytesCount::of_str(&text))
+        .bench(|| load(input(divan::black_box(&text))));
+}
+
+/// The YAML parse alone (serde-saphyr into the spanned tree), for comparison.
+#[divan::bench(args = [1000])]
+fn generated_yaml_parse_only(b: divan::Bencher, n: usize) {
+    let text = generated(n);
+    b.counter(divan::counter::BytesCount::of_str(&text))
+        .bench(|| convoxc_compiler::yaml::parse(divan::black_box(&text)));
+}
