@@ -164,7 +164,7 @@ fn check_field(f: Field, text: &str) -> Result<(), String> {
 }
 
 fn check_item(f: Field, item: &str) -> Result<(), String> {
-    let (lo, hi) = f.range();
+    let (_, hi) = f.range();
     if item.is_empty() {
         return Err("has an empty list item".into());
     }
@@ -212,7 +212,6 @@ fn check_item(f: Field, item: &str) -> Result<(), String> {
             value(f, base)?;
         }
     }
-    let _ = lo;
     Ok(())
 }
 

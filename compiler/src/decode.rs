@@ -200,7 +200,7 @@ fn decode_resources(cx: &mut Cx, n: &Node) -> Vec<Resource> {
             .map(|o| cx.string_map(o, &join(&path, "options")))
             .unwrap_or_default();
         let Some(kind) = kind else { continue };
-        let options = resources::resolve_options(cx, kind, &path, f.get("options"), options);
+        let options = resources::resolve_options(cx, kind, &path, options);
         out.push(Resource {
             logical_name: upper_name(&name),
             name,
@@ -784,16 +784,16 @@ fn health(cx: &mut Cx, n: Option<&Node>, path: &str, routed: bool) -> Health {
             None,
         );
     }
-    if !hpath.starts_with('/') || hpath.len() > 1024 {
-        if let Some(node) = n.filter(|_| routed) {
-            cx.error(
-                Code::Health,
-                node,
-                &join(path, "path"),
-                format!("health path `{hpath}` must start with / and be at most 1024 characters"),
-                None,
-            );
-        }
+    if (!hpath.starts_with('/') || hpath.len() > 1024)
+        && let Some(node) = n.filter(|_| routed)
+    {
+        cx.error(
+            Code::Health,
+            node,
+            &join(path, "path"),
+            format!("health path `{hpath}` must start with / and be at most 1024 characters"),
+            None,
+        );
     }
     let u = |v: i64| u32::try_from(v.max(0)).unwrap_or(u32::MAX);
     Health {

@@ -148,6 +148,28 @@ impl Interpolated {
     }
 }
 
+impl Interpolated {
+    /// The text as is, with no interpolation (for files convox does not interpolate).
+    pub fn verbatim(text: &str, base: usize) -> Interpolated {
+        let pieces = if text.is_empty() {
+            Vec::new()
+        } else {
+            vec![Piece {
+                out: 0,
+                out_len: text.len(),
+                orig: base,
+                orig_len: text.len(),
+                literal: true,
+            }]
+        };
+        Interpolated {
+            text: text.to_string(),
+            pieces,
+            references: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,27 +210,5 @@ mod tests {
         // with a base (BOM skipped)
         let r = interpolate("a: 1", 3, &BTreeMap::new());
         assert_eq!(r.to_original(Span::new(3, 4)), Span::new(6, 7));
-    }
-}
-
-impl Interpolated {
-    /// The text as is, with no interpolation (for files convox does not interpolate).
-    pub fn verbatim(text: &str, base: usize) -> Interpolated {
-        let pieces = if text.is_empty() {
-            Vec::new()
-        } else {
-            vec![Piece {
-                out: 0,
-                out_len: text.len(),
-                orig: base,
-                orig_len: text.len(),
-                literal: true,
-            }]
-        };
-        Interpolated {
-            text: text.to_string(),
-            pieces,
-            references: Vec::new(),
-        }
     }
 }

@@ -106,7 +106,7 @@ fn entry(cx: &mut Cx, service: &str, n: &Node, path: &str) -> Option<Nlb> {
         None => Some(NlbProtocol::Tcp),
         Some((s, _)) if s.is_empty() || s == "tcp" => Some(NlbProtocol::Tcp),
         Some((s, _)) if s == "tls" => Some(NlbProtocol::Tls),
-        Some((s, node)) => {
+        Some((_, node)) => {
             let raw = node_text(node);
             cx.error(
                 Code::Nlb,
@@ -115,7 +115,6 @@ fn entry(cx: &mut Cx, service: &str, n: &Node, path: &str) -> Option<Nlb> {
                 format!("{pre}: protocol must be tcp or tls, got {raw:?}"),
                 None,
             );
-            let _ = s;
             None
         }
     };

@@ -7,7 +7,6 @@ use crate::diagnostic::Code;
 use crate::ir::ResourceType;
 use crate::names::{suggest, upper_name};
 use crate::source::Span;
-use crate::yaml::Node;
 use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,7 +201,6 @@ pub fn resolve_options(
     cx: &mut Cx,
     kind: ResourceType,
     path: &str,
-    node: Option<&Node>,
     given: Vec<(String, String, Span)>,
 ) -> BTreeMap<String, String> {
     let specs = options(kind);
@@ -267,7 +265,6 @@ pub fn resolve_options(
         }
         out.insert(spec.param.to_string(), value);
     }
-    let _ = node;
     out
 }
 

@@ -93,7 +93,8 @@ fn names(cx: &mut Cx, app: &Decoded) {
         }
     }
     // logical-ID collisions (Service<X>, Resource<X>, Timer<X>)
-    let groups: [(&str, &str, Vec<(&str, &str)>); 3] = [
+    type Names<'a> = Vec<(&'a str, &'a str)>;
+    let groups: [(&str, &str, Names); 3] = [
         (
             "services",
             "Service",
@@ -601,7 +602,7 @@ pub fn fargate_pair_ok(cpu: u32, memory: u32) -> bool {
     }
     FARGATE
         .iter()
-        .any(|&(c, lo, hi, step)| c == cpu && (lo..=hi).contains(&memory) && (memory - lo) % step == 0)
+        .any(|&(c, lo, hi, step)| c == cpu && (lo..=hi).contains(&memory) && (memory - lo).is_multiple_of(step))
 }
 
 fn fargate(cx: &mut Cx, app: &Decoded) {

@@ -276,6 +276,39 @@ fn mergeable(v: &Node) -> bool {
     }
 }
 
+impl Node {
+    /// The node as JSON (for JSON Schema validation). Map keys become strings; floats that are
+    /// not finite become null.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => match i64::try_from(*i) {
+                Ok(v) => J::from(v),
+                Err(_) => J::from(*i as f64),
+            },
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => J::Object(
+                entries
+                    .iter()
+                    .map(|e| {
+                        let k = match &e.key.value {
+                            Value::Str(s) => s.clone(),
+                            Value::Int(i) => i.to_string(),
+                            Value::Bool(b) => b.to_string(),
+                            other => format!("{other:?}"),
+                        };
+                        (k, e.value.to_json())
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,38 +362,5 @@ mod tests {
     fn syntax_errors_have_a_position() {
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(!e.message.is_empty());
-    }
-}
-
-impl Node {
-    /// The node as JSON (for JSON Schema validation). Map keys become strings; floats that are
-    /// not finite become null.
-    pub fn to_json(&self) -> serde_json::Value {
-        use serde_json::Value as J;
-        match &self.value {
-            Value::Null => J::Null,
-            Value::Bool(b) => J::Bool(*b),
-            Value::Int(i) => match i64::try_from(*i) {
-                Ok(v) => J::from(v),
-                Err(_) => J::from(*i as f64),
-            },
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-            Value::Str(s) => J::String(s.clone()),
-            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => J::Object(
-                entries
-                    .iter()
-                    .map(|e| {
-                        let k = match &e.key.value {
-                            Value::Str(s) => s.clone(),
-                            Value::Int(i) => i.to_string(),
-                            Value::Bool(b) => b.to_string(),
-                            other => format!("{other:?}"),
-                        };
-                        (k, e.value.to_json())
-                    })
-                    .collect(),
-            ),
-        }
     }
 }

@@ -4,7 +4,7 @@
 mod table;
 
 use crate::cidr;
-use crate::cx::{Cx, join};
+use crate::cx::Cx;
 use crate::diagnostic::Code;
 use crate::names::suggest;
 use crate::source::Span;
@@ -274,7 +274,6 @@ fn cross_checks(cx: &mut Cx, p: &RackParams, given: &BTreeMap<String, (String, S
             seen.push(e);
         }
     }
-    let _ = join;
 }
 
 #[cfg(test)]
