@@ -25,6 +25,11 @@ pub fn read(path: &Path) -> String {
 
 /// Load manifest text. `env: None` means no environment was given at all.
 pub fn load_text(name: &str, text: &str, env: Option<&[(&str, &str)]>) -> Loaded {
+    load_with_rack(name, text, env, None)
+}
+
+/// Load manifest text, with rack params text (`rack.yml`).
+pub fn load_with_rack(name: &str, text: &str, env: Option<&[(&str, &str)]>, rack: Option<&str>) -> Loaded {
     load(Input {
         manifest: Some(SourceFile::new(name, text)),
         env: env
@@ -33,6 +38,7 @@ pub fn load_text(name: &str, text: &str, env: Option<&[(&str, &str)]>) -> Loaded
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         env_known: env.is_some(),
+        rack_params: rack.map(|r| SourceFile::new("rack.yml", r)),
         ..Input::default()
     })
 }

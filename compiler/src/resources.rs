@@ -100,99 +100,76 @@ const POSTGRES: &[OptionSpec] = rds!("12");
 const MYSQL: &[OptionSpec] = rds!("5.7");
 const MARIADB: &[OptionSpec] = rds!("10.4");
 
+const CACHE_CLASS: OptionSpec = o(
+    "Class",
+    "cache.t2.micro",
+    Check::Prefix("cache."),
+    "ElastiCache node type",
+);
+
+/// redis and valkey (ElastiCache replication groups) differ only in their default version.
+macro_rules! replication_group {
+    ($version:literal) => {
+        &[
+            CACHE_CLASS,
+            o("Durable", "false", Check::Bool, "automatic failover across zones"),
+            o(
+                "Encrypted",
+                "false",
+                Check::Bool,
+                "at-rest and in-transit encryption (with an auth token)",
+            ),
+            o("Nodes", "1", Check::Int(1, 6), "number of cache clusters"),
+            o("Version", $version, Check::Version, "engine version"),
+        ]
+    };
+}
+
+const REDIS: &[OptionSpec] = replication_group!("7.0");
+const VALKEY: &[OptionSpec] = replication_group!("8.1");
+const MEMCACHED: &[OptionSpec] = &[
+    CACHE_CLASS,
+    o(
+        "Encrypted",
+        "",
+        Check::BoolOrEmpty,
+        "accepted for compatibility; memcached is not encrypted",
+    ),
+    o("Nodes", "1", Check::Int(1, 40), "number of cache nodes"),
+    o("Version", "1.4", Check::Version, "engine version"),
+];
+const EFS: &[OptionSpec] = &[
+    o(
+        "Encrypted",
+        "false",
+        Check::Bool,
+        "encrypt the file system with a KMS key of its own",
+    ),
+    o(
+        "OwnerGid",
+        "1000",
+        Check::Int(0, 4_294_967_295),
+        "group owning the root directory",
+    ),
+    o(
+        "OwnerUid",
+        "1000",
+        Check::Int(0, 4_294_967_295),
+        "user owning the root directory",
+    ),
+    o("Path", "/", Check::Any, "root directory of the access point"),
+    o("Permissions", "0777", Check::Octal, "permissions of the root directory"),
+];
+
 pub fn options(kind: ResourceType) -> &'static [OptionSpec] {
     match kind {
         ResourceType::Postgres => POSTGRES,
         ResourceType::Mysql => MYSQL,
         ResourceType::Mariadb => MARIADB,
-        ResourceType::Redis => {
-            const {
-                &[
-                    o(
-                        "Class",
-                        "cache.t2.micro",
-                        Check::Prefix("cache."),
-                        "ElastiCache node type",
-                    ),
-                    o("Durable", "false", Check::Bool, "automatic failover across zones"),
-                    o(
-                        "Encrypted",
-                        "false",
-                        Check::Bool,
-                        "at-rest and in-transit encryption (with an auth token)",
-                    ),
-                    o("Nodes", "1", Check::Int(1, 6), "number of cache clusters"),
-                    o("Version", "7.0", Check::Version, "engine version"),
-                ]
-            }
-        }
-        ResourceType::Valkey => {
-            const {
-                &[
-                    o(
-                        "Class",
-                        "cache.t2.micro",
-                        Check::Prefix("cache."),
-                        "ElastiCache node type",
-                    ),
-                    o("Durable", "false", Check::Bool, "automatic failover across zones"),
-                    o(
-                        "Encrypted",
-                        "false",
-                        Check::Bool,
-                        "at-rest and in-transit encryption (with an auth token)",
-                    ),
-                    o("Nodes", "1", Check::Int(1, 6), "number of cache clusters"),
-                    o("Version", "8.1", Check::Version, "engine version"),
-                ]
-            }
-        }
-        ResourceType::Memcached => {
-            const {
-                &[
-                    o(
-                        "Class",
-                        "cache.t2.micro",
-                        Check::Prefix("cache."),
-                        "ElastiCache node type",
-                    ),
-                    o(
-                        "Encrypted",
-                        "",
-                        Check::BoolOrEmpty,
-                        "accepted for compatibility; memcached is not encrypted",
-                    ),
-                    o("Nodes", "1", Check::Int(1, 40), "number of cache nodes"),
-                    o("Version", "1.4", Check::Version, "engine version"),
-                ]
-            }
-        }
-        ResourceType::Efs => {
-            const {
-                &[
-                    o(
-                        "Encrypted",
-                        "false",
-                        Check::Bool,
-                        "encrypt the file system with a KMS key of its own",
-                    ),
-                    o(
-                        "OwnerGid",
-                        "1000",
-                        Check::Int(0, 4_294_967_295),
-                        "group owning the root directory",
-                    ),
-                    o(
-                        "OwnerUid",
-                        "1000",
-                        Check::Int(0, 4_294_967_295),
-                        "user owning the root directory",
-                    ),
-                    o("Path", "/", Check::Any, "root directory of the access point"),
-                    o("Permissions", "0777", Check::Octal, "permissions of the root directory"),
-                ]
-            }
-        }
+        ResourceType::Redis => REDIS,
+        ResourceType::Valkey => VALKEY,
+        ResourceType::Memcached => MEMCACHED,
+        ResourceType::Efs => EFS,
     }
 }
 

@@ -1,21 +1,11 @@
 //! Every check of the front end, one small manifest each: the diagnostic's code, severity, line
 //! and meaning. Manifests are inline so a case reads as what a user would write.
 
-use convoxc_compiler::{Input, Loaded, Located, Severity, SourceFile, load};
-use convoxc_tests::explain;
+use convoxc_compiler::{Loaded, Located, Severity};
+use convoxc_tests::{explain, load_with_rack};
 
 fn run(text: &str, env: Option<&[(&str, &str)]>, rack: Option<&str>) -> Loaded {
-    load(Input {
-        manifest: Some(SourceFile::new("convox.yml", text)),
-        env: env
-            .unwrap_or(&[])
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        env_known: env.is_some(),
-        rack_params: rack.map(|r| SourceFile::new("rack.yml", r)),
-        ..Input::default()
-    })
+    load_with_rack("convox.yml", text, env, rack)
 }
 
 /// Exactly these diagnostics: (severity, code, line, message fragment).
