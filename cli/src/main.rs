@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Check a convox.yml (and rack params): report every problem, exit 1 if there is an error.
     Validate(ValidateArgs),
+    /// Compile convox.yml to CloudFormation: the app stack on stdout, or the whole bundle with --out-dir.
+    Build(BuildArgs),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema {
         /// Print the rack-params schema instead.
@@ -54,6 +56,24 @@ struct ValidateArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
     /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// App name (default: the manifest's directory name).
+    #[arg(long)]
+    app: Option<String>,
+    /// Rack stack name: the default of the app stack's Rack parameter.
+    #[arg(long)]
+    rack_name: Option<String>,
+    /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Diagnostics format (templates are always JSON).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
 }
@@ -121,6 +141,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
+        Command::Build(args) => build(args),
         Command::Schema { rack_params } => {
             if rack_params {
                 print!("{}", convoxc_compiler::schema::rack_params_text());
@@ -128,6 +149,88 @@ fn main() -> ExitCode {
                 print!("{}", convoxc_compiler::schema::MANIFEST);
             }
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// The app name: --app, else the manifest's directory name (lower-cased).
+fn app_name(args: &BuildArgs) -> Result<String, String> {
+    let name = match &args.app {
+        Some(a) => a.clone(),
+        None => {
+            let dir = std::fs::canonicalize(&args.manifest.file)
+                .ok()
+                .and_then(|p| p.parent().map(Path::to_path_buf));
+            dir.and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_lowercase()))
+                .unwrap_or_default()
+        }
+    };
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(name)
+    } else {
+        Err(format!(
+            "invalid app name `{name}`: use --app with lowercase letters, digits and dashes (at most 40)"
+        ))
+    }
+}
+
+fn build(args: BuildArgs) -> ExitCode {
+    let app = match app_name(&args) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let input = match input(&args.manifest) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let loaded = load(input);
+    if loaded.has_errors() || !loaded.diagnostics.is_empty() {
+        output::print(&loaded, args.format);
+    }
+    let Some(ir) = &loaded.app else {
+        return ExitCode::from(1);
+    };
+    let options = convoxc_compiler::backend::BuildOptions {
+        app,
+        rack: args.rack_name.clone(),
+    };
+    let bundle = match convoxc_compiler::backend::build(ir, &options) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match &args.out_dir {
+        None => {
+            print!("{}", bundle.app.text);
+            ExitCode::SUCCESS
+        }
+        Some(dir) => {
+            let write = |rel: &str, text: &str| -> std::io::Result<()> {
+                let path = dir.join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(path, text)
+            };
+            let result = write("app.json", &bundle.app.text)
+                .and_then(|_| bundle.nested().try_for_each(|(rel, t)| write(&rel, &t.text)));
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write to {}: {e}", dir.display());
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }

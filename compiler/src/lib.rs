@@ -3,6 +3,7 @@
 //! Architecture invariant: this crate does no I/O of its own (it is handed text), reads no
 //! clock, uses no network and no AWS SDK. The same input always gives the same output.
 
+pub mod backend;
 pub mod cidr;
 pub mod cron;
 pub mod cx;

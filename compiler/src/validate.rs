@@ -30,6 +30,7 @@ impl Cx<'_> {
 
 pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, String>>, rack: Option<&RackParams>) {
     names(cx, app);
+    system_env(cx, app);
     references(cx, app);
     if let Some(env) = env {
         required_env(cx, app, env);
@@ -39,6 +40,33 @@ pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, St
     fargate(cx, app);
     if let Some(rack) = rack {
         rack_support(cx, app, rack);
+    }
+}
+
+/// Variables convoxc sets in every container, over any declaration of the same name.
+pub const SYSTEM_ENV: &[&str] = &["APP", "AWS_REGION", "BUILD", "RACK", "SERVICE"];
+
+fn system_env(cx: &mut Cx, app: &Decoded) {
+    let mut seen = BTreeSet::new();
+    for s in &app.services {
+        for list in [
+            "environment".to_string(),
+            join(&join("services", &s.name), "environment"),
+        ] {
+            for name in SYSTEM_ENV {
+                let site = find_decl(cx, &list, name);
+                if site.contains('#') && seen.insert(site.clone()) {
+                    cx.report(
+                        Code::Ignored,
+                        &list,
+                        &site,
+                        format!("{name} is set by convox in every container; this declaration is overridden"),
+                        Some(format!("rename the variable (e.g. MY_{name})")),
+                    )
+                    .severity = Severity::Warning;
+                }
+            }
+        }
     }
 }
 

@@ -1,0 +1,104 @@
+//! Backend: IR → CloudFormation. Logic (names, priorities, URLs, hashes, environment lists)
+//! lives here and reaches the minijinja templates in `templates/` as plain values; the templates
+//! only lay out CloudFormation. Every rendered fragment is parsed strictly (no duplicate keys)
+//! and the stack is written as JSON with sorted keys, so output is byte-identical across runs.
+
+mod json;
+mod render;
+mod view;
+
+use crate::ir::App;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+pub use render::RenderError;
+
+/// What `convoxc build` is told besides the manifest.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// The app name (the stack is `<rack>-<app>`); used in host names and rule priorities.
+    pub app: String,
+    /// The rack stack name, when known: becomes the default of the `Rack` parameter.
+    pub rack: Option<String>,
+}
+
+/// One CloudFormation template: its value and its exact bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    pub value: Value,
+    /// Pretty JSON, sorted keys, final newline: the bytes that are uploaded.
+    pub text: String,
+    /// Hex SHA-256 of `text`.
+    pub sha256: String,
+}
+
+impl Template {
+    fn new(value: Value) -> Self {
+        let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
+        text.push('\n');
+        let sha256 = hex(&Sha256::digest(text.as_bytes()));
+        Template { value, text, sha256 }
+    }
+
+    /// The S3 key the template is stored under (content-addressed).
+    pub fn key(&self) -> String {
+        format!("{KEY_PREFIX}{}.json", self.sha256)
+    }
+}
+
+/// Where nested templates live in the template bucket.
+pub const KEY_PREFIX: &str = "convoxc/templates/";
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The app stack and its nested stacks.
+#[derive(Clone, Debug)]
+pub struct Bundle {
+    pub app: Template,
+    pub services: Vec<(String, Template)>,
+    pub timers: Vec<(String, Template)>,
+    pub resources: Vec<(String, Template)>,
+}
+
+impl Bundle {
+    /// Every nested template, with its bundle path (`services/web.json` …).
+    pub fn nested(&self) -> impl Iterator<Item = (String, &Template)> {
+        self.services
+            .iter()
+            .map(|(n, t)| (format!("services/{n}.json"), t))
+            .chain(self.timers.iter().map(|(n, t)| (format!("timers/{n}.json"), t)))
+            .chain(self.resources.iter().map(|(n, t)| (format!("resources/{n}.json"), t)))
+    }
+}
+
+/// Compile a validated app to its CloudFormation bundle.
+pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
+    let r = render::Renderer::new()?;
+    let model = view::AppView::new(app, options);
+    let mut resources = Vec::new();
+    for res in &model.resources {
+        resources.push((res.name.clone(), Template::new(r.stack(&res.templates(), res)?)));
+    }
+    let mut services = Vec::new();
+    for svc in &model.services {
+        services.push((svc.name.clone(), Template::new(r.stack(view::SERVICE_TEMPLATES, svc)?)));
+    }
+    let mut timers = Vec::new();
+    for t in &model.timers {
+        timers.push((t.name.clone(), Template::new(r.stack(&["timer.json"], t)?)));
+    }
+    let urls = view::NestedKeys {
+        services: services.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
+        timers: timers.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
+        resources: resources.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
+    };
+    let root = r.stack(&["app.json"], &model.with_keys(urls))?;
+    Ok(Bundle {
+        app: Template::new(root),
+        services,
+        timers,
+        resources,
+    })
+}

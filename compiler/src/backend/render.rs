@@ -1,0 +1,127 @@
+//! The minijinja environment: templates embedded from `templates/`, JSON auto-escaping (every
+//! `{{ value }}` is written as a JSON value), strict undefined variables, and a few helpers that
+//! spell CloudFormation intrinsics.
+
+use super::json;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value as JValue};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::fmt;
+
+/// A template that failed to render or produced invalid JSON: a bug in convoxc, never in the
+/// user's manifest (which was validated before).
+#[derive(Debug)]
+pub struct RenderError(pub String);
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "internal error while rendering CloudFormation: {}", self.0)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+impl From<minijinja::Error> for RenderError {
+    fn from(e: minijinja::Error) -> Self {
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        RenderError(msg)
+    }
+}
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("_container.json", include_str!("../../../templates/_container.json")),
+    ("app.json", include_str!("../../../templates/app.json")),
+    ("timer.json", include_str!("../../../templates/timer.json")),
+    (
+        "service/task.json",
+        include_str!("../../../templates/service/task.json"),
+    ),
+    (
+        "service/balancer.json",
+        include_str!("../../../templates/service/balancer.json"),
+    ),
+    ("service/nlb.json", include_str!("../../../templates/service/nlb.json")),
+    (
+        "service/scaling.json",
+        include_str!("../../../templates/service/scaling.json"),
+    ),
+    (
+        "resources/rds.json",
+        include_str!("../../../templates/resources/rds.json"),
+    ),
+    (
+        "resources/elasticache.json",
+        include_str!("../../../templates/resources/elasticache.json"),
+    ),
+    (
+        "resources/memcached.json",
+        include_str!("../../../templates/resources/memcached.json"),
+    ),
+    (
+        "resources/efs.json",
+        include_str!("../../../templates/resources/efs.json"),
+    ),
+];
+
+/// `{"Fn::ImportValue": {"Fn::Sub": "${Rack}:<name>"}}`: a rack export.
+pub fn import(name: &str) -> Value {
+    json!({"Fn::ImportValue": {"Fn::Sub": format!("${{Rack}}:{name}")}})
+}
+
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+impl Renderer {
+    pub fn new() -> Result<Self, RenderError> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|_| AutoEscape::Json);
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        env.add_function("import", |name: String| {
+            JValue::from(minijinja::value::Serde(import(&name)))
+        });
+        env.add_function("sub", |s: String| {
+            JValue::from(minijinja::value::Serde(json!({ "Fn::Sub": s })))
+        });
+        env.add_function("template_url", |key: String| {
+            JValue::from(minijinja::value::Serde(json!({
+                "Fn::Sub": format!("https://${{TemplateBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")
+            })))
+        });
+        Ok(Renderer { env })
+    }
+
+    /// Render the fragments of one stack with `view` and merge them into one template.
+    pub fn stack<T: Serialize>(&self, templates: &[&str], view: &T) -> Result<Value, RenderError> {
+        let mut context = serde_json::to_value(view).map_err(|e| RenderError(e.to_string()))?;
+        if let Value::Object(m) = &mut context {
+            let copy = Value::Object(m.clone());
+            m.insert("view".into(), copy);
+        }
+        let context = JValue::from(minijinja::value::Serde(&context));
+        let mut out = Map::new();
+        for name in templates {
+            let text = self.env.get_template(name)?.render(&context)?;
+            let value = json::parse_strict(&json::strip_trailing_commas(&text))
+                .map_err(|e| RenderError(format!("{name}: {e}\n{}", numbered(&text))))?;
+            json::merge(&mut out, value).map_err(|e| RenderError(format!("{name}: {e}")))?;
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+fn numbered(text: &str) -> String {
+    text.lines()
+        .enumerate()
+        .map(|(i, l)| format!("{:4} {l}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,1148 @@
+//! The view model: everything the templates need, computed here from the IR (names, rule
+//! priorities, environment lists, URLs, which parameters a stack declares).
+
+use super::BuildOptions;
+use super::render::import;
+use crate::ir::*;
+use crate::validate::{APP_PARAMS, env_name};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// The fragments of a service stack, merged in this order.
+pub const SERVICE_TEMPLATES: &[&str] = &[
+    "service/task.json",
+    "service/balancer.json",
+    "service/nlb.json",
+    "service/scaling.json",
+];
+
+/// Host paths that convox mounts as they are (everything else lives under `/volumes/<app>/`).
+const SYSTEM_PATHS: &[&str] = &[
+    "/cgroup/",
+    "/dev/log",
+    "/etc/passwd",
+    "/proc/",
+    "/sys/fs/cgroup/",
+    "/sys/kernel/debug/",
+    "/var/log/audit/",
+    "/var/run/",
+    "/var/run/docker.sock",
+    "/var/lib/docker/containers/",
+];
+
+/// Variables every container gets (`validate::SYSTEM_ENV`); they win over a declaration of the same name.
+fn system_env(app: &str, service: &str) -> [(&'static str, Value); 5] {
+    [
+        ("APP", json!(app)),
+        ("AWS_REGION", json!({"Ref": "AWS::Region"})),
+        ("BUILD", json!({"Ref": "Build"})),
+        ("RACK", json!({"Ref": "Rack"})),
+        ("SERVICE", json!(service)),
+    ]
+}
+
+/// convox's listener-rule priority: `((crc32("<app>-<service>-<domain>") + index + 2) mod 2^32)
+/// mod 25000`, plus 25000 for wildcard domains (so they sort after exact ones), else plus 1.
+pub fn priority(app: &str, service: &str, domain: &str, index: i64) -> u32 {
+    let hash = crc32fast::hash(format!("{app}-{service}-{domain}").as_bytes());
+    let sum = hash.wrapping_add(index as u32).wrapping_add(2);
+    let tier = if domain.starts_with("*.") { 25000 } else { 1 };
+    sum % 25000 + tier
+}
+
+#[derive(Serialize)]
+pub struct AppView {
+    pub app: String,
+    pub rack: Option<String>,
+    pub params: Vec<ParamView>,
+    pub certificates: Vec<CertificateView>,
+    pub resources: Vec<ResourceView>,
+    pub services: Vec<ServiceView>,
+    pub timers: Vec<TimerView>,
+    pub agents: Vec<String>,
+    pub service_names: Vec<String>,
+}
+
+/// Where each nested template is stored (its content-addressed key), by name.
+pub struct NestedKeys {
+    pub services: BTreeMap<String, String>,
+    pub timers: BTreeMap<String, String>,
+    pub resources: BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+pub struct RootView<'a> {
+    app: &'a str,
+    rack: &'a Option<String>,
+    params: &'a [ParamView],
+    certificates: &'a [CertificateView],
+    resources: Vec<NestedView>,
+    services: Vec<NestedView>,
+    timers: Vec<NestedView>,
+    agents: &'a [String],
+    service_names: &'a [String],
+}
+
+#[derive(Serialize)]
+struct NestedView {
+    logical: String,
+    name: String,
+    key: String,
+    parameters: BTreeMap<String, Value>,
+    port: bool,
+    /// The service has an `Endpoint` output (its first domain).
+    endpoint: bool,
+    auto_minor: bool,
+    password: bool,
+}
+
+#[derive(Serialize)]
+pub struct ParamView {
+    name: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    default: Option<String>,
+    allowed: Vec<&'static str>,
+    no_echo: bool,
+    description: String,
+}
+
+#[derive(Serialize)]
+pub struct CertificateView {
+    logical: String,
+    service: String,
+    domains: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ResourceView {
+    pub name: String,
+    logical: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    engine: &'static str,
+    default_version: String,
+    port: u16,
+    #[serde(skip)]
+    options: BTreeMap<String, String>,
+    #[serde(skip)]
+    ir: Resource,
+}
+
+impl ResourceView {
+    pub fn templates(&self) -> [&'static str; 1] {
+        [match self.ir.kind {
+            ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb => "resources/rds.json",
+            ResourceType::Redis | ResourceType::Valkey => "resources/elasticache.json",
+            ResourceType::Memcached => "resources/memcached.json",
+            ResourceType::Efs => "resources/efs.json",
+        }]
+    }
+    fn needs_password(&self) -> bool {
+        !matches!(self.ir.kind, ResourceType::Efs | ResourceType::Memcached)
+    }
+}
+
+#[derive(Serialize, Clone)]
+pub struct EnvVar {
+    name: String,
+    value: Value,
+}
+
+#[derive(Serialize, Clone)]
+struct PortView {
+    port: u16,
+    protocol: &'static str,
+    protocol_version: Option<&'static str>,
+    matcher_key: &'static str,
+    matcher_param: &'static str,
+    matcher_default: &'static str,
+}
+
+#[derive(Serialize, Clone)]
+struct MountView {
+    target: String,
+    volume: String,
+}
+
+#[derive(Serialize, Clone)]
+struct VolumeView {
+    name: String,
+    /// `Resource<Name>` of an efs resource (its parameters are `<that>FileSystemId/AccessPointId`).
+    efs: Option<String>,
+    host_path: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct PortMapping {
+    container: u16,
+    host: Option<u16>,
+    protocol: String,
+}
+
+#[derive(Serialize, Clone)]
+struct LinkedView {
+    params: Vec<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct TargetGroupView {
+    logical: String,
+    output: String,
+}
+
+#[derive(Serialize, Clone)]
+struct RuleView {
+    logical: String,
+    listener: String,
+    host: Value,
+    priority: u32,
+    target_group: String,
+    condition: Option<&'static str>,
+    depends_on: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+struct ListenerCertificateView {
+    logical: String,
+    listener: String,
+}
+
+#[derive(Serialize, Clone)]
+struct NlbView {
+    port: u16,
+    container_port: u16,
+    protocol: &'static str,
+    certificate: Option<String>,
+    iam_certificate: bool,
+    target_group: String,
+    listener: String,
+    balancer: &'static str,
+    security_group: &'static str,
+    preserve_client_ip: Option<bool>,
+    cross_zone: Option<bool>,
+    cidrs: Vec<CidrView>,
+}
+
+#[derive(Serialize, Clone)]
+struct CidrView {
+    logical: String,
+    cidr: String,
+}
+
+#[derive(Serialize, Clone)]
+struct LoadBalancerView {
+    port: u16,
+    target_group: String,
+}
+
+#[derive(Serialize, Clone)]
+struct ScalingView {
+    min: u32,
+    max: u32,
+    cooldown: Cooldown,
+    policies: Vec<PolicyView>,
+}
+
+#[derive(Serialize, Clone)]
+struct PolicyView {
+    logical: String,
+    metric: &'static str,
+    value: f64,
+    target_group: Option<String>,
+    custom: Option<CustomView>,
+}
+
+#[derive(Serialize, Clone)]
+struct CustomView {
+    name: String,
+    namespace: String,
+    statistic: &'static str,
+    dimensions: BTreeMap<String, String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct ServiceView {
+    pub name: String,
+    app: String,
+    logical: String,
+    image: Value,
+    /// The image comes from the app's registry (no `image:`).
+    registry: bool,
+    command: Option<Vec<String>>,
+    environment: Vec<EnvVar>,
+    init: bool,
+    privileged: bool,
+    termination_grace: u32,
+    agent: bool,
+    port: Option<PortView>,
+    policies: Vec<String>,
+    router: &'static str,
+    internal: bool,
+    internal_and_external: bool,
+    domains: Vec<String>,
+    health: Health,
+    drain: u32,
+    sticky: bool,
+    deployment: Deployment,
+    grace: Option<u32>,
+    mounts: Vec<MountView>,
+    volumes: Vec<VolumeView>,
+    port_mappings: Vec<PortMapping>,
+    linked: Vec<LinkedView>,
+    task_role: Value,
+    target_groups: Vec<TargetGroupView>,
+    rules: Vec<RuleView>,
+    listener_certificates: Vec<ListenerCertificateView>,
+    load_balancers: Vec<LoadBalancerView>,
+    depends_on: Vec<String>,
+    legacy_service_role: bool,
+    nlb: Vec<NlbView>,
+    autoscaling: Option<ScalingView>,
+    #[serde(skip)]
+    fargate: Option<&'static str>,
+    #[serde(skip)]
+    ir: Service,
+}
+
+#[derive(Serialize)]
+pub struct TimerView {
+    pub name: String,
+    app: String,
+    logical: String,
+    schedule: String,
+    schedule_expression: String,
+    command: Vec<String>,
+    service: ServiceView,
+    policies: Vec<String>,
+    task_role: Value,
+    cluster_arn: Value,
+    target_id: String,
+}
+
+fn sub_with(text: &str, vars: Value) -> Value {
+    json!({"Fn::Sub": [text, vars]})
+}
+
+fn resource_engine(kind: ResourceType) -> (&'static str, u16) {
+    match kind {
+        ResourceType::Postgres => ("postgres", 5432),
+        ResourceType::Mysql => ("mysql", 3306),
+        ResourceType::Mariadb => ("mariadb", 3306),
+        ResourceType::Redis => ("redis", 6379),
+        ResourceType::Valkey => ("valkey", 6379),
+        ResourceType::Memcached => ("memcached", 11211),
+        ResourceType::Efs => ("efs", 2049),
+    }
+}
+
+impl AppView {
+    pub fn new(ir: &App, options: &BuildOptions) -> AppView {
+        let app = options.app.clone();
+        let resources: Vec<ResourceView> = ir
+            .resources
+            .iter()
+            .map(|r| {
+                let (engine, port) = resource_engine(r.kind);
+                let default_version = crate::resources::options(r.kind)
+                    .iter()
+                    .find(|o| o.param == "Version")
+                    .map(|o| o.default.to_string())
+                    .unwrap_or_default();
+                ResourceView {
+                    name: r.name.clone(),
+                    logical: format!("Resource{}", r.logical_name),
+                    kind: r.kind.as_str(),
+                    engine,
+                    default_version,
+                    port,
+                    options: r.options.clone(),
+                    ir: r.clone(),
+                }
+            })
+            .collect();
+        let services: Vec<ServiceView> = ir.services.iter().map(|s| ServiceView::new(ir, s, &app)).collect();
+        let timers = ir
+            .timers
+            .iter()
+            .filter_map(|t| {
+                let svc = services.iter().find(|s| s.name == t.service)?;
+                Some(TimerView::new(t, svc, &app))
+            })
+            .collect();
+        let certificates = services
+            .iter()
+            .filter(|s| s.port.is_some() && !s.domains.is_empty())
+            .map(|s| CertificateView {
+                logical: format!("Balancer{}Certificate", s.ir.logical_name),
+                service: s.name.clone(),
+                domains: s.domains.clone(),
+            })
+            .collect();
+        let agents = services.iter().filter(|s| s.agent).map(|s| s.name.clone()).collect();
+        let mut service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+        service_names.sort();
+        let mut view = AppView {
+            app,
+            rack: options.rack.clone(),
+            params: Vec::new(),
+            certificates,
+            resources,
+            services,
+            timers,
+            agents,
+            service_names,
+        };
+        view.params = view.root_params(ir);
+        view
+    }
+
+    /// The root stack's parameters: the app params that something uses, with convox.yml's
+    /// `params:` as their defaults, plus one `<Service>Formation` per service.
+    fn root_params(&self, ir: &App) -> Vec<ParamView> {
+        let has_services = !self.services.is_empty();
+        let has_port = self.services.iter().any(|s| s.port.is_some());
+        let http = self
+            .services
+            .iter()
+            .any(|s| s.port.as_ref().is_some_and(|p| p.matcher_key == "HttpCode"));
+        let grpc = self
+            .services
+            .iter()
+            .any(|s| s.port.as_ref().is_some_and(|p| p.matcher_key == "GrpcCode"));
+        let has_timers = !self.timers.is_empty();
+        let rds_or_cache = self.resources.iter().any(|r| r.ir.kind != ResourceType::Efs);
+        let password = self.resources.iter().any(ResourceView::needs_password);
+        let used = |name: &str| match name {
+            "AutoMinorVersionUpgrade" => rds_or_cache,
+            "CircuitBreaker" | "FargateServices" | "Isolate" | "TaskTags" => has_services,
+            "IgnoreManualScaleCount" => self.services.iter().any(|s| !s.agent),
+            "EnableContainerReadonlyRootFilesystem" | "Private" | "SyslogDestination" | "SyslogFormat" => {
+                has_services || has_timers
+            }
+            "FargateTimers" => has_timers,
+            "InternalDomains" | "LoadBalancerAlgorithm" | "RedirectHttps" | "SlowStartDuration" => has_port,
+            "LoadBalancerSuccessCodes" => http,
+            "LoadBalancerGrpcSuccessCodes" => grpc,
+            "IamPolicy" | "LogDriver" | "LogRetention" => true,
+            _ => false,
+        };
+        let mut out = Vec::new();
+        for (name, allowed, default) in APP_PARAMS {
+            if !used(name) {
+                continue;
+            }
+            let default = ir.params.get(*name).cloned().unwrap_or_else(|| default.to_string());
+            out.push(ParamView {
+                name: name.to_string(),
+                kind: if *name == "SlowStartDuration" {
+                    "Number"
+                } else {
+                    "String"
+                },
+                default: Some(default),
+                allowed: allowed.to_vec(),
+                no_echo: false,
+                description: format!("convox app parameter {name}"),
+            });
+        }
+        if password {
+            out.push(ParamView {
+                name: "ResourcePassword".into(),
+                kind: "String",
+                default: None,
+                allowed: Vec::new(),
+                no_echo: true,
+                description: "Password of the app's databases and caches (letters and digits, 16-41)".into(),
+            });
+        }
+        for s in &self.services {
+            let name = format!("{}Formation", s.ir.logical_name);
+            let default = ir
+                .params
+                .get(&name)
+                .cloned()
+                .unwrap_or_else(|| format!("{},{},{}", s.ir.scale.count.min, s.ir.scale.cpu, s.ir.scale.memory));
+            out.push(ParamView {
+                name,
+                kind: "CommaDelimitedList",
+                default: Some(default),
+                allowed: Vec::new(),
+                no_echo: false,
+                description: format!("count,cpu,memory of service {}", s.name),
+            });
+        }
+        out
+    }
+
+    pub fn with_keys(&self, keys: NestedKeys) -> RootView<'_> {
+        let key = |m: &BTreeMap<String, String>, n: &str| m.get(n).cloned().unwrap_or_default();
+        let resources = self
+            .resources
+            .iter()
+            .map(|r| NestedView {
+                logical: r.logical.clone(),
+                name: r.name.clone(),
+                key: key(&keys.resources, &r.name),
+                parameters: r.options.iter().map(|(k, v)| (k.clone(), json!(v))).collect(),
+                port: false,
+                endpoint: false,
+                auto_minor: r.ir.kind != ResourceType::Efs,
+                password: r.needs_password(),
+            })
+            .collect();
+        let services = self
+            .services
+            .iter()
+            .map(|s| NestedView {
+                logical: format!("Service{}", s.ir.logical_name),
+                name: s.name.clone(),
+                key: key(&keys.services, &s.name),
+                parameters: self.service_parameters(s),
+                port: s.port.is_some(),
+                endpoint: s.port.is_some() && !s.domains.is_empty(),
+                auto_minor: false,
+                password: false,
+            })
+            .collect();
+        let timers = self
+            .timers
+            .iter()
+            .map(|t| NestedView {
+                logical: t.logical.clone(),
+                name: t.name.clone(),
+                key: key(&keys.timers, &t.name),
+                parameters: self.timer_parameters(t),
+                port: false,
+                endpoint: false,
+                auto_minor: false,
+                password: false,
+            })
+            .collect();
+        RootView {
+            app: &self.app,
+            rack: &self.rack,
+            params: &self.params,
+            certificates: &self.certificates,
+            resources,
+            services,
+            timers,
+            agents: &self.agents,
+            service_names: &self.service_names,
+        }
+    }
+
+    fn shared_task_parameters(&self, s: &ServiceView, fargate: Value) -> BTreeMap<String, Value> {
+        let formation = format!("{}Formation", s.ir.logical_name);
+        let select = |i: u32| json!({"Fn::Select": [i, {"Ref": formation}]});
+        let mut p = BTreeMap::new();
+        let r = |n: &str| json!({ "Ref": n });
+        p.insert("Build".into(), r("Build"));
+        p.insert("Cpu".into(), select(1));
+        p.insert("Memory".into(), select(2));
+        p.insert(
+            "EnableContainerReadonlyRootFilesystem".into(),
+            r("EnableContainerReadonlyRootFilesystem"),
+        );
+        p.insert("ExecutionRole".into(), json!({"Fn::GetAtt": ["ExecutionRole", "Arn"]}));
+        p.insert("Fargate".into(), fargate);
+        p.insert("LogDriver".into(), r("LogDriver"));
+        p.insert(
+            "LogGroup".into(),
+            json!({"Fn::If": ["EnableCloudWatch", {"Ref": "LogGroup"}, ""]}),
+        );
+        p.insert("Private".into(), r("Private"));
+        p.insert("Rack".into(), r("Rack"));
+        if s.registry {
+            p.insert("Registry".into(), r("Registry"));
+        }
+        p.insert("Role".into(), json!({"Fn::GetAtt": ["ServiceRole", "Arn"]}));
+        p.insert("SyslogDestination".into(), r("SyslogDestination"));
+        p.insert("SyslogFormat".into(), r("SyslogFormat"));
+        for res in
+            s.ir.resources
+                .iter()
+                .filter_map(|n| self.resources.iter().find(|r| &r.name == n))
+        {
+            for (param, value) in self.resource_values(res) {
+                p.insert(param, value);
+            }
+        }
+        p
+    }
+
+    fn service_parameters(&self, s: &ServiceView) -> BTreeMap<String, Value> {
+        let fargate = match s.fargate {
+            Some(f) => json!(f),
+            None => json!({"Ref": "FargateServices"}),
+        };
+        let mut p = self.shared_task_parameters(s, fargate);
+        let r = |n: &str| json!({ "Ref": n });
+        p.insert("CircuitBreaker".into(), r("CircuitBreaker"));
+        p.insert("Isolate".into(), r("Isolate"));
+        p.insert("TaskTags".into(), r("TaskTags"));
+        if !s.agent {
+            p.insert(
+                "Count".into(),
+                json!({"Fn::Select": [0, {"Ref": format!("{}Formation", s.ir.logical_name)}]}),
+            );
+            p.insert("IgnoreManualScaleCount".into(), r("IgnoreManualScaleCount"));
+        }
+        if let Some(port) = &s.port {
+            for n in [
+                "InternalDomains",
+                "LoadBalancerAlgorithm",
+                "RedirectHttps",
+                "SlowStartDuration",
+                port.matcher_param,
+            ] {
+                p.insert(n.into(), r(n));
+            }
+            if !s.domains.is_empty() {
+                p.insert(
+                    "Certificate".into(),
+                    json!({ "Ref": format!("Balancer{}Certificate", s.ir.logical_name) }),
+                );
+            }
+        }
+        p
+    }
+
+    fn timer_parameters(&self, t: &TimerView) -> BTreeMap<String, Value> {
+        self.shared_task_parameters(&t.service, json!({"Ref": "FargateTimers"}))
+    }
+
+    /// The values a service gets for a linked resource (`Resource<R>`, `…User`, … or the efs ids).
+    fn resource_values(&self, r: &ResourceView) -> Vec<(String, Value)> {
+        let l = &r.logical;
+        let out = |o: &str| json!({"Fn::GetAtt": [l, format!("Outputs.{o}")]});
+        let vars = json!({"Host": out("Host"), "Port": out("Port")});
+        match r.ir.kind {
+            ResourceType::Efs => vec![
+                (format!("{l}FileSystemId"), out("FileSystemId")),
+                (format!("{l}AccessPointId"), out("AccessPointId")),
+            ],
+            kind => {
+                let encrypted = r.options.get("Encrypted").is_some_and(|e| e == "true");
+                let (url, user, pass, name) = match kind {
+                    ResourceType::Postgres => (
+                        "postgres://app:${ResourcePassword}@${Host}:${Port}/app",
+                        json!("app"),
+                        json!({"Ref": "ResourcePassword"}),
+                        json!("app"),
+                    ),
+                    ResourceType::Mysql | ResourceType::Mariadb => (
+                        "mysql://app:${ResourcePassword}@${Host}:${Port}/app",
+                        json!("app"),
+                        json!({"Ref": "ResourcePassword"}),
+                        json!("app"),
+                    ),
+                    ResourceType::Redis | ResourceType::Valkey if encrypted => (
+                        "rediss://:${ResourcePassword}@${Host}:${Port}/0",
+                        json!(""),
+                        json!({"Ref": "ResourcePassword"}),
+                        json!(""),
+                    ),
+                    ResourceType::Redis | ResourceType::Valkey => {
+                        ("redis://${Host}:${Port}/0", json!(""), json!(""), json!(""))
+                    }
+                    _ => ("${Host}:${Port}", json!(""), json!(""), json!("")),
+                };
+                vec![
+                    (l.clone(), sub_with(url, vars.clone())),
+                    (format!("{l}User"), user),
+                    (format!("{l}Pass"), pass),
+                    (format!("{l}Host"), out("Host")),
+                    (format!("{l}Port"), out("Port")),
+                    (format!("{l}Name"), name),
+                ]
+            }
+        }
+    }
+}
+
+impl ServiceView {
+    fn new(ir: &App, s: &Service, app: &str) -> ServiceView {
+        let router = if s.internal { "RouterInternal" } else { "Router" };
+        let logical = format!("Service{}", s.logical_name);
+        let fargate = ir.params.get(&format!("{}Formation", s.logical_name)).and_then(|f| {
+            match f.split(',').nth(3).map(str::trim) {
+                Some("FARGATE") => Some("Yes"),
+                Some("FARGATE_SPOT") => Some("Spot"),
+                _ => None,
+            }
+        });
+        let image = match &s.image {
+            Some(i) => json!(i),
+            None => {
+                json!({"Fn::Sub": format!("${{AWS::AccountId}}.dkr.ecr.${{AWS::Region}}.${{AWS::URLSuffix}}/${{Registry}}:{}.${{Build}}", s.name)})
+            }
+        };
+
+        // environment: defaults (the service's own override global ones), links, resources
+        let mut env: BTreeMap<String, Value> = BTreeMap::new();
+        for d in &s.environment {
+            if let EnvDecl::Default { name, default } = d {
+                env.insert(name.clone(), json!(default));
+            }
+        }
+        for link in &s.links {
+            let host = match ir.services.iter().find(|x| &x.name == link) {
+                Some(l) if l.internal => "RouterInternalHost",
+                _ => "RouterHost",
+            };
+            env.insert(
+                format!("{}_URL", env_name(link)),
+                sub_with(
+                    &format!("https://{app}-{link}.${{Host}}"),
+                    json!({"Host": import(host)}),
+                ),
+            );
+        }
+        let mut linked = Vec::new();
+        for rname in &s.resources {
+            let Some(r) = ir.resources.iter().find(|r| &r.name == rname) else {
+                continue;
+            };
+            let l = format!("Resource{}", r.logical_name);
+            if r.kind == ResourceType::Efs {
+                linked.push(LinkedView {
+                    params: vec![format!("{l}AccessPointId"), format!("{l}FileSystemId")],
+                });
+                continue;
+            }
+            let e = env_name(&r.name);
+            let mut params = Vec::new();
+            for (suffix, var) in [
+                ("", "URL"),
+                ("User", "USER"),
+                ("Pass", "PASS"),
+                ("Host", "HOST"),
+                ("Port", "PORT"),
+                ("Name", "NAME"),
+            ] {
+                let p = format!("{l}{suffix}");
+                env.insert(format!("{e}_{var}"), json!({ "Ref": p }));
+                params.push(p);
+            }
+            linked.push(LinkedView { params });
+        }
+        // set by convox at run time, over any declaration of the same name
+        for (name, value) in system_env(app, &s.name) {
+            env.insert(name.to_string(), value);
+        }
+        let environment = env.into_iter().map(|(name, value)| EnvVar { name, value }).collect();
+
+        // volumes
+        let mut volumes = Vec::new();
+        let mut mounts = Vec::new();
+        for (i, v) in s.volumes.iter().enumerate() {
+            match v {
+                Volume::Efs { resource, target } => {
+                    let logical = ir
+                        .resources
+                        .iter()
+                        .find(|r| &r.name == resource)
+                        .map(|r| format!("Resource{}", r.logical_name));
+                    volumes.push(VolumeView {
+                        name: resource.clone(),
+                        efs: logical,
+                        host_path: None,
+                    });
+                    mounts.push(MountView {
+                        target: target.clone(),
+                        volume: resource.clone(),
+                    });
+                }
+                Volume::Host { source, target } => {
+                    let name = format!("volume-{i}");
+                    let host = if SYSTEM_PATHS.contains(&source.as_str()) {
+                        source.clone()
+                    } else {
+                        format!("/volumes/{app}/{}", source.trim_start_matches('/'))
+                    };
+                    volumes.push(VolumeView {
+                        name: name.clone(),
+                        efs: None,
+                        host_path: Some(host),
+                    });
+                    mounts.push(MountView {
+                        target: target.clone(),
+                        volume: name,
+                    });
+                }
+            }
+        }
+
+        // ports
+        let mut port_mappings = Vec::new();
+        if let Some(p) = &s.port {
+            port_mappings.push(PortMapping {
+                container: p.port,
+                host: None,
+                protocol: "tcp".into(),
+            });
+        }
+        if let Some(a) = &s.agent {
+            for p in &a.ports {
+                port_mappings.push(PortMapping {
+                    container: p.port,
+                    host: Some(p.port),
+                    protocol: p.protocol.clone(),
+                });
+            }
+        }
+        for e in &s.nlb {
+            if !port_mappings.iter().any(|m| m.container == e.container_port) {
+                port_mappings.push(PortMapping {
+                    container: e.container_port,
+                    host: None,
+                    protocol: "tcp".into(),
+                });
+            }
+        }
+
+        let port = s.port.map(|p| {
+            let (protocol, version) = match p.scheme {
+                Scheme::Http => ("HTTP", None),
+                Scheme::Https => ("HTTPS", None),
+                Scheme::Grpc => ("HTTP", Some("GRPC")),
+                Scheme::SecureGrpc => ("HTTPS", Some("GRPC")),
+            };
+            let grpc = version.is_some();
+            PortView {
+                port: p.port,
+                protocol,
+                protocol_version: version,
+                matcher_key: if grpc { "GrpcCode" } else { "HttpCode" },
+                matcher_param: if grpc {
+                    "LoadBalancerGrpcSuccessCodes"
+                } else {
+                    "LoadBalancerSuccessCodes"
+                },
+                matcher_default: if grpc { "12" } else { "200-399,401" },
+            }
+        });
+
+        let mut view = ServiceView {
+            name: s.name.clone(),
+            app: app.to_string(),
+            logical,
+            image,
+            registry: s.image.is_none(),
+            command: s.command.clone(),
+            environment,
+            init: s.init,
+            privileged: s.privileged,
+            termination_grace: s.termination.grace,
+            agent: s.agent.is_some(),
+            port,
+            policies: s.policies.clone(),
+            router,
+            internal: s.internal,
+            internal_and_external: s.internal_and_external,
+            domains: s.domains.clone(),
+            health: s.health.clone(),
+            drain: s.drain,
+            sticky: s.sticky,
+            deployment: s.deployment,
+            grace: (s.port.is_some() || !s.nlb.is_empty()).then_some(s.health.grace),
+            mounts,
+            volumes,
+            port_mappings,
+            linked,
+            task_role: if s.policies.is_empty() {
+                json!({"Ref": "Role"})
+            } else {
+                json!({"Fn::GetAtt": ["DedicatedRole", "Arn"]})
+            },
+            target_groups: Vec::new(),
+            rules: Vec::new(),
+            listener_certificates: Vec::new(),
+            load_balancers: Vec::new(),
+            depends_on: Vec::new(),
+            legacy_service_role: s.port.is_some() && !s.internal_and_external && s.nlb.is_empty(),
+            nlb: Vec::new(),
+            autoscaling: None,
+            fargate,
+            ir: s.clone(),
+        };
+        view.routing(ir, app);
+        view.nlb(ir);
+        view.scaling();
+        view
+    }
+
+    /// Target groups and host-header rules (reference §2.2.3), with convox's logical IDs and priorities.
+    fn routing(&mut self, _ir: &App, app: &str) {
+        let Some(port) = self.port.as_ref().map(|p| p.port) else {
+            return;
+        };
+        let s = self.ir.clone();
+        let name = s.name.as_str();
+        let main_tg = if s.internal {
+            "BalancerTargetGroupInternal"
+        } else {
+            "BalancerTargetGroup"
+        }
+        .to_string();
+        self.target_groups.push(TargetGroupView {
+            logical: main_tg.clone(),
+            output: "TargetGroup".into(),
+        });
+        self.load_balancers.push(LoadBalancerView {
+            port,
+            target_group: main_tg.clone(),
+        });
+        let has_domains = !s.domains.is_empty();
+        let host_of = |router: &str| {
+            sub_with(
+                &format!("{app}-{name}.${{Host}}"),
+                json!({"Host": import(&format!("{router}Host"))}),
+            )
+        };
+        let internal_host = json!({"Fn::Sub": format!("{name}.{app}.${{Rack}}.convox")});
+
+        let add_set = |view: &mut ServiceView, router: &str, tg: &str, suffix: &str, default_domain: &str| {
+            let default_cond = if has_domains { Some("InternalDomains") } else { None };
+            let http_cond = if has_domains {
+                "InternalDomainsAndRouteHttp"
+            } else {
+                "RouteHttp"
+            };
+            view.rules.push(RuleView {
+                logical: format!("BalancerListenerRule443{suffix}"),
+                listener: format!("{router}Listener443"),
+                host: host_of(router),
+                priority: priority(app, name, default_domain, -1),
+                target_group: tg.into(),
+                condition: default_cond,
+                depends_on: None,
+            });
+            view.rules.push(RuleView {
+                logical: format!("BalancerListenerRule80{suffix}"),
+                listener: format!("{router}Listener80"),
+                host: host_of(router),
+                priority: priority(app, name, default_domain, -1),
+                target_group: tg.into(),
+                condition: Some(http_cond),
+                depends_on: None,
+            });
+            for (i, d) in s.domains.iter().enumerate() {
+                let key = if suffix.is_empty() {
+                    d.clone()
+                } else {
+                    format!("{d}-external")
+                };
+                for (listener, cond) in [("443", None), ("80", Some("RouteHttp"))] {
+                    view.rules.push(RuleView {
+                        logical: format!("BalancerListenerRule{listener}Domain{i}{suffix}"),
+                        listener: format!("{router}Listener{listener}"),
+                        host: json!(d),
+                        priority: priority(app, name, &key, i as i64),
+                        target_group: tg.into(),
+                        condition: cond,
+                        // rules are created one after another, as convox does (avoids throttling)
+                        depends_on: (i > 0 && cond.is_none())
+                            .then(|| format!("BalancerListenerRule{listener}Domain{}{suffix}", i - 1)),
+                    });
+                }
+            }
+            if has_domains {
+                view.listener_certificates.push(ListenerCertificateView {
+                    logical: format!("BalancerListenerCertificate{suffix}"),
+                    listener: format!("{router}Listener443"),
+                });
+            }
+            let first = if has_domains {
+                format!("BalancerListenerRule443Domain0{suffix}")
+            } else {
+                format!("BalancerListenerRule443{suffix}")
+            };
+            view.depends_on.push(first);
+        };
+        let router = self.router;
+        add_set(self, router, &main_tg, "", "default");
+        // the internal DNS name <service>.<app>.<rack>.convox
+        for (listener, cond) in [("443", "InternalDomains"), ("80", "InternalDomainsAndRouteHttp")] {
+            self.rules.push(RuleView {
+                logical: format!("BalancerListenerRule{listener}Internal"),
+                listener: format!("{}Listener{listener}", self.router),
+                host: internal_host.clone(),
+                priority: priority(app, name, "internal", -1),
+                target_group: main_tg.clone(),
+                condition: Some(cond),
+                depends_on: None,
+            });
+        }
+        if s.internal_and_external {
+            let tg = "BalancerTargetGroupExternal".to_string();
+            self.target_groups.push(TargetGroupView {
+                logical: tg.clone(),
+                output: "TargetGroupExternal".into(),
+            });
+            self.load_balancers.push(LoadBalancerView {
+                port,
+                target_group: tg.clone(),
+            });
+            add_set(self, "Router", &tg, "External", "default-external");
+        }
+    }
+
+    fn nlb(&mut self, ir: &App) {
+        let rack_default = |key: &str| ir.rack.as_ref().and_then(|r| r.get(key)).map(|v| v == "Yes");
+        for e in &self.ir.nlb {
+            let internal = e.scheme == NlbScheme::Internal;
+            let tg = format!("NLBTargetGroup{}", e.port);
+            let listener = format!("NLBListener{}", e.port);
+            self.load_balancers.push(LoadBalancerView {
+                port: e.container_port,
+                target_group: tg.clone(),
+            });
+            self.depends_on.push(listener.clone());
+            self.nlb.push(NlbView {
+                port: e.port,
+                container_port: e.container_port,
+                protocol: if e.protocol == NlbProtocol::Tls { "TLS" } else { "TCP" },
+                certificate: e.certificate.clone(),
+                iam_certificate: e.certificate.as_deref().is_some_and(|c| c.contains(":iam::")),
+                target_group: tg,
+                listener,
+                balancer: if internal { "NLBInternalArn" } else { "NLBArn" },
+                security_group: if internal {
+                    "NLBInternalSecurityGroup"
+                } else {
+                    "NLBSecurityGroup"
+                },
+                preserve_client_ip: e.preserve_client_ip.or_else(|| {
+                    rack_default(if internal {
+                        "NLBInternalPreserveClientIP"
+                    } else {
+                        "NLBPreserveClientIP"
+                    })
+                }),
+                cross_zone: e.cross_zone,
+                cidrs: e
+                    .allow_cidr
+                    .iter()
+                    .enumerate()
+                    .map(|(j, c)| CidrView {
+                        logical: format!("NLBPortIngress{}Cidr{j}", e.port),
+                        cidr: c.clone(),
+                    })
+                    .collect(),
+            });
+        }
+    }
+
+    /// Autoscaling when the count is a range; min/max are compile-time numbers (no
+    /// Lambda-backed Custom::MathMin/MathMax).
+    fn scaling(&mut self) {
+        let s = &self.ir;
+        if self.agent || s.scale.count.min >= s.scale.count.max {
+            return;
+        }
+        let t = &s.scale.targets;
+        let main_tg = self.target_groups.first().map(|t| t.logical.clone());
+        let mut policies = Vec::new();
+        for (logical, metric, value) in [
+            ("AutoscalingPolicyCpu", "ECSServiceAverageCPUUtilization", t.cpu),
+            (
+                "AutoscalingPolicyMemory",
+                "ECSServiceAverageMemoryUtilization",
+                t.memory,
+            ),
+            ("AutoscalingPolicyRequests", "ALBRequestCountPerTarget", t.requests),
+        ] {
+            if let Some(v) = value {
+                let tg = (metric == "ALBRequestCountPerTarget")
+                    .then(|| main_tg.clone())
+                    .flatten();
+                policies.push(PolicyView {
+                    logical: logical.into(),
+                    metric,
+                    value: f64::from(v),
+                    target_group: tg,
+                    custom: None,
+                });
+            }
+        }
+        for (i, m) in t.custom.iter().enumerate() {
+            policies.push(PolicyView {
+                logical: format!("AutoscalingPolicyCustom{i}"),
+                metric: "",
+                value: m.value,
+                target_group: None,
+                custom: Some(CustomView {
+                    name: m.name.clone(),
+                    namespace: m.namespace.clone(),
+                    statistic: match m.aggregate {
+                        Statistic::Average => "Average",
+                        Statistic::Maximum => "Maximum",
+                        Statistic::Minimum => "Minimum",
+                        Statistic::Sum => "Sum",
+                    },
+                    dimensions: m.dimensions.clone(),
+                }),
+            });
+        }
+        self.autoscaling = Some(ScalingView {
+            min: s.scale.count.min,
+            max: s.scale.count.max,
+            cooldown: s.scale.cooldown,
+            policies,
+        });
+    }
+}
+
+impl TimerView {
+    fn new(t: &Timer, service: &ServiceView, app: &str) -> TimerView {
+        TimerView {
+            name: t.name.clone(),
+            app: app.to_string(),
+            logical: format!("Timer{}", t.logical_name),
+            schedule: t.schedule.clone(),
+            schedule_expression: t.schedule_expression.clone(),
+            command: vec!["sh".into(), "-c".into(), t.command.clone()],
+            service: service.clone(),
+            policies: t.policies.clone(),
+            task_role: if t.policies.is_empty() {
+                json!({"Ref": "Role"})
+            } else {
+                json!({"Fn::GetAtt": ["DedicatedRole", "Arn"]})
+            },
+            cluster_arn: sub_with(
+                "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:cluster/${Cluster}",
+                json!({"Cluster": import("Cluster")}),
+            ),
+            target_id: t
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .take(64)
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::priority;
+
+    #[test]
+    fn priorities_match_convox() {
+        assert_eq!(priority("myapp", "web", "default", -1), 14628);
+        assert_eq!(priority("myapp", "web", "internal", -1), 7392);
+        assert_eq!(priority("myapp", "web", "default-external", -1), 13181);
+        assert_eq!(priority("myapp", "web", "foo.example.org", 0), 12041);
+        assert_eq!(priority("myapp", "web", "*.example.org", 1), 35311);
+        assert_eq!(priority("myapp", "web", "foo.example.org-external", 0), 14547);
+    }
+}
