@@ -89,3 +89,139 @@ pub fn load_interpolated(path: &Path, vars: &[(&str, &str)]) -> Loaded {
         ..Input::default()
     })
 }
+
+/// Files whose typed positions come from `${VAR}` (a port, a bool, a schedule, resource options):
+/// convox substitutes "" for an unset variable, so they are validated with plausible values, the
+/// way a deploy has them.
+pub fn env_for(file: &str) -> &'static [(&'static str, &'static str)] {
+    match file {
+        "004-Algorhythm-IO-ghost-on-heroku.yml" => &[("PORT", "2368"), ("HOST", "blog.example.org")],
+        "071-copotrzebne-pl-copotrzebne-api.yml" => &[
+            ("DB_INSTANCE_TYPE", "db.t3.micro"),
+            ("DB_STORAGE", "20"),
+            ("DB_ENCRYPTED", "true"),
+            ("DB_MULTI_AZ", "false"),
+            ("DOMAIN", "api.example.org"),
+        ],
+        // `- ELASTICSEARCH_INDEX=clevy:${STAGE}` becomes a map entry when STAGE is empty
+        "087-frsechet-convox-overwrite-env-var.yml" => &[("STAGE", "production")],
+        "102-lunias-photo.yml" => &[
+            ("POSTGRES_INSTANCE_CLASS", "db.t3.small"),
+            ("POSTGRES_STORAGE_SIZE", "20"),
+            ("POSTGRES_VERSION", "14"),
+        ],
+        "143-convox-console-app.yml" => &[
+            ("HOST", "console.example.org"),
+            ("INTERNAL", "false"),
+            ("CONSOLE_STATUS_SCHEDULE", "*/5 * * * ?"),
+            ("CONSOLE_UPDATE_SCHEDULE", "0 * * * ?"),
+            ("CONSOLE_WEBHOOKS_SCHEDULE", "* * * * ?"),
+        ],
+        _ => &[],
+    }
+}
+
+/// One golden case of golden/cases.txt.
+pub struct Case {
+    pub name: String,
+    pub path: PathBuf,
+    pub vars: Vec<(String, String)>,
+}
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn golden_cases() -> Vec<Case> {
+    let text = read(&repo().join("golden/cases.txt"));
+    let mut cases = Vec::new();
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let mut parts = line.splitn(3, char::is_whitespace);
+        let name = parts.next().unwrap_or_default().to_string();
+        let source = parts.next().unwrap_or_else(|| panic!("case {name} has no source"));
+        let path = match source.strip_prefix("shared:") {
+            Some(rel) => shared().join(rel),
+            None => repo().join(source),
+        };
+        let vars = parts
+            .next()
+            .unwrap_or("")
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p
+                    .split_once('=')
+                    .unwrap_or_else(|| panic!("case {name}: `{p}` is not KEY=VALUE"));
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        cases.push(Case { name, path, vars });
+    }
+    cases
+}
+
+/// Load and build a manifest (app `myapp` on rack `production`), panicking with the diagnostics.
+pub fn build_path(path: &Path, vars: &[(String, String)]) -> convoxc_compiler::backend::Bundle {
+    let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let l = load_interpolated(path, &pairs);
+    let why = explain(&l);
+    let app = l.app.unwrap_or_else(|| panic!("{}: {why}", path.display()));
+    let options = convoxc_compiler::backend::BuildOptions {
+        app: "myapp".into(),
+        rack: Some("production".into()),
+    };
+    convoxc_compiler::backend::build(&app, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Write a bundle under `dir`; returns the files written.
+pub fn write_bundle(bundle: &convoxc_compiler::backend::Bundle, dir: &Path) -> Vec<PathBuf> {
+    let mut files = vec![(dir.join("app.json"), &bundle.app.text)];
+    for (rel, t) in bundle.nested() {
+        files.push((dir.join(rel), &t.text));
+    }
+    files
+        .into_iter()
+        .map(|(p, text)| {
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, text).unwrap();
+            p
+        })
+        .collect()
+}
+
+/// The cfn-lint version the tests are pinned to (installed by .ci/run).
+pub const CFN_LINT_VERSION: &str = "1.51.0";
+
+/// Run the pinned cfn-lint over files: (exit code, findings in parseable form).
+pub fn cfn_lint(files: &[PathBuf]) -> (i32, String) {
+    let version = std::process::Command::new("cfn-lint")
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cfn-lint is not installed ({e}): pip install cfn-lint=={CFN_LINT_VERSION} (.ci/run does)")
+        });
+    let v = String::from_utf8_lossy(&version.stdout);
+    assert!(
+        v.contains(CFN_LINT_VERSION),
+        "cfn-lint {CFN_LINT_VERSION} is pinned, found {v}"
+    );
+    let mut all = String::new();
+    let mut code = 0;
+    // in chunks, to stay far below the argument-length limit
+    for chunk in files.chunks(400) {
+        let out = std::process::Command::new("cfn-lint")
+            .args(["-f", "parseable", "--"])
+            .args(chunk)
+            .output()
+            .expect("cfn-lint runs");
+        code |= out.status.code().unwrap_or(-1);
+        all.push_str(&String::from_utf8_lossy(&out.stdout));
+        all.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    (code, all)
+}

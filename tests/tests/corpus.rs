@@ -5,37 +5,6 @@
 use convoxc_tests::*;
 use std::collections::BTreeMap;
 
-/// Files whose typed positions come from `${VAR}` (a port, a bool, a schedule, resource options):
-/// convox substitutes "" for an unset variable, so they are validated with plausible values, the
-/// way a deploy has them.
-fn env_for(file: &str) -> &'static [(&'static str, &'static str)] {
-    match file {
-        "004-Algorhythm-IO-ghost-on-heroku.yml" => &[("PORT", "2368"), ("HOST", "blog.example.org")],
-        "071-copotrzebne-pl-copotrzebne-api.yml" => &[
-            ("DB_INSTANCE_TYPE", "db.t3.micro"),
-            ("DB_STORAGE", "20"),
-            ("DB_ENCRYPTED", "true"),
-            ("DB_MULTI_AZ", "false"),
-            ("DOMAIN", "api.example.org"),
-        ],
-        // `- ELASTICSEARCH_INDEX=clevy:${STAGE}` becomes a map entry when STAGE is empty
-        "087-frsechet-convox-overwrite-env-var.yml" => &[("STAGE", "production")],
-        "102-lunias-photo.yml" => &[
-            ("POSTGRES_INSTANCE_CLASS", "db.t3.small"),
-            ("POSTGRES_STORAGE_SIZE", "20"),
-            ("POSTGRES_VERSION", "14"),
-        ],
-        "143-convox-console-app.yml" => &[
-            ("HOST", "console.example.org"),
-            ("INTERNAL", "false"),
-            ("CONSOLE_STATUS_SCHEDULE", "*/5 * * * ?"),
-            ("CONSOLE_UPDATE_SCHEDULE", "0 * * * ?"),
-            ("CONSOLE_WEBHOOKS_SCHEDULE", "* * * * ?"),
-        ],
-        _ => &[],
-    }
-}
-
 /// The rejected files: why, and the errors (`code@line`).
 const REJECTED: &[(&str, &str, &[&str])] = &[
     (

@@ -533,7 +533,7 @@ impl AppView {
         }
     }
 
-    fn shared_task_parameters(&self, s: &ServiceView, fargate: Value) -> BTreeMap<String, Value> {
+    fn shared_task_parameters(&self, s: &ServiceView, fargate: Value, own_role: bool) -> BTreeMap<String, Value> {
         let formation = format!("{}Formation", s.ir.logical_name);
         let select = |i: u32| json!({"Fn::Select": [i, {"Ref": formation}]});
         let mut p = BTreeMap::new();
@@ -557,7 +557,9 @@ impl AppView {
         if s.registry {
             p.insert("Registry".into(), r("Registry"));
         }
-        p.insert("Role".into(), json!({"Fn::GetAtt": ["ServiceRole", "Arn"]}));
+        if !own_role {
+            p.insert("Role".into(), json!({"Fn::GetAtt": ["ServiceRole", "Arn"]}));
+        }
         p.insert("SyslogDestination".into(), r("SyslogDestination"));
         p.insert("SyslogFormat".into(), r("SyslogFormat"));
         for res in
@@ -577,7 +579,7 @@ impl AppView {
             Some(f) => json!(f),
             None => json!({"Ref": "FargateServices"}),
         };
-        let mut p = self.shared_task_parameters(s, fargate);
+        let mut p = self.shared_task_parameters(s, fargate, !s.policies.is_empty());
         let r = |n: &str| json!({ "Ref": n });
         p.insert("CircuitBreaker".into(), r("CircuitBreaker"));
         p.insert("Isolate".into(), r("Isolate"));
@@ -610,7 +612,7 @@ impl AppView {
     }
 
     fn timer_parameters(&self, t: &TimerView) -> BTreeMap<String, Value> {
-        self.shared_task_parameters(&t.service, json!({"Ref": "FargateTimers"}))
+        self.shared_task_parameters(&t.service, json!({"Ref": "FargateTimers"}), !t.policies.is_empty())
     }
 
     /// The values a service gets for a linked resource (`Resource<R>`, `…User`, … or the efs ids).
