@@ -134,7 +134,7 @@ fn main() -> ExitCode {
                 Err(code) => return code,
             };
             let loaded = load(input);
-            output::print(&loaded, args.format);
+            output::print(&loaded.sources, &loaded.diagnostics, args.format);
             if loaded.has_errors() {
                 ExitCode::from(1)
             } else {
@@ -192,23 +192,29 @@ fn build(args: BuildArgs) -> ExitCode {
         Err(code) => return code,
     };
     let loaded = load(input);
-    if loaded.has_errors() || !loaded.diagnostics.is_empty() {
-        output::print(&loaded, args.format);
-    }
-    let Some(ir) = &loaded.app else {
-        return ExitCode::from(1);
-    };
     let options = convoxc_compiler::backend::BuildOptions {
         app,
         rack: args.rack_name.clone(),
     };
-    let bundle = match convoxc_compiler::backend::build(ir, &options) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
+    let mut diagnostics = loaded.diagnostics.clone();
+    let bundle = if loaded.has_errors() {
+        None
+    } else {
+        match convoxc_compiler::backend::compile(&loaded, &options) {
+            Ok((bundle, more)) => {
+                diagnostics.extend(more);
+                Some(bundle)
+            }
+            Err(more) => {
+                diagnostics.extend(more);
+                None
+            }
         }
     };
+    if !diagnostics.is_empty() {
+        output::print(&loaded.sources, &diagnostics, args.format);
+    }
+    let Some(bundle) = bundle else { return ExitCode::from(1) };
     match &args.out_dir {
         None => {
             print!("{}", bundle.app.text);

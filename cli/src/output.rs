@@ -1,18 +1,14 @@
 //! Printing diagnostics: human (miette), JSON, SARIF 2.1.0, GitHub workflow commands.
 
 use crate::Format;
-use convoxc_compiler::{Code, Loaded, Located, Report, Severity};
+use convoxc_compiler::{Code, Diagnostic, Located, Report, Severity, Sources};
 use serde_json::json;
 use std::io::IsTerminal;
 
-pub fn print(loaded: &Loaded, format: Format) {
-    let located: Vec<Located> = loaded
-        .diagnostics
-        .iter()
-        .map(|d| Located::new(d, &loaded.sources))
-        .collect();
+pub fn print(sources: &Sources, diagnostics: &[Diagnostic], format: Format) {
+    let located: Vec<Located> = diagnostics.iter().map(|d| Located::new(d, sources)).collect();
     match format {
-        Format::Human => human(loaded),
+        Format::Human => human(sources, diagnostics),
         Format::Json => {
             let diags: Vec<_> = located
                 .iter()
@@ -59,22 +55,22 @@ pub fn print(loaded: &Loaded, format: Format) {
     }
 }
 
-fn human(loaded: &Loaded) {
+fn human(sources: &Sources, diagnostics: &[Diagnostic]) {
     let theme = if std::io::stderr().is_terminal() {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()
     };
     let handler = miette::GraphicalReportHandler::new_themed(theme);
-    for d in &loaded.diagnostics {
+    for d in diagnostics {
         let mut out = String::new();
-        let report = Report::new(d, &loaded.sources);
+        let report = Report::new(d, sources);
         if handler.render_report(&mut out, &report).is_ok() {
             eprint!("{out}");
         }
     }
-    let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = loaded.diagnostics.len() - errors;
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     if errors == 0 && warnings == 0 {
         eprintln!("ok: no problems found");

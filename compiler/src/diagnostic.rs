@@ -64,6 +64,7 @@ codes! {
     Policy = "policy", Error, "A policy that is not an IAM managed-policy ARN.";
     Ignored = "ignored", Warning, "A setting that has no effect as written.";
     EnvFile = "env-file", Error, "A line of an env file that is not KEY=VALUE.";
+    Limit = "limit", Error, "A compiled template over a CloudFormation quota (size, resources, parameters, outputs, logical IDs).";
 }
 
 impl fmt::Display for Code {

@@ -24,5 +24,5 @@ pub mod yaml;
 mod load;
 
 pub use diagnostic::{Code, Diagnostic, Located, Report, Severity};
-pub use load::{Input, Loaded, load, parse_env_file};
+pub use load::{Input, Loaded, Locations, load, parse_env_file};
 pub use source::{SourceFile, SourceId, Sources, Span};

@@ -33,6 +33,26 @@ pub struct Loaded {
     pub app: Option<App>,
     /// Sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// Where each key path of the manifest is, for diagnostics found after loading.
+    pub locations: Option<Locations>,
+}
+
+/// The manifest's key paths and their spans (`services.web` → its value, `services.web#name` → its key).
+#[derive(Debug, Default)]
+pub struct Locations {
+    pub source: SourceId,
+    pub spans: std::collections::HashMap<String, Span>,
+}
+
+impl Locations {
+    /// A diagnostic at the first of `paths` that is known (else at the start of the file).
+    pub fn diagnostic(&self, code: Code, paths: &[&str], message: impl Into<String>) -> Diagnostic {
+        let (path, span) = paths
+            .iter()
+            .find_map(|p| self.spans.get(*p).map(|s| (*p, *s)))
+            .unwrap_or((paths.first().copied().unwrap_or(""), Span::default()));
+        Diagnostic::new(code, self.source, span, path.split('#').next().unwrap_or(""), message)
+    }
 }
 
 impl Loaded {
@@ -69,10 +89,23 @@ pub fn load(input: Input) -> Loaded {
             sources,
             app: None,
             diagnostics,
+            locations: None,
         };
     };
     let id = sources.add(manifest);
-    let app = load_manifest(sources.get(id), id, &env, env_known, rack.flatten(), &mut diagnostics);
+    let mut locations = Locations {
+        source: id,
+        spans: Default::default(),
+    };
+    let app = load_manifest(
+        sources.get(id),
+        id,
+        &env,
+        env_known,
+        rack.flatten(),
+        &mut diagnostics,
+        &mut locations,
+    );
     diagnostic::sort(&mut diagnostics);
     let app = if diagnostics.iter().any(Diagnostic::is_error) {
         None
@@ -83,6 +116,7 @@ pub fn load(input: Input) -> Loaded {
         sources,
         app,
         diagnostics,
+        locations: Some(locations),
     }
 }
 
@@ -134,6 +168,7 @@ fn load_manifest(
     env_known: bool,
     rack: Option<RackParams>,
     out: &mut Vec<Diagnostic>,
+    locations: &mut Locations,
 ) -> Option<App> {
     let (text, base) = strip_bom(&file.text);
     let interp = interpolate(text, base, env);
@@ -191,6 +226,7 @@ fn load_manifest(
     let mut decoded = decode::decode(&mut cx, &top);
     validate::validate(&mut cx, &mut decoded, env_known.then_some(env), rack.as_ref());
     out.append(&mut cx.diags);
+    locations.spans = std::mem::take(&mut cx.spans);
     Some(App {
         environment: decoded.environment,
         params: decoded.params,

@@ -4,10 +4,13 @@
 //! and the stack is written as JSON with sorted keys, so output is byte-identical across runs.
 
 mod json;
+pub mod limits;
 mod render;
 mod view;
 
+use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::App;
+use crate::load::Loaded;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -101,4 +104,19 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
         timers,
         resources,
     })
+}
+
+/// Build a loaded manifest and check the result against CloudFormation's quotas. Errors are
+/// diagnostics (quotas point at the manifest; a rendering failure is an internal error).
+pub fn compile(loaded: &Loaded, options: &BuildOptions) -> Result<(Bundle, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (Some(app), Some(at)) = (&loaded.app, &loaded.locations) else {
+        return Err(Vec::new());
+    };
+    let bundle = build(app, options).map_err(|e| vec![at.diagnostic(Code::Limit, &[""], e.to_string())])?;
+    let diags = limits::check(&bundle, at);
+    if diags.iter().any(Diagnostic::is_error) {
+        Err(diags)
+    } else {
+        Ok((bundle, diags))
+    }
 }

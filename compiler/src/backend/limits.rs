@@ -1,0 +1,90 @@
+//! CloudFormation quotas, checked on the compiled bundle and reported against the manifest:
+//! template body size, resources, parameters, outputs, and logical-ID charset and length.
+
+use super::{Bundle, Template};
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::load::Locations;
+
+/// Template body via S3 (`TemplateURL`): the budget convoxc keeps to.
+pub const MAX_BODY_S3: usize = 1_000_000;
+/// Template body sent inline (`TemplateBody`).
+pub const MAX_BODY_INLINE: usize = 51_200;
+pub const MAX_RESOURCES: usize = 500;
+pub const MAX_PARAMETERS: usize = 200;
+pub const MAX_OUTPUTS: usize = 200;
+pub const MAX_LOGICAL_ID: usize = 255;
+
+/// Every quota problem of a bundle, as diagnostics at the manifest entry that produced it.
+pub fn check(bundle: &Bundle, at: &Locations) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    check_template(
+        &bundle.app,
+        "app.json",
+        &["services", "resources", "timers"],
+        at,
+        &mut out,
+    );
+    if bundle.app.text.len() > MAX_BODY_INLINE {
+        let mut d = at.diagnostic(
+            Code::Limit,
+            &["services"],
+            format!(
+                "app.json is {} bytes, over the {MAX_BODY_INLINE}-byte limit for a template sent inline",
+                bundle.app.text.len()
+            ),
+        );
+        d.severity = Severity::Warning;
+        d.help = Some("deploy it from S3 (TemplateURL), as `convoxc apply` does".into());
+        out.push(d);
+    }
+    for (kind, list) in [
+        ("services", &bundle.services),
+        ("timers", &bundle.timers),
+        ("resources", &bundle.resources),
+    ] {
+        for (name, t) in list {
+            let key = format!("{kind}.{name}#name");
+            let value = format!("{kind}.{name}");
+            check_template(
+                t,
+                &format!("{kind}/{name}.json"),
+                &[key.as_str(), value.as_str()],
+                at,
+                &mut out,
+            );
+        }
+    }
+    out
+}
+
+fn check_template(t: &Template, file: &str, paths: &[&str], at: &Locations, out: &mut Vec<Diagnostic>) {
+    let mut problem = |msg: String| out.push(at.diagnostic(Code::Limit, paths, format!("{file}: {msg}")));
+    if t.text.len() > MAX_BODY_S3 {
+        problem(format!(
+            "the template is {} bytes, over CloudFormation's {MAX_BODY_S3}-byte limit",
+            t.text.len()
+        ));
+    }
+    for (section, max) in [
+        ("Resources", MAX_RESOURCES),
+        ("Parameters", MAX_PARAMETERS),
+        ("Outputs", MAX_OUTPUTS),
+    ] {
+        let Some(entries) = t.value.get(section).and_then(|v| v.as_object()) else {
+            continue;
+        };
+        if entries.len() > max {
+            problem(format!(
+                "{} {section}, over CloudFormation's limit of {max} per template",
+                entries.len()
+            ));
+        }
+        for id in entries.keys() {
+            if id.is_empty() || id.len() > MAX_LOGICAL_ID || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                problem(format!(
+                    "`{id}` is not a valid logical ID (1-{MAX_LOGICAL_ID} letters and digits)"
+                ));
+            }
+        }
+    }
+}
