@@ -575,6 +575,22 @@ fn formation_problem(v: &str) -> Option<&'static str> {
 
 fn scaling(cx: &mut Cx, app: &Decoded) {
     for s in &app.services {
+        // settings of the load balancer target group, which only a `port:` creates
+        let sp = join("services", &s.name);
+        for (key, needs_port_only) in [("domain", true), ("sticky", true), ("drain", false)] {
+            let p = join(&sp, key);
+            let unrouted = s.port.is_none() && (needs_port_only || s.nlb.is_empty());
+            if unrouted && cx.spans.contains_key(&p) {
+                cx.report(
+                    Code::Ignored,
+                    &p,
+                    &p,
+                    format!("`{key}` has no effect: the service has no port"),
+                    Some("it configures the load balancer, which routes only to services with `port:`".into()),
+                )
+                .severity = Severity::Warning;
+            }
+        }
         let sp = join("services", &s.name);
         let t = &s.scale.targets;
         let has_targets = t.cpu.is_some() || t.memory.is_some() || t.requests.is_some() || !t.custom.is_empty();

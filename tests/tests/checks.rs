@@ -362,8 +362,8 @@ fn references() {
         &[(E, "policy", 3, "not an IAM managed-policy ARN")],
     );
     expect(
-        "services:\n  web:\n    domain: \"*.*.example.org\"\n",
-        &[(E, "domain", 3, "wildcard")],
+        "services:\n  web:\n    port: 3000\n    domain: \"*.*.example.org\"\n",
+        &[(E, "domain", 4, "wildcard")],
     );
     let l = run(
         "resources:\n  fs:\n    type: efs\nservices:\n  web:\n    resources: [fs]\n    volumes: [\"fs:/data\", \"/var/run/docker.sock:/var/run/docker.sock\"]\n",
@@ -392,10 +392,14 @@ fn environment() {
         &[(E, "wrong-type", 2, "must be a list")],
     );
     expect_with(
-        "services:\n  web:\n    domain: ${HOST}\n",
+        "services:\n  web:\n    port: 3000\n    domain: ${HOST}\n",
         Some(&[]),
         None,
-        &[(W, "unset-variable", 3, "${HOST} is not set")],
+        &[(W, "unset-variable", 4, "${HOST} is not set")],
+    );
+    expect(
+        "services:\n  worker:\n    domain: jobs.example.org\n",
+        &[(W, "ignored", 3, "`domain` has no effect")],
     );
     // an interpolated value that breaks a check says where it came from
     let l = run("services:\n  web:\n    port: ${PORT}x\n", None, None);

@@ -1,0 +1,112 @@
+//! Properties of `build`: the same manifest gives the same bytes; changing one service changes
+//! only that service's nested template and its TemplateURL in the root.
+
+use convoxc_compiler::backend::{BuildOptions, Bundle, build};
+use convoxc_compiler::{Input, SourceFile, load};
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+struct Svc {
+    port: Option<u16>,
+    health: &'static str,
+    drain: u32,
+    command: &'static str,
+    scale: (u32, u32),
+    resource: bool,
+}
+
+fn svc() -> impl Strategy<Value = Svc> {
+    (
+        prop::option::of(1024u16..9000),
+        prop::sample::select(vec!["/", "/health", "/up"]),
+        1u32..300,
+        prop::sample::select(vec!["bin/web", "bin/worker --queue default", "npm start"]),
+        (1u32..3, 0u32..3),
+        any::<bool>(),
+    )
+        .prop_map(|(port, health, drain, command, (min, extra), resource)| Svc {
+            port,
+            health,
+            drain,
+            command,
+            scale: (min, min + extra),
+            resource,
+        })
+}
+
+fn manifest(services: &[Svc]) -> String {
+    let mut s = String::from("resources:\n  db:\n    type: postgres\nservices:\n");
+    for (i, v) in services.iter().enumerate() {
+        s.push_str(&format!(
+            "  s{i}:\n    command: {}\n    drain: {}\n    scale:\n      count: {}-{}\n",
+            v.command, v.drain, v.scale.0, v.scale.1
+        ));
+        if let Some(p) = v.port {
+            s.push_str(&format!("    port: {p}\n    health: {}\n", v.health));
+        }
+        if v.resource {
+            s.push_str("    resources: [db]\n");
+        }
+    }
+    s.push_str("timers:\n  nightly:\n    command: bin/nightly\n    schedule: \"0 3 * * *\"\n    service: s0\n");
+    s
+}
+
+fn compile(text: &str) -> Bundle {
+    let l = load(Input {
+        manifest: Some(SourceFile::new("convox.yml", text)),
+        ..Input::default()
+    });
+    let app = l.app.unwrap_or_else(|| panic!("{:?}", l.diagnostics));
+    build(
+        &app,
+        &BuildOptions {
+            app: "myapp".into(),
+            rack: None,
+        },
+    )
+    .expect("builds")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn same_input_same_bytes(services in prop::collection::vec(svc(), 1..6)) {
+        let text = manifest(&services);
+        let (a, b) = (compile(&text), compile(&text));
+        prop_assert_eq!(&a.app.text, &b.app.text);
+        let na: Vec<_> = a.nested().map(|(p, t)| (p, t.text.clone())).collect();
+        let nb: Vec<_> = b.nested().map(|(p, t)| (p, t.text.clone())).collect();
+        prop_assert_eq!(na, nb);
+    }
+
+    #[test]
+    fn one_changed_service_changes_one_nested_template(
+        services in prop::collection::vec(svc(), 2..6),
+        pick in any::<prop::sample::Index>(),
+        new_command in prop::sample::select(vec!["bin/changed", "sleep 60"]),
+    ) {
+        let i = pick.index(services.len());
+        let before = compile(&manifest(&services));
+        let mut changed = services.clone();
+        changed[i].command = new_command; // only the service's own task definition has it
+        let after = compile(&manifest(&changed));
+
+        for ((name, t0), (_, t1)) in before.services.iter().zip(&after.services) {
+            if *name == format!("s{i}") {
+                prop_assert_ne!(&t0.sha256, &t1.sha256);
+            } else {
+                prop_assert_eq!(&t0.text, &t1.text, "service {} changed", name);
+            }
+        }
+        for ((n, t0), (_, t1)) in before.resources.iter().zip(&after.resources).chain(before.timers.iter().zip(&after.timers)) {
+            prop_assert_eq!(&t0.text, &t1.text, "{} changed", n);
+        }
+        // the root differs only by that service's template URL
+        let old = &before.services[i].1;
+        let new = &after.services[i].1;
+        prop_assert!(before.app.text.contains(&old.key()));
+        prop_assert_eq!(before.app.text.replace(&old.key(), &new.key()), after.app.text.clone());
+    }
+}
