@@ -73,9 +73,35 @@ struct BuildArgs {
     /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
-    /// Diagnostics format (templates are always JSON).
+    /// Template format. JSON is what is deployed (its bytes are content-addressed); YAML is for reading.
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+    format: TemplateFormat,
+    /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    diagnostics: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TemplateFormat {
+    Json,
+    Yaml,
+}
+
+impl TemplateFormat {
+    fn render(self, t: &convoxc_compiler::backend::Template) -> String {
+        match self {
+            TemplateFormat::Json => t.text.clone(),
+            TemplateFormat::Yaml => {
+                serde_saphyr::to_string(&t.value).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+            }
+        }
+    }
+    fn extension(self) -> &'static str {
+        match self {
+            TemplateFormat::Json => "json",
+            TemplateFormat::Yaml => "yaml",
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -212,12 +238,12 @@ fn build(args: BuildArgs) -> ExitCode {
         }
     };
     if !diagnostics.is_empty() {
-        output::print(&loaded.sources, &diagnostics, args.format);
+        output::print(&loaded.sources, &diagnostics, args.diagnostics);
     }
     let Some(bundle) = bundle else { return ExitCode::from(1) };
     match &args.out_dir {
         None => {
-            print!("{}", bundle.app.text);
+            print!("{}", args.format.render(&bundle.app));
             ExitCode::SUCCESS
         }
         Some(dir) => {
@@ -228,8 +254,12 @@ fn build(args: BuildArgs) -> ExitCode {
                 }
                 std::fs::write(path, text)
             };
-            let result = write("app.json", &bundle.app.text)
-                .and_then(|_| bundle.nested().try_for_each(|(rel, t)| write(&rel, &t.text)));
+            let ext = args.format.extension();
+            let result = write(&format!("app.{ext}"), &args.format.render(&bundle.app)).and_then(|_| {
+                bundle
+                    .nested()
+                    .try_for_each(|(rel, t)| write(&rel.replace(".json", &format!(".{ext}")), &args.format.render(t)))
+            });
             match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -202,3 +202,65 @@ fn schema_command_prints_the_schemas() {
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["properties"].as_object().unwrap().len(), 111); // 110 params + Tags
 }
+
+#[test]
+fn build_prints_the_app_stack_or_writes_the_bundle() {
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/convox.yml")
+        .display()
+        .to_string();
+    let o = convoxc(&["build", &example, "--app", "shop", "-e", "SECRET_KEY_BASE=x"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let app: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON app template");
+    assert_eq!(app["Resources"]["ServiceWeb"]["Type"], "AWS::CloudFormation::Stack");
+    // the same bytes every time
+    assert_eq!(stdout(&convoxc(&["build", &example, "--app", "shop"])), stdout(&o));
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = convoxc(&["build", &example, "--app", "shop", "--out-dir", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    for f in [
+        "app.json",
+        "services/web.json",
+        "services/worker.json",
+        "timers/cleanup.json",
+        "resources/database.json",
+        "resources/cache.json",
+    ] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let yaml = convoxc(&["build", &example, "--app", "shop", "--format", "yaml"]);
+    assert!(stdout(&yaml).contains("AWSTemplateFormatVersion: \"2010-09-09\""));
+}
+
+#[test]
+fn build_errors_and_app_names() {
+    assert_eq!(
+        convoxc(&["build", &fixture("invalid.2.yml"), "--app", "x"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        convoxc(&["build", &fixture("nlb.yml"), "--app", "Bad_Name"])
+            .status
+            .code(),
+        Some(2)
+    );
+    // the default app name is the manifest's directory
+    let dir = tempfile::tempdir().unwrap();
+    let app_dir = dir.path().join("my-app");
+    std::fs::create_dir(&app_dir).unwrap();
+    std::fs::write(app_dir.join("convox.yml"), "services:\n  web:\n    port: 3000\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_convoxc"))
+        .arg("build")
+        .current_dir(&app_dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).contains("convox app my-app "),
+        "the app is named after its directory"
+    );
+}

@@ -101,12 +101,9 @@ impl Renderer {
 
     /// Render the fragments of one stack with `view` and merge them into one template.
     pub fn stack<T: Serialize>(&self, templates: &[&str], view: &T) -> Result<Value, RenderError> {
-        let mut context = serde_json::to_value(view).map_err(|e| RenderError(e.to_string()))?;
-        if let Value::Object(m) = &mut context {
-            let copy = Value::Object(m.clone());
-            m.insert("view".into(), copy);
-        }
-        let context = JValue::from(minijinja::value::Serde(&context));
+        let v = JValue::from(minijinja::value::Serde(view));
+        // fields at the top level, and the whole view as `view` (for macros)
+        let context = minijinja::context! { view => v.clone(), ..v };
         let mut out = Map::new();
         for name in templates {
             let text = self.env.get_template(name)?.render(&context)?;
