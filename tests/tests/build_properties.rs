@@ -110,3 +110,31 @@ proptest! {
         prop_assert_eq!(before.app.text.replace(&old.key(), &new.key()), after.app.text.clone());
     }
 }
+
+/// A 500-service app fits CloudFormation's quotas: its services move into group stacks.
+#[test]
+fn five_hundred_services_stay_within_every_limit() {
+    let mut text = String::from("resources:\n  db:\n    type: postgres\nservices:\n");
+    for i in 0..500 {
+        text.push_str(&format!("  s{i}:\n    port: 3000\n    domain: s{i}.example.org\n    resources: [db]\n    scale:\n      count: 1-3\n      targets:\n        cpu: 60\n"));
+    }
+    let l = load(Input {
+        manifest: Some(SourceFile::new("convox.yml", text)),
+        ..Input::default()
+    });
+    assert!(!l.has_errors(), "{:?}", l.diagnostics.first());
+    let options = BuildOptions {
+        app: "big".into(),
+        rack: None,
+    };
+    let (bundle, warnings) =
+        convoxc_compiler::backend::compile(&l, &options).unwrap_or_else(|e| panic!("{:?}", e.first()));
+    assert!(warnings.iter().all(|w| !w.is_error()));
+    assert_eq!(bundle.services.len(), 500);
+    assert!(bundle.groups.len() >= 7, "{} groups", bundle.groups.len());
+    for (name, t) in
+        std::iter::once(("app".to_string(), &bundle.app)).chain(bundle.groups.iter().map(|(n, t)| (n.clone(), t)))
+    {
+        assert!(convoxc_compiler::backend::limits::fits(t), "{name} is over a quota");
+    }
+}

@@ -14,6 +14,15 @@ pub const MAX_PARAMETERS: usize = 200;
 pub const MAX_OUTPUTS: usize = 200;
 pub const MAX_LOGICAL_ID: usize = 255;
 
+/// Whether a template is within every quota (used to decide whether services need grouping).
+pub fn fits(t: &Template) -> bool {
+    let count = |section: &str| t.value.get(section).and_then(|v| v.as_object()).map_or(0, |m| m.len());
+    t.text.len() <= MAX_BODY_S3
+        && count("Resources") <= MAX_RESOURCES
+        && count("Parameters") <= MAX_PARAMETERS
+        && count("Outputs") <= MAX_OUTPUTS
+}
+
 /// Every quota problem of a bundle, as diagnostics at the manifest entry that produced it.
 pub fn check(bundle: &Bundle, at: &Locations) -> Vec<Diagnostic> {
     let mut out = Vec::new();

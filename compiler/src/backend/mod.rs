@@ -63,7 +63,13 @@ pub struct Bundle {
     pub services: Vec<(String, Template)>,
     pub timers: Vec<(String, Template)>,
     pub resources: Vec<(String, Template)>,
+    /// Only for apps too big for one app stack: groups of services, each a nested stack.
+    pub groups: Vec<(String, Template)>,
 }
+
+/// Services per group stack (when grouping is needed): keeps a group far below 200
+/// parameters, 500 resources and 1 MB.
+pub const GROUP_SIZE: usize = 80;
 
 impl Bundle {
     /// Every nested template, with its bundle path (`services/web.json` …).
@@ -73,6 +79,7 @@ impl Bundle {
             .map(|(n, t)| (format!("services/{n}.json"), t))
             .chain(self.timers.iter().map(|(n, t)| (format!("timers/{n}.json"), t)))
             .chain(self.resources.iter().map(|(n, t)| (format!("resources/{n}.json"), t)))
+            .chain(self.groups.iter().map(|(n, t)| (format!("groups/{n}.json"), t)))
     }
 }
 
@@ -97,12 +104,31 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
         timers: timers.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
         resources: resources.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
     };
-    let root = r.stack(&["app.json"], &model.with_keys(urls))?;
+    let mut root_view = model.with_keys(urls);
+    let root = Template::new(r.stack(&["app.json"], &root_view)?);
+    if limits::fits(&root) {
+        return Ok(Bundle {
+            app: root,
+            services,
+            timers,
+            resources,
+            groups: Vec::new(),
+        });
+    }
+    // too big for one app stack: the services go into groups, each a nested stack
+    let group_views = root_view.into_groups(GROUP_SIZE);
+    let mut groups = Vec::new();
+    for (i, g) in group_views.iter().enumerate() {
+        groups.push((format!("group{i}"), Template::new(r.stack(&["group.json"], g)?)));
+    }
+    root_view.set_groups(&group_views, &groups.iter().map(|(_, t)| t.key()).collect::<Vec<_>>());
+    let root = Template::new(r.stack(&["app.json"], &root_view)?);
     Ok(Bundle {
-        app: Template::new(root),
+        app: root,
         services,
         timers,
         resources,
+        groups,
     })
 }
 

@@ -36,6 +36,7 @@ impl From<minijinja::Error> for RenderError {
 const TEMPLATES: &[(&str, &str)] = &[
     ("_container.json", include_str!("../../../templates/_container.json")),
     ("app.json", include_str!("../../../templates/app.json")),
+    ("group.json", include_str!("../../../templates/group.json")),
     ("timer.json", include_str!("../../../templates/timer.json")),
     (
         "service/task.json",

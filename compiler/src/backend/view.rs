@@ -76,15 +76,127 @@ pub struct RootView<'a> {
     app: &'a str,
     rack: &'a Option<String>,
     params: &'a [ParamView],
-    certificates: &'a [CertificateView],
+    certificates: Vec<CertificateView>,
     resources: Vec<NestedView>,
     services: Vec<NestedView>,
+    groups: Vec<NestedView>,
     timers: Vec<NestedView>,
     agents: &'a [String],
     service_names: &'a [String],
 }
 
+/// A group of services in its own nested stack (for apps too big for one app stack).
 #[derive(Serialize)]
+pub struct GroupView {
+    app: String,
+    first: String,
+    last: String,
+    parameters: Vec<GroupParam>,
+    certificates: Vec<CertificateView>,
+    services: Vec<NestedView>,
+    #[serde(skip)]
+    values: BTreeMap<String, Value>,
+}
+
+#[derive(Serialize)]
+struct GroupParam {
+    name: String,
+    no_echo: bool,
+}
+
+impl RootView<'_> {
+    /// Move the services (and their certificates) into groups of `size`. Each service parameter
+    /// that is an expression of the app stack becomes a group parameter (named after what it
+    /// refers to), whose value the app stack passes.
+    pub fn into_groups(&mut self, size: usize) -> Vec<GroupView> {
+        let services = std::mem::take(&mut self.services);
+        let mut certificates = std::mem::take(&mut self.certificates);
+        let mut groups = Vec::new();
+        for chunk in services.chunks(size.max(1)) {
+            let certs: Vec<CertificateView> = {
+                let (mine, rest): (Vec<_>, Vec<_>) = certificates
+                    .into_iter()
+                    .partition(|c| chunk.iter().any(|s| s.name == c.service));
+                certificates = rest;
+                mine
+            };
+            let local: Vec<&str> = certs.iter().map(|c| c.logical.as_str()).collect();
+            let mut values: BTreeMap<String, Value> = BTreeMap::new();
+            let mut stacks = Vec::new();
+            for s in chunk {
+                let mut s = s.clone();
+                for (name, v) in s.parameters.iter_mut() {
+                    if v.is_string() || v.is_number() {
+                        continue; // literals stay in the group template
+                    }
+                    if let Some(r) = v.get("Ref").and_then(Value::as_str)
+                        && local.contains(&r)
+                    {
+                        continue; // a certificate of this group
+                    }
+                    let mut hoisted = hoist_name(name, v);
+                    while values.get(&hoisted).is_some_and(|existing| existing != v) {
+                        hoisted.push('X');
+                    }
+                    values.insert(hoisted.clone(), v.clone());
+                    *v = json!({ "Ref": hoisted });
+                }
+                stacks.push(s);
+            }
+            let parameters = values
+                .iter()
+                .map(|(name, v)| GroupParam {
+                    name: name.clone(),
+                    no_echo: v.to_string().contains("ResourcePassword"),
+                })
+                .collect();
+            groups.push(GroupView {
+                app: self.app.to_string(),
+                first: chunk.first().map(|s| s.name.clone()).unwrap_or_default(),
+                last: chunk.last().map(|s| s.name.clone()).unwrap_or_default(),
+                parameters,
+                certificates: certs,
+                services: stacks,
+                values,
+            });
+        }
+        groups
+    }
+
+    /// Point the root at the rendered groups.
+    pub fn set_groups(&mut self, groups: &[GroupView], keys: &[String]) {
+        self.groups = groups
+            .iter()
+            .zip(keys)
+            .enumerate()
+            .map(|(i, (g, key))| NestedView {
+                logical: format!("ServiceGroup{i}"),
+                name: format!("group{i}"),
+                key: key.clone(),
+                parameters: g.values.clone(),
+                port: false,
+                endpoint: false,
+                auto_minor: false,
+                password: false,
+            })
+            .collect();
+    }
+}
+
+/// The group parameter for an app-stack expression: `Ref X` → X, `GetAtt L.A` → LA, else the
+/// service parameter's own name.
+fn hoist_name(param: &str, v: &Value) -> String {
+    let alnum = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>();
+    if let Some(r) = v.get("Ref").and_then(Value::as_str) {
+        return alnum(r);
+    }
+    if let Some([l, a]) = v.get("Fn::GetAtt").and_then(Value::as_array).map(Vec::as_slice) {
+        return alnum(&format!("{}{}", l.as_str().unwrap_or(""), a.as_str().unwrap_or("")));
+    }
+    alnum(param)
+}
+
+#[derive(Serialize, Clone)]
 struct NestedView {
     logical: String,
     name: String,
@@ -108,7 +220,7 @@ pub struct ParamView {
     description: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct CertificateView {
     logical: String,
     service: String,
@@ -262,6 +374,15 @@ struct CustomView {
     dimensions: BTreeMap<String, String>,
 }
 
+/// Count, cpu and memory of a service: convox.yml's `<Service>Formation` param if it has one,
+/// else its scale.
+#[derive(Serialize, Clone, Copy)]
+struct Formation {
+    count: u32,
+    cpu: u32,
+    memory: u32,
+}
+
 #[derive(Serialize, Clone)]
 pub struct ServiceView {
     pub name: String,
@@ -300,6 +421,7 @@ pub struct ServiceView {
     legacy_service_role: bool,
     nlb: Vec<NlbView>,
     autoscaling: Option<ScalingView>,
+    formation: Formation,
     #[serde(skip)]
     fargate: Option<&'static str>,
     #[serde(skip)]
@@ -399,7 +521,8 @@ impl AppView {
     }
 
     /// The root stack's parameters: the app params that something uses, with convox.yml's
-    /// `params:` as their defaults, plus one `<Service>Formation` per service.
+    /// `params:` as their defaults. Count, cpu and memory are compile-time values (the manifest,
+    /// or its `<Service>Formation` param), not parameters: convox.yml says what runs.
     fn root_params(&self, ir: &App) -> Vec<ParamView> {
         let has_services = !self.services.is_empty();
         let has_port = self.services.iter().any(|s| s.port.is_some());
@@ -457,22 +580,6 @@ impl AppView {
                 description: "Password of the app's databases and caches (letters and digits, 16-41)".into(),
             });
         }
-        for s in &self.services {
-            let name = format!("{}Formation", s.ir.logical_name);
-            let default = ir
-                .params
-                .get(&name)
-                .cloned()
-                .unwrap_or_else(|| format!("{},{},{}", s.ir.scale.count.min, s.ir.scale.cpu, s.ir.scale.memory));
-            out.push(ParamView {
-                name,
-                kind: "CommaDelimitedList",
-                default: Some(default),
-                allowed: Vec::new(),
-                no_echo: false,
-                description: format!("count,cpu,memory of service {}", s.name),
-            });
-        }
         out
     }
 
@@ -524,9 +631,10 @@ impl AppView {
             app: &self.app,
             rack: &self.rack,
             params: &self.params,
-            certificates: &self.certificates,
+            certificates: self.certificates.clone(),
             resources,
             services,
+            groups: Vec::new(),
             timers,
             agents: &self.agents,
             service_names: &self.service_names,
@@ -534,13 +642,11 @@ impl AppView {
     }
 
     fn shared_task_parameters(&self, s: &ServiceView, fargate: Value, own_role: bool) -> BTreeMap<String, Value> {
-        let formation = format!("{}Formation", s.ir.logical_name);
-        let select = |i: u32| json!({"Fn::Select": [i, {"Ref": formation}]});
         let mut p = BTreeMap::new();
         let r = |n: &str| json!({ "Ref": n });
         p.insert("Build".into(), r("Build"));
-        p.insert("Cpu".into(), select(1));
-        p.insert("Memory".into(), select(2));
+        p.insert("Cpu".into(), json!(s.formation.cpu.to_string()));
+        p.insert("Memory".into(), json!(s.formation.memory.to_string()));
         p.insert(
             "EnableContainerReadonlyRootFilesystem".into(),
             r("EnableContainerReadonlyRootFilesystem"),
@@ -585,10 +691,7 @@ impl AppView {
         p.insert("Isolate".into(), r("Isolate"));
         p.insert("TaskTags".into(), r("TaskTags"));
         if !s.agent {
-            p.insert(
-                "Count".into(),
-                json!({"Fn::Select": [0, {"Ref": format!("{}Formation", s.ir.logical_name)}]}),
-            );
+            p.insert("Count".into(), json!(s.formation.count.to_string()));
             p.insert("IgnoreManualScaleCount".into(), r("IgnoreManualScaleCount"));
         }
         if let Some(port) = &s.port {
@@ -668,13 +771,22 @@ impl ServiceView {
     fn new(ir: &App, s: &Service, app: &str) -> ServiceView {
         let router = if s.internal { "RouterInternal" } else { "Router" };
         let logical = format!("Service{}", s.logical_name);
-        let fargate = ir.params.get(&format!("{}Formation", s.logical_name)).and_then(|f| {
-            match f.split(',').nth(3).map(str::trim) {
-                Some("FARGATE") => Some("Yes"),
-                Some("FARGATE_SPOT") => Some("Spot"),
-                _ => None,
-            }
-        });
+        let formation_param: Vec<String> = ir
+            .params
+            .get(&format!("{}Formation", s.logical_name))
+            .map(|f| f.split(',').map(|x| x.trim().to_string()).collect())
+            .unwrap_or_default();
+        let number = |i: usize, default: u32| formation_param.get(i).and_then(|x| x.parse().ok()).unwrap_or(default);
+        let formation = Formation {
+            count: number(0, s.scale.count.min),
+            cpu: number(1, s.scale.cpu),
+            memory: number(2, s.scale.memory),
+        };
+        let fargate = match formation_param.get(3).map(String::as_str) {
+            Some("FARGATE") => Some("Yes"),
+            Some("FARGATE_SPOT") => Some("Spot"),
+            _ => None,
+        };
         let image = match &s.image {
             Some(i) => json!(i),
             None => {
@@ -867,6 +979,7 @@ impl ServiceView {
             legacy_service_role: s.port.is_some() && !s.internal_and_external && s.nlb.is_empty(),
             nlb: Vec::new(),
             autoscaling: None,
+            formation,
             fargate,
             ir: s.clone(),
         };
