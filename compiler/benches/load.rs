@@ -83,3 +83,15 @@ fn generated_yaml_parse_only(b: divan::Bencher, n: usize) {
     b.counter(divan::counter::BytesCount::of_str(&text))
         .bench(|| convoxc_compiler::yaml::parse(divan::black_box(&text)));
 }
+
+/// `build` (IR → every template of the bundle) of generated apps; 500 services use group stacks.
+#[divan::bench(args = [10, 100, 500])]
+fn build_services(b: divan::Bencher, n: usize) {
+    let text = generated(n);
+    let app = load(input(&text)).app.expect("valid");
+    let options = convoxc_compiler::backend::BuildOptions {
+        app: "bench".into(),
+        rack: None,
+    };
+    b.bench(|| convoxc_compiler::backend::build(divan::black_box(&app), &options).expect("builds"));
+}

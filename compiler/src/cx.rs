@@ -18,6 +18,9 @@ pub struct Cx<'a> {
     pub diags: Vec<Diagnostic>,
     /// Original span of the value at each decoded key path, for later cross-checks.
     pub spans: HashMap<String, Span>,
+    /// Environment declarations per list (`environment`, `services.web.environment`): the
+    /// name and the span key (`<path>#<name>`) of each, in file order.
+    pub env_sites: HashMap<String, Vec<(String, String)>>,
 }
 
 /// The entries of a map with a fixed set of keys, after key checks.
@@ -57,6 +60,7 @@ impl<'a> Cx<'a> {
             env_known,
             diags: Vec::new(),
             spans: HashMap::new(),
+            env_sites: HashMap::new(),
         }
     }
 
@@ -170,11 +174,14 @@ impl<'a> Cx<'a> {
             }
         };
         let mut out: Vec<(String, &'n Node, &'n Node)> = Vec::with_capacity(entries.len());
+        let mut seen = std::collections::HashSet::with_capacity(entries.len());
         for e in entries {
             let Some(name) = self.key_name(&e.key, path) else {
                 continue;
             };
-            if let Some(first) = out.iter().find(|(k, _, _)| *k == name) {
+            if !seen.insert(name.clone())
+                && let Some(first) = out.iter().find(|(k, _, _)| *k == name)
+            {
                 let first_span = self.span(first.1);
                 let d = self
                     .diag(

@@ -80,7 +80,7 @@ pub fn env_list(cx: &mut Cx, n: &Node, path: &str) -> Vec<EnvDecl> {
     let mut out = Vec::new();
     match &n.value {
         Value::Null => {}
-        Value::Seq(items) => env_items(cx, items, path, &mut out),
+        Value::Seq(items) => env_items(cx, items, path, path, &mut out),
         Value::Map(_) => cx.error(
             Code::WrongType,
             n,
@@ -93,17 +93,22 @@ pub fn env_list(cx: &mut Cx, n: &Node, path: &str) -> Vec<EnvDecl> {
     out
 }
 
-fn env_items(cx: &mut Cx, items: &[Node], path: &str, out: &mut Vec<EnvDecl>) {
+fn env_items(cx: &mut Cx, items: &[Node], list: &str, path: &str, out: &mut Vec<EnvDecl>) {
     for (i, item) in items.iter().enumerate() {
         let p = index(path, i);
         match &item.value {
             Value::Str(s) => {
                 if let Some(d) = env_decl(cx, item, &p, s) {
-                    cx.spans.insert(format!("{p}#{}", d.name()), cx.span(item));
+                    let site = format!("{p}#{}", d.name());
+                    cx.spans.insert(site.clone(), cx.span(item));
+                    cx.env_sites
+                        .entry(list.to_string())
+                        .or_default()
+                        .push((d.name().to_string(), site));
                     out.push(d);
                 }
             }
-            Value::Seq(inner) => env_items(cx, inner, &p, out),
+            Value::Seq(inner) => env_items(cx, inner, list, &p, out),
             Value::Map(es) if es.len() == 1 => {
                 let k = cx.raw(&es[0].key).to_string();
                 let v = cx.raw(&es[0].value).to_string();

@@ -402,17 +402,12 @@ fn required_env(cx: &mut Cx, app: &Decoded, env: &BTreeMap<String, String>) {
     }
 }
 
+/// The span key of the first declaration of `name` in an environment list, or the list itself.
 fn find_decl(cx: &Cx, list_path: &str, name: &str) -> String {
-    let suffix = format!("#{name}");
-    let mut found: Vec<&String> = cx
-        .spans
-        .keys()
-        .filter(|k| k.starts_with(list_path) && k.ends_with(&suffix) && k[list_path.len()..].starts_with('['))
-        .collect();
-    found.sort();
-    found
-        .first()
-        .map(|s| s.to_string())
+    cx.env_sites
+        .get(list_path)
+        .and_then(|sites| sites.iter().find(|(n, _)| n == name))
+        .map(|(_, site)| site.clone())
         .unwrap_or_else(|| list_path.to_string())
 }
 
