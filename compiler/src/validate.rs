@@ -31,6 +31,7 @@ impl Cx<'_> {
 pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, String>>, rack: Option<&RackParams>) {
     names(cx, app);
     system_env(cx, app);
+    reserved_tags(cx, app);
     references(cx, app);
     if let Some(env) = env {
         required_env(cx, app, env);
@@ -40,6 +41,37 @@ pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, St
     fargate(cx, app);
     if let Some(rack) = rack {
         rack_support(cx, app, rack);
+    }
+}
+
+/// Tag keys convoxc sets itself; a `tags:` entry with one of them is dropped (with a warning).
+pub const RESERVED_TAGS: &[&str] = &["App", "Name", "Rack", "Service", "System", "Type"];
+
+fn reserved_tags(cx: &mut Cx, app: &Decoded) {
+    let lists = app
+        .services
+        .iter()
+        .map(|s| (join(&join("services", &s.name), "tags"), &s.tags))
+        .chain(
+            app.resources
+                .iter()
+                .map(|r| (join(&join("resources", &r.name), "tags"), &r.tags)),
+        );
+    let mut found = Vec::new();
+    for (path, tags) in lists {
+        for k in tags.keys().filter(|k| RESERVED_TAGS.contains(&k.as_str())) {
+            found.push(join(&path, k));
+        }
+    }
+    for p in found {
+        cx.report(
+            Code::Ignored,
+            &p,
+            &p,
+            "this tag key is set by convoxc; the manifest's value is dropped",
+            Some(format!("convoxc sets {}", RESERVED_TAGS.join(", "))),
+        )
+        .severity = Severity::Warning;
     }
 }
 

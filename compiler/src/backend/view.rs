@@ -236,6 +236,8 @@ pub struct ResourceView {
     engine: &'static str,
     default_version: String,
     port: u16,
+    /// The resource's `tags:`, on every taggable resource of its stack.
+    tags: BTreeMap<String, String>,
     #[serde(skip)]
     options: BTreeMap<String, String>,
     #[serde(skip)]
@@ -422,6 +424,8 @@ pub struct ServiceView {
     nlb: Vec<NlbView>,
     autoscaling: Option<ScalingView>,
     formation: Formation,
+    /// The service's `tags:` (sorted), applied to its ECS service and task definition.
+    tags: BTreeMap<String, String>,
     #[serde(skip)]
     fargate: Option<&'static str>,
     #[serde(skip)]
@@ -479,6 +483,12 @@ impl AppView {
                     engine,
                     default_version,
                     port,
+                    tags: r
+                        .tags
+                        .iter()
+                        .filter(|(k, _)| !crate::validate::RESERVED_TAGS.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
                     options: r.options.clone(),
                     ir: r.clone(),
                 }
@@ -980,6 +990,12 @@ impl ServiceView {
             nlb: Vec::new(),
             autoscaling: None,
             formation,
+            tags: s
+                .tags
+                .iter()
+                .filter(|(k, _)| !crate::validate::RESERVED_TAGS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             fargate,
             ir: s.clone(),
         };
