@@ -32,6 +32,7 @@ pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, St
     names(cx, app);
     system_env(cx, app);
     reserved_tags(cx, app);
+    shared_domains(cx, app);
     references(cx, app);
     if let Some(env) = env {
         required_env(cx, app, env);
@@ -362,6 +363,32 @@ fn references(cx: &mut Cx, app: &mut Decoded) {
             let path = index(&join(&join("timers", &t.name), "policies"), i);
             if cx.spans.contains_key(&path) {
                 policy(cx, &path, p);
+            }
+        }
+    }
+}
+
+/// The same domain on two services: both would get a host rule for it, and the load balancer
+/// would route it to whichever rule has the lower priority.
+fn shared_domains(cx: &mut Cx, app: &Decoded) {
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    for s in app.services.iter().filter(|s| s.port.is_some()) {
+        for d in &s.domains {
+            match owner.get(d.as_str()) {
+                Some(first) => {
+                    let p = join(&join("services", &s.name), "domain");
+                    let msg = format!("domain `{d}` is also a domain of service {first}");
+                    cx.report(
+                        Code::Domain,
+                        &p,
+                        &p,
+                        msg,
+                        Some("a domain routes to one service; remove it from one of them".into()),
+                    );
+                }
+                None => {
+                    owner.insert(d, &s.name);
+                }
             }
         }
     }

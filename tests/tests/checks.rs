@@ -362,6 +362,10 @@ fn references() {
         &[(E, "policy", 3, "not an IAM managed-policy ARN")],
     );
     expect(
+        "services:\n  a:\n    port: 3000\n    domain: x.example.org\n  b:\n    port: 3000\n    domain: y.example.org, x.example.org\n",
+        &[(E, "domain", 7, "also a domain of service a")],
+    );
+    expect(
         "services:\n  web:\n    port: 3000\n    domain: \"*.*.example.org\"\n",
         &[(E, "domain", 4, "wildcard")],
     );

@@ -97,3 +97,37 @@ fn check_template(t: &Template, file: &str, paths: &[&str], at: &Locations, out:
         }
     }
 }
+
+/// Two listener rules of the app with the same priority on the same listener: CloudFormation
+/// would fail with PriorityInUse (convox's hash can collide; nothing checked it).
+fn priority_collisions(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic>) {
+    let mut seen: std::collections::BTreeMap<(String, u64), (String, String)> = std::collections::BTreeMap::new();
+    for (service, t) in &bundle.services {
+        let Some(resources) = t.value.get("Resources").and_then(|r| r.as_object()) else {
+            continue;
+        };
+        for (logical, r) in resources {
+            if r.get("Type").and_then(|t| t.as_str()) != Some("AWS::ElasticLoadBalancingV2::ListenerRule") {
+                continue;
+            }
+            let props = &r["Properties"];
+            let Some(priority) = props["Priority"].as_u64() else {
+                continue;
+            };
+            let key = (props["ListenerArn"].to_string(), priority);
+            match seen.get(&key) {
+                Some((other, other_rule)) if other != service || other_rule != logical => {
+                    let path = format!("services.{service}#name");
+                    out.push(at.diagnostic(
+                        Code::Limit,
+                        &[path.as_str()],
+                        format!("listener rule {logical} of service {service} has priority {priority}, the same as {other_rule} of service {other}"),
+                    ));
+                }
+                _ => {
+                    seen.insert(key, (service.clone(), logical.clone()));
+                }
+            }
+        }
+    }
+}
