@@ -46,6 +46,7 @@ pub fn check(bundle: &Bundle, at: &Locations) -> Vec<Diagnostic> {
         d.help = Some("deploy it from S3 (TemplateURL), as `convoxc apply` does".into());
         out.push(d);
     }
+    priority_collisions(bundle, at, &mut out);
     for (kind, list) in [
         ("services", &bundle.services),
         ("timers", &bundle.timers),
@@ -129,5 +130,57 @@ fn priority_collisions(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn template(v: serde_json::Value) -> Template {
+        Template::new(v)
+    }
+
+    #[test]
+    fn colliding_priorities_are_reported() {
+        let rule = |p: u64| json!({"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"ListenerArn": "L443", "Priority": p}});
+        let bundle = Bundle {
+            app: template(json!({})),
+            services: vec![
+                (
+                    "a".into(),
+                    template(json!({"Resources": {"BalancerListenerRule443": rule(7)}})),
+                ),
+                (
+                    "b".into(),
+                    template(json!({"Resources": {"BalancerListenerRule443": rule(7), "Other": rule(8)}})),
+                ),
+            ],
+            timers: vec![],
+            resources: vec![],
+            groups: vec![],
+        };
+        let mut out = Vec::new();
+        priority_collisions(&bundle, &Locations::default(), &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(
+            out[0]
+                .message
+                .contains("priority 7, the same as BalancerListenerRule443 of service a"),
+            "{}",
+            out[0].message
+        );
+    }
+
+    #[test]
+    fn quotas() {
+        let many: serde_json::Map<String, serde_json::Value> =
+            (0..201).map(|i| (format!("P{i}"), json!({"Type": "String"}))).collect();
+        let t = template(json!({"Parameters": many, "Resources": {"bad-id": {}}}));
+        assert!(!fits(&t));
+        let mut out = Vec::new();
+        check_template(&t, "app.json", &[""], &Locations::default(), &mut out);
+        assert_eq!(out.len(), 2, "{out:?}");
     }
 }

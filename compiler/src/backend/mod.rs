@@ -116,7 +116,7 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
         });
     }
     // too big for one app stack: the services go into groups, each a nested stack
-    let group_views = root_view.into_groups(GROUP_SIZE);
+    let group_views = root_view.take_groups(GROUP_SIZE);
     let mut groups = Vec::new();
     for (i, g) in group_views.iter().enumerate() {
         groups.push((format!("group{i}"), Template::new(r.stack(&["group.json"], g)?)));

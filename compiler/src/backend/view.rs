@@ -108,7 +108,7 @@ impl RootView<'_> {
     /// Move the services (and their certificates) into groups of `size`. Each service parameter
     /// that is an expression of the app stack becomes a group parameter (named after what it
     /// refers to), whose value the app stack passes.
-    pub fn into_groups(&mut self, size: usize) -> Vec<GroupView> {
+    pub fn take_groups(&mut self, size: usize) -> Vec<GroupView> {
         let services = std::mem::take(&mut self.services);
         let mut certificates = std::mem::take(&mut self.certificates);
         let mut groups = Vec::new();
