@@ -368,8 +368,9 @@ fn references(cx: &mut Cx, app: &mut Decoded) {
     }
 }
 
-/// The same domain on two services: both would get a host rule for it, and the load balancer
-/// would route it to whichever rule has the lower priority.
+/// The same domain on two services: both get a host rule for it, and the load balancer routes it
+/// to whichever rule has the lower priority (a warning: it deploys, but one service is unreachable
+/// by that name; convox's own full.yml does this through a merge key).
 fn shared_domains(cx: &mut Cx, app: &Decoded) {
     let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
     for s in app.services.iter().filter(|s| s.port.is_some()) {
@@ -377,14 +378,11 @@ fn shared_domains(cx: &mut Cx, app: &Decoded) {
             match owner.get(d.as_str()) {
                 Some(first) => {
                     let p = join(&join("services", &s.name), "domain");
-                    let msg = format!("domain `{d}` is also a domain of service {first}");
-                    cx.report(
-                        Code::Domain,
-                        &p,
-                        &p,
-                        msg,
-                        Some("a domain routes to one service; remove it from one of them".into()),
+                    let msg = format!(
+                        "domain `{d}` is also a domain of service {first}: only one of them will receive its traffic"
                     );
+                    let help = "both get a host rule for it and the load balancer uses the one with the lower (hashed) priority; remove it from one of them";
+                    cx.report(Code::Domain, &p, &p, msg, Some(help.into())).severity = Severity::Warning;
                 }
                 None => {
                     owner.insert(d, &s.name);

@@ -363,7 +363,7 @@ fn references() {
     );
     expect(
         "services:\n  a:\n    port: 3000\n    domain: x.example.org\n  b:\n    port: 3000\n    domain: y.example.org, x.example.org\n",
-        &[(E, "domain", 7, "also a domain of service a")],
+        &[(W, "domain", 7, "also a domain of service a")],
     );
     expect(
         "services:\n  web:\n    port: 3000\n    domain: \"*.*.example.org\"\n",

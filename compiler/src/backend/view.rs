@@ -42,6 +42,26 @@ fn system_env(app: &str, service: &str) -> [(&'static str, Value); 5] {
     ]
 }
 
+/// Listener-rule priorities taken so far in this app, per listener: convox's hash collides
+/// (two rules on one listener with one priority fail the deploy with PriorityInUse), so a taken
+/// priority moves to the next free one of its tier. Rules are assigned in manifest order, so a
+/// rule keeps convox's priority unless an earlier rule of the app already has it.
+#[derive(Default)]
+pub struct Priorities(BTreeMap<String, std::collections::BTreeSet<u32>>);
+
+impl Priorities {
+    fn take(&mut self, listener: &str, wanted: u32) -> u32 {
+        let used = self.0.entry(listener.to_string()).or_default();
+        let (lo, hi) = if wanted > 25000 { (25001, 50000) } else { (1, 25000) };
+        let mut p = wanted;
+        while used.contains(&p) {
+            p = if p >= hi { lo } else { p + 1 };
+        }
+        used.insert(p);
+        p
+    }
+}
+
 /// convox's listener-rule priority: `((crc32("<app>-<service>-<domain>") + index + 2) mod 2^32)
 /// mod 25000`, plus 25000 for wildcard domains (so they sort after exact ones), else plus 1.
 pub fn priority(app: &str, service: &str, domain: &str, index: i64) -> u32 {
@@ -494,7 +514,12 @@ impl AppView {
                 }
             })
             .collect();
-        let services: Vec<ServiceView> = ir.services.iter().map(|s| ServiceView::new(ir, s, &app)).collect();
+        let mut priorities = Priorities::default();
+        let services: Vec<ServiceView> = ir
+            .services
+            .iter()
+            .map(|s| ServiceView::new(ir, s, &app, &mut priorities))
+            .collect();
         let timers = ir
             .timers
             .iter()
@@ -778,7 +803,7 @@ impl AppView {
 }
 
 impl ServiceView {
-    fn new(ir: &App, s: &Service, app: &str) -> ServiceView {
+    fn new(ir: &App, s: &Service, app: &str, priorities: &mut Priorities) -> ServiceView {
         let router = if s.internal { "RouterInternal" } else { "Router" };
         let logical = format!("Service{}", s.logical_name);
         let formation_param: Vec<String> = ir
@@ -999,14 +1024,14 @@ impl ServiceView {
             fargate,
             ir: s.clone(),
         };
-        view.routing(ir, app);
+        view.routing(ir, app, priorities);
         view.nlb(ir);
         view.scaling();
         view
     }
 
     /// Target groups and host-header rules (reference §2.2.3), with convox's logical IDs and priorities.
-    fn routing(&mut self, _ir: &App, app: &str) {
+    fn routing(&mut self, _ir: &App, app: &str, priorities: &mut Priorities) {
         let Some(port) = self.port.as_ref().map(|p| p.port) else {
             return;
         };
@@ -1118,6 +1143,9 @@ impl ServiceView {
                 target_group: tg.clone(),
             });
             add_set(self, "Router", &tg, "External", "default-external");
+        }
+        for rule in &mut self.rules {
+            rule.priority = priorities.take(&rule.listener, rule.priority);
         }
     }
 
@@ -1266,6 +1294,19 @@ impl TimerView {
 #[cfg(test)]
 mod tests {
     use super::priority;
+
+    #[test]
+    fn taken_priorities_move_to_the_next_free_one() {
+        let mut p = super::Priorities::default();
+        assert_eq!(p.take("L", 7), 7);
+        assert_eq!(p.take("L", 7), 8);
+        assert_eq!(p.take("L", 8), 9);
+        assert_eq!(p.take("other", 7), 7);
+        assert_eq!(p.take("L", 25000), 25000);
+        assert_eq!(p.take("L", 25000), 1);
+        assert_eq!(p.take("L", 50000), 50000);
+        assert_eq!(p.take("L", 50000), 25001);
+    }
 
     #[test]
     fn priorities_match_convox() {
