@@ -1,117 +1,76 @@
 //! Rendered template text → JSON value: trailing commas (which keep the templates free of
 //! comma bookkeeping) are removed, and a duplicate key is an error instead of "last wins".
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
-use std::fmt;
 
-/// Remove commas that precede `}` or `]` (outside strings).
-pub fn strip_trailing_commas(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_string = false;
-    let mut escaped = false;
+/// Remove commas that precede `}` or `]` (outside strings), and reject an object that has the
+/// same key twice. One pass over the bytes; the result is plain JSON.
+pub fn normalize(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
     let mut pending_comma: Option<usize> = None;
-    for c in text.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
-            }
-            continue;
-        }
-        match c {
-            '"' => {
+    // one entry per open container: the keys seen so far (None for arrays)
+    let mut keys: Vec<Option<std::collections::HashSet<&[u8]>>> = Vec::new();
+    let mut last_string: Option<&[u8]> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'"' => {
                 pending_comma = None;
-                in_string = true;
-                out.push(c);
+                let start = i + 1;
+                let mut j = start;
+                while j < bytes.len() && bytes[j] != b'"' {
+                    j += if bytes[j] == b'\\' { 2 } else { 1 };
+                }
+                let end = j.min(bytes.len());
+                out.extend_from_slice(&bytes[i..(end + 1).min(bytes.len())]);
+                last_string = Some(&bytes[start..end]);
+                i = end + 1;
+                continue;
             }
-            ',' => {
+            b':' => {
+                if let (Some(k), Some(Some(seen))) = (last_string.take(), keys.last_mut())
+                    && !seen.insert(k)
+                {
+                    return Err(format!("duplicate key `{}`", String::from_utf8_lossy(k)));
+                }
+                out.push(b);
+            }
+            b',' => {
                 pending_comma = Some(out.len());
-                out.push(c);
+                last_string = None;
+                out.push(b);
             }
-            '}' | ']' => {
+            b'{' | b'[' => {
+                keys.push((b == b'{').then(std::collections::HashSet::new));
+                pending_comma = None;
+                last_string = None;
+                out.push(b);
+            }
+            b'}' | b']' => {
+                keys.pop();
                 if let Some(at) = pending_comma.take() {
                     out.remove(at);
                 }
-                out.push(c);
+                last_string = None;
+                out.push(b);
             }
-            c if c.is_whitespace() => out.push(c),
+            b' ' | b'\n' | b'\r' | b'\t' => out.push(b),
             _ => {
                 pending_comma = None;
-                out.push(c);
+                last_string = None;
+                out.push(b);
             }
         }
+        i += 1;
     }
-    out
+    String::from_utf8(out).map_err(|e| e.to_string())
 }
 
-/// Parse JSON, rejecting duplicate object keys.
+/// Parse rendered template text (trailing commas allowed, duplicate keys rejected).
 pub fn parse_strict(text: &str) -> Result<Value, String> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let v = <Strict as serde::Deserialize>::deserialize(&mut de).map_err(|e| e.to_string())?;
-    de.end().map_err(|e| e.to_string())?;
-    Ok(v.0)
-}
-
-struct Strict(Value);
-
-impl<'de> serde::Deserialize<'de> for Strict {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(StrictVisitor)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Strict;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("JSON")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
-        Ok(Strict(Value::Bool(v)))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
-        Ok(Strict(Value::from(v)))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
-        Ok(Strict(Value::from(v)))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Strict, E> {
-        Ok(Strict(
-            serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
-        ))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
-        Ok(Strict(Value::String(v.to_string())))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Strict, E> {
-        Ok(Strict(Value::String(v)))
-    }
-    fn visit_unit<E>(self) -> Result<Strict, E> {
-        Ok(Strict(Value::Null))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Strict, A::Error> {
-        let mut v = Vec::new();
-        while let Some(Strict(x)) = a.next_element()? {
-            v.push(x);
-        }
-        Ok(Strict(Value::Array(v)))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Strict, A::Error> {
-        let mut m = Map::new();
-        while let Some(k) = a.next_key::<String>()? {
-            let Strict(v) = a.next_value()?;
-            if m.insert(k.clone(), v).is_some() {
-                return Err(de::Error::custom(format!("duplicate key `{k}`")));
-            }
-        }
-        Ok(Strict(Value::Object(m)))
-    }
+    serde_json::from_str(&normalize(text)?).map_err(|e| e.to_string())
 }
 
 /// Merge a template fragment into a template, section by section (Parameters, Conditions,
@@ -145,10 +104,10 @@ mod tests {
     #[test]
     fn trailing_commas_go_strings_stay() {
         assert_eq!(
-            strip_trailing_commas(r#"{"a": [1, 2, ], "b": "x,}", }"#),
+            normalize(r#"{"a": [1, 2, ], "b": "x,}", }"#).unwrap(),
             r#"{"a": [1, 2 ], "b": "x,}" }"#
         );
-        assert_eq!(strip_trailing_commas(r#"{"a": "q\",]", }"#), r#"{"a": "q\",]" }"#);
+        assert_eq!(normalize(r#"{"a": "q\",]", }"#).unwrap(), r#"{"a": "q\",]" }"#);
     }
 
     #[test]
@@ -158,7 +117,9 @@ mod tests {
                 .unwrap_err()
                 .contains("duplicate key `a`")
         );
-        assert!(parse_strict(r#"{"a": {"b": 1}, "c": [1]}"#).is_ok());
+        assert!(parse_strict(r#"{"a": {"a": 1}, "b": [{"a": 1}, {"a": 2}], "c": "a"}"#).is_ok());
+        assert!(parse_strict(r#"{"x": {"k": 1, "k": 1}}"#).is_err());
+        assert!(parse_strict(r#"{"a\"b": 1, "a\"b": 2}"#).is_err());
     }
 
     #[test]

@@ -87,40 +87,49 @@ impl Bundle {
 pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
     let r = render::Renderer::new()?;
     let model = view::AppView::new(app, options);
-    let mut resources = Vec::new();
-    for res in &model.resources {
-        resources.push((res.name.clone(), Template::new(r.stack(&res.templates(), res)?)));
-    }
-    let mut services = Vec::new();
-    for svc in &model.services {
-        services.push((svc.name.clone(), Template::new(r.stack(view::SERVICE_TEMPLATES, svc)?)));
-    }
-    let mut timers = Vec::new();
-    for t in &model.timers {
-        timers.push((t.name.clone(), Template::new(r.stack(&["timer.json"], t)?)));
-    }
+    // nested stacks are independent: render them in parallel (the order of the results is the
+    // manifest's, so the output does not depend on scheduling)
+    use rayon::prelude::*;
+    let resources = model
+        .resources
+        .par_iter()
+        .map(|res| Ok((res.name.clone(), Template::new(r.stack(&res.templates(), res)?))))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let services = model
+        .services
+        .par_iter()
+        .map(|svc| Ok((svc.name.clone(), Template::new(r.stack(view::SERVICE_TEMPLATES, svc)?))))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let timers = model
+        .timers
+        .par_iter()
+        .map(|t| Ok((t.name.clone(), Template::new(r.stack(&["timer.json"], t)?))))
+        .collect::<Result<Vec<_>, RenderError>>()?;
     let urls = view::NestedKeys {
         services: services.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
         timers: timers.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
         resources: resources.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
     };
     let mut root_view = model.with_keys(urls);
-    let root = Template::new(r.stack(&["app.json"], &root_view)?);
-    if limits::fits(&root) {
-        return Ok(Bundle {
-            app: root,
-            services,
-            timers,
-            resources,
-            groups: Vec::new(),
-        });
+    if !root_view.clearly_too_big() {
+        let root = Template::new(r.stack(&["app.json"], &root_view)?);
+        if limits::fits(&root) {
+            return Ok(Bundle {
+                app: root,
+                services,
+                timers,
+                resources,
+                groups: Vec::new(),
+            });
+        }
     }
     // too big for one app stack: the services go into groups, each a nested stack
     let group_views = root_view.take_groups(GROUP_SIZE);
-    let mut groups = Vec::new();
-    for (i, g) in group_views.iter().enumerate() {
-        groups.push((format!("group{i}"), Template::new(r.stack(&["group.json"], g)?)));
-    }
+    let groups = group_views
+        .par_iter()
+        .enumerate()
+        .map(|(i, g)| Ok((format!("group{i}"), Template::new(r.stack(&["group.json"], g)?))))
+        .collect::<Result<Vec<_>, RenderError>>()?;
     root_view.set_groups(&group_views, &groups.iter().map(|(_, t)| t.key()).collect::<Vec<_>>());
     let root = Template::new(r.stack(&["app.json"], &root_view)?);
     Ok(Bundle {

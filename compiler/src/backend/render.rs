@@ -108,8 +108,8 @@ impl Renderer {
         let mut out = Map::new();
         for name in templates {
             let text = self.env.get_template(name)?.render(&context)?;
-            let value = json::parse_strict(&json::strip_trailing_commas(&text))
-                .map_err(|e| RenderError(format!("{name}: {e}\n{}", numbered(&text))))?;
+            let value =
+                json::parse_strict(&text).map_err(|e| RenderError(format!("{name}: {e}\n{}", numbered(&text))))?;
             json::merge(&mut out, value).map_err(|e| RenderError(format!("{name}: {e}")))?;
         }
         Ok(Value::Object(out))

@@ -183,6 +183,16 @@ impl RootView<'_> {
         groups
     }
 
+    /// Whether the single-stack layout certainly breaks a quota (more nested stacks and
+    /// certificates than 500 resources, or service parameters alone near the 1 MB body limit),
+    /// so that rendering it can be skipped.
+    pub fn clearly_too_big(&self) -> bool {
+        let resources = 4 + self.certificates.len() + self.services.len() + self.timers.len() + self.resources.len();
+        // a parameter entry takes ~100 bytes of pretty JSON in the root
+        let parameter_bytes: usize = self.services.iter().map(|s| s.parameters.len() * 100).sum();
+        resources > super::limits::MAX_RESOURCES || parameter_bytes > super::limits::MAX_BODY_S3
+    }
+
     /// Point the root at the rendered groups.
     pub fn set_groups(&mut self, groups: &[GroupView], keys: &[String]) {
         self.groups = groups
