@@ -174,6 +174,7 @@ pub fn build_path(path: &Path, vars: &[(String, String)]) -> convoxc_compiler::b
     let options = convoxc_compiler::backend::BuildOptions {
         app: "myapp".into(),
         rack: Some("production".into()),
+        env_names: Default::default(),
     };
     convoxc_compiler::backend::build(&app, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

@@ -217,10 +217,18 @@ fn build(args: BuildArgs) -> ExitCode {
         Ok(i) => i,
         Err(code) => return code,
     };
+    let input_env_file = input.env_file.clone();
     let loaded = load(input);
+    // names (never values) of the variables given for this deploy: -e and --env-file
+    let mut env_names: std::collections::BTreeSet<String> = args.manifest.env.iter().map(|(k, _)| k.clone()).collect();
+    if let Some(f) = &input_env_file {
+        let (pairs, _) = convoxc_compiler::parse_env_file(f, convoxc_compiler::SourceId(0));
+        env_names.extend(pairs.into_iter().map(|(k, _)| k));
+    }
     let options = convoxc_compiler::backend::BuildOptions {
         app,
         rack: args.rack_name.clone(),
+        env_names,
     };
     let mut diagnostics = loaded.diagnostics.clone();
     let bundle = if loaded.has_errors() {

@@ -264,3 +264,52 @@ fn build_errors_and_app_names() {
         "the app is named after its directory"
     );
 }
+
+#[test]
+fn environment_values_never_reach_a_template() {
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples/convox.yml")
+        .display()
+        .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = convoxc(&[
+        "build",
+        &example,
+        "--app",
+        "shop",
+        "-e",
+        "SECRET_KEY_BASE=s3cr3t-value",
+        "-e",
+        "RAILS_ENV=st4ging-value",
+        "--out-dir",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut all = String::new();
+    for sub in ["", "services", "timers", "resources"] {
+        for e in std::fs::read_dir(out.join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_file() {
+                all.push_str(&std::fs::read_to_string(p).unwrap());
+            }
+        }
+    }
+    assert!(
+        !all.contains("s3cr3t-value") && !all.contains("st4ging-value"),
+        "a value reached a template"
+    );
+    let web: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("services/web.json")).unwrap()).unwrap();
+    let secrets: Vec<&str> = web["Resources"]["Tasks"]["Properties"]["ContainerDefinitions"][0]["Secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        secrets,
+        ["RAILS_ENV", "SECRET_KEY_BASE"],
+        "required and given variables come from SSM"
+    );
+}

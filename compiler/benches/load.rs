@@ -92,6 +92,7 @@ fn build_services(b: divan::Bencher, n: usize) {
     let options = convoxc_compiler::backend::BuildOptions {
         app: "bench".into(),
         rack: None,
+        env_names: Default::default(),
     };
     b.bench(|| convoxc_compiler::backend::build(divan::black_box(&app), &options).expect("builds"));
 }

@@ -63,6 +63,7 @@ fn compile(text: &str) -> Bundle {
         &BuildOptions {
             app: "myapp".into(),
             rack: None,
+            env_names: Default::default(),
         },
     )
     .expect("builds")
@@ -126,6 +127,7 @@ fn five_hundred_services_stay_within_every_limit() {
     let options = BuildOptions {
         app: "big".into(),
         rack: None,
+        env_names: Default::default(),
     };
     let (bundle, warnings) =
         convoxc_compiler::backend::compile(&l, &options).unwrap_or_else(|e| panic!("{:?}", e.first()));

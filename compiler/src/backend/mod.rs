@@ -23,6 +23,15 @@ pub struct BuildOptions {
     pub app: String,
     /// The rack stack name, when known: becomes the default of the `Rack` parameter.
     pub rack: Option<String>,
+    /// Names of the environment variables that have a value at deploy time (never the values):
+    /// with the required ones, they reach containers as ECS secrets read from SSM parameters.
+    pub env_names: std::collections::BTreeSet<String>,
+}
+
+/// The SSM parameter (SecureString) that holds an app's environment variable:
+/// `/convoxc/<rack>/<app>/<NAME>`. `convoxc apply` writes them; tasks read them as ECS secrets.
+pub fn env_parameter_path(rack: &str, app: &str, name: &str) -> String {
+    format!("/convoxc/{rack}/{app}/{name}")
 }
 
 /// One CloudFormation template: its value and its exact bytes.

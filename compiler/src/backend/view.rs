@@ -425,6 +425,8 @@ pub struct ServiceView {
     registry: bool,
     command: Option<Vec<String>>,
     environment: Vec<EnvVar>,
+    /// Variables read from SSM parameters at task start (`ValueFrom` ARNs).
+    secrets: Vec<EnvVar>,
     init: bool,
     privileged: bool,
     termination_grace: u32,
@@ -528,7 +530,7 @@ impl AppView {
         let services: Vec<ServiceView> = ir
             .services
             .iter()
-            .map(|s| ServiceView::new(ir, s, &app, &mut priorities))
+            .map(|s| ServiceView::new(ir, s, &app, &options.env_names, &mut priorities))
             .collect();
         let timers = ir
             .timers
@@ -813,7 +815,13 @@ impl AppView {
 }
 
 impl ServiceView {
-    fn new(ir: &App, s: &Service, app: &str, priorities: &mut Priorities) -> ServiceView {
+    fn new(
+        ir: &App,
+        s: &Service,
+        app: &str,
+        env_names: &std::collections::BTreeSet<String>,
+        priorities: &mut Priorities,
+    ) -> ServiceView {
         let router = if s.internal { "RouterInternal" } else { "Router" };
         let logical = format!("Service{}", s.logical_name);
         let formation_param: Vec<String> = ir
@@ -887,11 +895,43 @@ impl ServiceView {
             }
             linked.push(LinkedView { params });
         }
+        // values given at deploy time come from SSM as ECS secrets: every required variable, a
+        // defaulted one that has a value, and for `*` every variable that has one
+        let mut secrets: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for d in &s.environment {
+            match d {
+                EnvDecl::Required { name } => {
+                    secrets.insert(name.clone());
+                }
+                EnvDecl::Default { name, .. } if env_names.contains(name) => {
+                    secrets.insert(name.clone());
+                }
+                EnvDecl::Wildcard => secrets.extend(env_names.iter().cloned()),
+                EnvDecl::Default { .. } => {}
+            }
+        }
         // set by convox at run time, over any declaration of the same name
         for (name, value) in system_env(app, &s.name) {
+            secrets.remove(name);
             env.insert(name.to_string(), value);
         }
+        for name in &secrets {
+            env.remove(name);
+        }
         let environment = env.into_iter().map(|(name, value)| EnvVar { name, value }).collect();
+        let secrets = secrets
+            .into_iter()
+            .map(|name| {
+                let arn = format!(
+                    "arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{}",
+                    super::env_parameter_path("${Rack}", app, &name)
+                );
+                EnvVar {
+                    value: json!({ "Fn::Sub": arn }),
+                    name,
+                }
+            })
+            .collect();
 
         // volumes
         let mut volumes = Vec::new();
@@ -992,6 +1032,7 @@ impl ServiceView {
             registry: s.image.is_none(),
             command: s.command.clone(),
             environment,
+            secrets,
             init: s.init,
             privileged: s.privileged,
             termination_grace: s.termination.grace,
