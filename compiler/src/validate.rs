@@ -749,22 +749,22 @@ fn fargate(cx: &mut Cx, app: &Decoded) {
                 Some(valid),
             );
         }
-        if all || own {
-            if s.agent.is_some() {
-                cx.report(
-                    Code::Fargate,
-                    &join(&sp, "agent"),
-                    &join(&sp, "agent"),
-                    "agent (daemon) services cannot run on Fargate",
-                    None,
-                );
-            }
+        if (all || own) && s.agent.is_some() {
+            cx.report(
+                Code::Fargate,
+                &join(&sp, "agent"),
+                &join(&sp, "agent"),
+                "agent (daemon) services cannot run on Fargate",
+                None,
+            );
+        }
+        if all || own || timer_on_fargate {
             if s.privileged {
                 cx.report(
                     Code::Fargate,
                     &join(&sp, "privileged"),
                     &join(&sp, "privileged"),
-                    "privileged containers cannot run on Fargate",
+                    format!("privileged containers cannot run on Fargate ({why})"),
                     None,
                 );
             }
@@ -775,7 +775,7 @@ fn fargate(cx: &mut Cx, app: &Decoded) {
                         Code::Fargate,
                         &p,
                         &p,
-                        format!("host volume `{source}` cannot be mounted on Fargate (use an efs resource)"),
+                        format!("host volume `{source}` cannot be mounted on Fargate ({why}; use an efs resource)"),
                         None,
                     );
                 }

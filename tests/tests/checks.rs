@@ -439,6 +439,10 @@ fn app_params_and_fargate() {
         &[(E, "fargate", 5, "cannot run on Fargate")],
     );
     expect(
+        "params:\n  FargateTimers: Yes\nservices:\n  web:\n    privileged: true\ntimers:\n  t:\n    command: x\n    schedule: \"0 3 * * ?\"\n    service: web\n",
+        &[(E, "fargate", 5, "a timer of this service runs on Fargate")],
+    );
+    expect(
         "params:\n  WebFormation: 2,512,1024,FARGATE\nservices:\n  web: {}\n",
         &[],
     );
