@@ -242,6 +242,24 @@ pub fn resolve_options(
         }
         out.insert(spec.param.to_string(), value);
     }
+    // automatic failover needs a replica
+    if matches!(kind, ResourceType::Redis | ResourceType::Valkey)
+        && out.get("Durable").is_some_and(|d| d == "true")
+        && out.get("Nodes").is_some_and(|n| n == "1")
+    {
+        let d = crate::diagnostic::Diagnostic::new(
+            Code::ResourceOption,
+            cx.source,
+            cx.spans
+                .get(&join(&join(path, "options"), "durable"))
+                .copied()
+                .unwrap_or_default(),
+            join(&join(path, "options"), "durable"),
+            "durable (automatic failover) needs at least 2 nodes",
+        )
+        .help("set `nodes: 2` or more");
+        cx.push(d);
+    }
     out
 }
 

@@ -758,6 +758,14 @@ fn fargate(cx: &mut Cx, app: &Decoded) {
                 None,
             );
         }
+        if (all || own) && s.termination.grace > 120 {
+            let p = join(&sp, "termination.grace");
+            let msg = format!(
+                "termination.grace is {} seconds; Fargate stops containers after at most 120",
+                s.termination.grace
+            );
+            cx.report(Code::Fargate, &p, &p, msg, None);
+        }
         if all || own || timer_on_fargate {
             if s.privileged {
                 cx.report(

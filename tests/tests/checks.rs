@@ -318,6 +318,14 @@ fn resources() {
         "resources:\n  db:\n    type: postgres\n    options:\n      password: hunter2\nservices:\n  web: {}\n",
         &[(E, "resource-option", 5, "never write them")],
     );
+    expect(
+        "resources:\n  c:\n    type: redis\n    options:\n      durable: true\nservices:\n  web: {}\n",
+        &[(E, "resource-option", 5, "needs at least 2 nodes")],
+    );
+    expect(
+        "params:\n  FargateServices: Yes\nservices:\n  web:\n    termination:\n      grace: 300\n",
+        &[(E, "fargate", 6, "at most 120")],
+    );
     // option keys through upperName; versions kept as written; cache versions get .0
     let l = run(
         "resources:\n  fs:\n    type: efs\n    options:\n      owner-gid: 33\n  db:\n    type: postgres\n    options:\n      version: 14.10\n  c:\n    type: redis\n    options:\n      version: 7\nservices:\n  web: {}\n",
