@@ -1,5 +1,5 @@
-//! Load + validate any text as a convox.yml (and, from the same bytes, as rack params):
-//! no panic, and every diagnostic points inside its file.
+//! Load + validate any text as a convox.yml (and, from the same bytes, as rack params), and build
+//! whatever loads: no panic, and every diagnostic points inside its file.
 #![no_main]
 
 use convoxc_compiler::{Input, Located, SourceFile, load};
@@ -22,6 +22,12 @@ fuzz_target!(|data: &[u8]| {
         }
         if loaded.has_errors() {
             assert!(loaded.app.is_none());
+        } else if manifest {
+            let options = convoxc_compiler::backend::BuildOptions { app: "fuzz".into(), rack: None, env_names: Default::default() };
+            // a rendering failure would be a bug in convoxc: the templates must accept every valid IR
+            if let Err(diags) = convoxc_compiler::backend::compile(&loaded, &options) {
+                assert!(diags.iter().all(|d| d.code == convoxc_compiler::Code::Limit && !d.message.contains("internal error")), "{diags:?}");
+            }
         }
     }
 });
