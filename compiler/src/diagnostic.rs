@@ -3,7 +3,7 @@
 //! Every diagnostic has a stable [`Code`], a severity, a span in an original file, the dotted key
 //! path (`services.web.health.timeout`), an optional label for the span and an optional help line.
 
-use crate::source::{SourceFile, SourceId, Sources, Span};
+use crate::source::{SourceId, Sources, Span};
 use serde::Serialize;
 use std::fmt;
 
@@ -194,7 +194,6 @@ pub fn sort(diags: &mut [Diagnostic]) {
 /// A diagnostic paired with its file, as a `miette::Diagnostic` for graphical rendering.
 pub struct Report<'a> {
     pub diagnostic: &'a Diagnostic,
-    pub file: &'a SourceFile,
     named: miette::NamedSource<String>,
 }
 
@@ -203,7 +202,6 @@ impl<'a> Report<'a> {
         let file = sources.get(diagnostic.source);
         Report {
             diagnostic,
-            file,
             named: miette::NamedSource::new(&file.name, file.text.clone()),
         }
     }
