@@ -47,6 +47,7 @@ pub fn check(bundle: &Bundle, at: &Locations) -> Vec<Diagnostic> {
         out.push(d);
     }
     priority_collisions(bundle, at, &mut out);
+    rule_quota(bundle, at, &mut out);
     for (kind, list) in [
         ("services", &bundle.services),
         ("timers", &bundle.timers),
@@ -96,6 +97,50 @@ fn check_template(t: &Template, file: &str, paths: &[&str], at: &Locations, out:
                 ));
             }
         }
+    }
+}
+
+/// Rules an Application Load Balancer takes by default (an adjustable AWS quota, shared by every
+/// app of the rack).
+pub const MAX_ALB_RULES: usize = 100;
+
+/// Warn when this app alone needs more listener rules on one of the rack's load balancers than
+/// the default quota (rules on the port-80 listener count only with RedirectHttps=No).
+fn rule_quota(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic>) {
+    let mut per_listener: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for (_, t) in &bundle.services {
+        let Some(resources) = t.value.get("Resources").and_then(|r| r.as_object()) else {
+            continue;
+        };
+        for r in resources.values() {
+            if r.get("Type").and_then(|t| t.as_str()) != Some("AWS::ElasticLoadBalancingV2::ListenerRule") {
+                continue;
+            }
+            let http_only = matches!(
+                r.get("Condition").and_then(|c| c.as_str()),
+                Some("RouteHttp" | "InternalDomainsAndRouteHttp")
+            );
+            if !http_only {
+                *per_listener
+                    .entry(r["Properties"]["ListenerArn"].to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+    for (listener, n) in per_listener.into_iter().filter(|(_, n)| *n > MAX_ALB_RULES) {
+        let name = listener
+            .split(':')
+            .next_back()
+            .unwrap_or("")
+            .trim_matches(|c| c == '"' || c == '}');
+        let mut d = at.diagnostic(
+            Code::Limit,
+            &["services"],
+            format!("this app needs {n} rules on the rack's {name}; a load balancer allows {MAX_ALB_RULES} by default"),
+        );
+        d.severity = crate::diagnostic::Severity::Warning;
+        d.help = Some("raise the quota, set the app param InternalDomains=No (one rule fewer per service), or spread the app over racks".into());
+        out.push(d);
     }
 }
 
@@ -168,6 +213,30 @@ mod tests {
             out[0]
                 .message
                 .contains("priority 7, the same as BalancerListenerRule443 of service a"),
+            "{}",
+            out[0].message
+        );
+    }
+
+    #[test]
+    fn rule_quota_is_a_warning() {
+        let rule = |p: u64| json!({"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"ListenerArn": {"Fn::ImportValue": {"Fn::Sub": "${Rack}:RouterListener443"}}, "Priority": p}});
+        let services = (0..101u64)
+            .map(|i| (format!("s{i}"), template(json!({"Resources": {"R": rule(i + 1)}}))))
+            .collect();
+        let bundle = Bundle {
+            app: template(json!({})),
+            services,
+            timers: vec![],
+            resources: vec![],
+            groups: vec![],
+        };
+        let mut out = Vec::new();
+        rule_quota(&bundle, &Locations::default(), &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(!out[0].is_error());
+        assert!(
+            out[0].message.contains("101 rules on the rack's RouterListener443"),
             "{}",
             out[0].message
         );
