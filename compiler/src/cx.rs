@@ -32,9 +32,6 @@ impl<'n> Fields<'n> {
     pub fn get(&self, key: &str) -> Option<&'n Node> {
         self.entries.iter().rev().find(|(k, _, _)| k == key).map(|(_, _, v)| *v)
     }
-    pub fn has(&self, key: &str) -> bool {
-        self.entries.iter().any(|(k, _, _)| k == key)
-    }
     pub fn empty() -> Self {
         Fields { entries: Vec::new() }
     }

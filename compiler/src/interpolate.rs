@@ -6,7 +6,7 @@
 //! escapes, no `${X:-default}`, `$X` untouched, comments and quoted strings included.
 
 use crate::source::Span;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// The result of interpolation: the text the YAML parser reads, and the offset map.
 #[derive(Clone, Debug)]
@@ -131,15 +131,6 @@ impl Interpolated {
         Span::new(start, end.max(start))
     }
 
-    /// Names of referenced variables that were not set, sorted and de-duplicated.
-    pub fn unset(&self) -> BTreeSet<&str> {
-        self.references
-            .iter()
-            .filter(|r| !r.set)
-            .map(|r| r.name.as_str())
-            .collect()
-    }
-
     /// References whose `${...}` lies within an original span.
     pub fn references_in(&self, span: Span) -> impl Iterator<Item = &Reference> {
         self.references
@@ -183,7 +174,13 @@ mod tests {
         let e = env(&[("BAR", "x"), (" X ", "sp"), ("IMG:-x", "odd")]);
         let r = interpolate("a ${BAR} ${NOPE} ${ X } $BAR ${IMG:-x} ${}", 0, &e);
         assert_eq!(r.text, "a x  sp $BAR odd ");
-        assert_eq!(r.unset().into_iter().collect::<Vec<_>>(), vec!["", "NOPE"]);
+        let unset: Vec<&str> = r
+            .references
+            .iter()
+            .filter(|r| !r.set)
+            .map(|r| r.name.as_str())
+            .collect();
+        assert_eq!(unset, ["NOPE", ""]);
     }
 
     #[test]

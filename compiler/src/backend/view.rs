@@ -204,7 +204,6 @@ impl RootView<'_> {
                 name: format!("group{i}"),
                 key: key.clone(),
                 parameters: g.values.clone(),
-                port: false,
                 endpoint: false,
                 auto_minor: false,
                 password: false,
@@ -232,7 +231,6 @@ struct NestedView {
     name: String,
     key: String,
     parameters: BTreeMap<String, Value>,
-    port: bool,
     /// The service has an `Endpoint` output (its first domain).
     endpoint: bool,
     auto_minor: bool,
@@ -268,8 +266,6 @@ pub struct ResourceView {
     port: u16,
     /// The resource's `tags:`, on every taggable resource of its stack.
     tags: BTreeMap<String, String>,
-    #[serde(skip)]
-    options: BTreeMap<String, String>,
     #[serde(skip)]
     ir: Resource,
 }
@@ -419,7 +415,6 @@ struct Formation {
 pub struct ServiceView {
     pub name: String,
     app: String,
-    logical: String,
     image: Value,
     /// The image comes from the app's registry (no `image:`).
     registry: bool,
@@ -479,6 +474,14 @@ pub struct TimerView {
     target_id: String,
 }
 
+/// A manifest's `tags:` without the keys convoxc sets itself.
+fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    tags.iter()
+        .filter(|(k, _)| !crate::validate::RESERVED_TAGS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 fn sub_with(text: &str, vars: Value) -> Value {
     json!({"Fn::Sub": [text, vars]})
 }
@@ -515,13 +518,7 @@ impl AppView {
                     engine,
                     default_version,
                     port,
-                    tags: r
-                        .tags
-                        .iter()
-                        .filter(|(k, _)| !crate::validate::RESERVED_TAGS.contains(&k.as_str()))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
-                    options: r.options.clone(),
+                    tags: user_tags(&r.tags),
                     ir: r.clone(),
                 }
             })
@@ -639,8 +636,7 @@ impl AppView {
                 logical: r.logical.clone(),
                 name: r.name.clone(),
                 key: key(&keys.resources, &r.name),
-                parameters: r.options.iter().map(|(k, v)| (k.clone(), json!(v))).collect(),
-                port: false,
+                parameters: r.ir.options.iter().map(|(k, v)| (k.clone(), json!(v))).collect(),
                 endpoint: false,
                 auto_minor: r.ir.kind != ResourceType::Efs,
                 password: r.needs_password(),
@@ -654,7 +650,6 @@ impl AppView {
                 name: s.name.clone(),
                 key: key(&keys.services, &s.name),
                 parameters: self.service_parameters(s),
-                port: s.port.is_some(),
                 endpoint: s.port.is_some() && !s.domains.is_empty(),
                 auto_minor: false,
                 password: false,
@@ -668,7 +663,6 @@ impl AppView {
                 name: t.name.clone(),
                 key: key(&keys.timers, &t.name),
                 parameters: self.timer_parameters(t),
-                port: false,
                 endpoint: false,
                 auto_minor: false,
                 password: false,
@@ -776,7 +770,7 @@ impl AppView {
                 (format!("{l}AccessPointId"), out("AccessPointId")),
             ],
             kind => {
-                let encrypted = r.options.get("Encrypted").is_some_and(|e| e == "true");
+                let encrypted = r.ir.options.get("Encrypted").is_some_and(|e| e == "true");
                 let (url, user, pass, name) = match kind {
                     ResourceType::Postgres => (
                         "postgres://app:${ResourcePassword}@${Host}:${Port}/app",
@@ -823,7 +817,6 @@ impl ServiceView {
         priorities: &mut Priorities,
     ) -> ServiceView {
         let router = if s.internal { "RouterInternal" } else { "Router" };
-        let logical = format!("Service{}", s.logical_name);
         let formation_param: Vec<String> = ir
             .params
             .get(&format!("{}Formation", s.logical_name))
@@ -1027,7 +1020,6 @@ impl ServiceView {
         let mut view = ServiceView {
             name: s.name.clone(),
             app: app.to_string(),
-            logical,
             image,
             registry: s.image.is_none(),
             command: s.command.clone(),
@@ -1066,23 +1058,18 @@ impl ServiceView {
             nlb: Vec::new(),
             autoscaling: None,
             formation,
-            tags: s
-                .tags
-                .iter()
-                .filter(|(k, _)| !crate::validate::RESERVED_TAGS.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            tags: user_tags(&s.tags),
             fargate,
             ir: s.clone(),
         };
-        view.routing(ir, app, priorities);
+        view.routing(app, priorities);
         view.nlb(ir);
         view.scaling();
         view
     }
 
     /// Target groups and host-header rules (reference §2.2.3), with convox's logical IDs and priorities.
-    fn routing(&mut self, _ir: &App, app: &str, priorities: &mut Priorities) {
+    fn routing(&mut self, app: &str, priorities: &mut Priorities) {
         let Some(port) = self.port.as_ref().map(|p| p.port) else {
             return;
         };
