@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 input (or deploy) failure, 2 usage error.
 
 mod output;
+mod rack_cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use convoxc_compiler::{Input, SourceFile, load};
@@ -27,6 +28,9 @@ enum Command {
     Validate(ValidateArgs),
     /// Compile convox.yml to CloudFormation: the app stack on stdout, or the whole bundle with --out-dir.
     Build(BuildArgs),
+    /// The rack stack: `convoxc rack build`.
+    #[command(subcommand)]
+    Rack(rack_cmd::RackCommand),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema {
         /// Print the rack-params schema instead.
@@ -82,13 +86,13 @@ struct BuildArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum TemplateFormat {
+pub enum TemplateFormat {
     Json,
     Yaml,
 }
 
 impl TemplateFormat {
-    fn render(self, t: &convoxc_compiler::backend::Template) -> String {
+    pub fn render(self, t: &convoxc_compiler::backend::Template) -> String {
         match self {
             TemplateFormat::Json => t.text.clone(),
             TemplateFormat::Yaml => {
@@ -96,7 +100,7 @@ impl TemplateFormat {
             }
         }
     }
-    fn extension(self) -> &'static str {
+    pub fn extension(self) -> &'static str {
         match self {
             TemplateFormat::Json => "json",
             TemplateFormat::Yaml => "yaml",
@@ -119,9 +123,25 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
     }
 }
 
-const USAGE: u8 = 2;
+pub const USAGE: u8 = 2;
 
-fn read(path: &Path) -> Result<SourceFile, ExitCode> {
+/// App and rack names: they become stack names, DNS labels and resource names.
+fn valid_name(what: &str, name: &str) -> Result<(), String> {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid {what} name `{name}`: use lowercase letters, digits and dashes (at most 40), starting with a letter"
+        ))
+    }
+}
+
+pub fn read(path: &Path) -> Result<SourceFile, ExitCode> {
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
@@ -168,6 +188,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Build(args) => build(args),
+        Command::Rack(command) => rack_cmd::run(command),
         Command::Schema { rack_params } => {
             if rack_params {
                 print!("{}", convoxc_compiler::schema::rack_params_text());
@@ -191,18 +212,7 @@ fn app_name(args: &BuildArgs) -> Result<String, String> {
                 .unwrap_or_default()
         }
     };
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.len() <= 40
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(name)
-    } else {
-        Err(format!(
-            "invalid app name `{name}`: use --app with lowercase letters, digits and dashes (at most 40)"
-        ))
-    }
+    valid_name("app", &name).map(|()| name)
 }
 
 fn build(args: BuildArgs) -> ExitCode {

@@ -44,8 +44,13 @@ pub struct Template {
     pub sha256: String,
 }
 
+/// The renderer with every template of `templates/` loaded.
+pub(crate) fn renderer() -> Result<render::Renderer, RenderError> {
+    render::Renderer::new()
+}
+
 impl Template {
-    fn new(value: Value) -> Self {
+    pub(crate) fn new(value: Value) -> Self {
         let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
         text.push('\n');
         let sha256 = hex(&Sha256::digest(text.as_bytes()));
