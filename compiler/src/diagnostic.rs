@@ -58,6 +58,7 @@ codes! {
     ParamsIgnored = "params-ignored", Warning, "An app parameter that the rack overrides on every deploy.";
     RackParam = "rack-param", Error, "A rack parameter that the rack stack does not have, or with a value it does not allow.";
     RackParamIgnored = "rack-param-ignored", Warning, "A rack parameter that convoxc accepts but does not use.";
+    MissingExport = "missing-export", Error, "The app imports a rack export that the rack does not make with its params.";
     RackSupport = "rack-support", Error, "The manifest needs something the rack (per its params) does not provide.";
     Domain = "domain", Error, "A domain name that is not a valid DNS name.";
     Volume = "volume", Error, "A volume entry that cannot be mounted.";

@@ -3,6 +3,7 @@
 //! only lay out CloudFormation. Every rendered fragment is parsed strictly (no duplicate keys)
 //! and the stack is written as JSON with sorted keys, so output is byte-identical across runs.
 
+pub mod imports;
 mod json;
 pub mod limits;
 mod render;
@@ -162,7 +163,13 @@ pub fn compile(loaded: &Loaded, options: &BuildOptions) -> Result<(Bundle, Vec<D
         return Err(Vec::new());
     };
     let bundle = build(app, options).map_err(|e| vec![at.diagnostic(Code::Limit, &[""], e.to_string())])?;
-    let diags = limits::check(&bundle, at);
+    let mut diags = limits::check(&bundle, at);
+    // with rack params: every export the app imports must be one the rack makes
+    if let Some(rack) = &loaded.rack {
+        let exports = crate::rack::stack::exports(rack);
+        let name = options.rack.as_deref().unwrap_or("<rack>");
+        diags.extend(imports::check(&bundle, &exports, name, at));
+    }
     if diags.iter().any(Diagnostic::is_error) {
         Err(diags)
     } else {

@@ -119,10 +119,7 @@ pub const DIFFERENT: &[(&str, &str)] = &[
         "SpotFleetMinOnDemandCount",
         "a convoxc rack has one auto scaling group with spot and on-demand instances: OnDemandMinCount sets its on-demand base",
     ),
-    (
-        "SpotFleetTargetType",
-        "the auto scaling group counts instances (units)",
-    ),
+    ("SpotFleetTargetType", "the auto scaling group counts instances (units)"),
 ];
 
 /// Parameters that concern convox's own rack API, builder and telemetry: convoxc is the control

@@ -67,30 +67,32 @@ pub fn problems(p: &RackParams) -> Vec<Problem> {
         let v = text(p, name);
         if !v.is_empty() && !is_domain(v) {
             out.push(Problem {
-                param: if name == "RouterHost" { "RouterHost" } else { "RouterInternalHost" },
+                param: if name == "RouterHost" {
+                    "RouterHost"
+                } else {
+                    "RouterInternalHost"
+                },
                 message: format!("{name} `{v}` is not a DNS domain name"),
                 help: Some("use lowercase labels of letters, digits and dashes, separated by dots".into()),
             });
         }
     }
-    for (name, zone) in [("RouterHostedZoneId", text(p, "RouterHostedZoneId"))] {
-        if !zone.is_empty() && !zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
-            out.push(Problem {
-                param: name,
-                message: format!("{name} `{zone}` is not a Route 53 hosted zone ID (like Z0123456789ABCDEFGHIJ)"),
-                help: None,
-            });
-        }
+    let zone = text(p, "RouterHostedZoneId");
+    if !zone.is_empty() && !zone.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        out.push(Problem {
+            param: "RouterHostedZoneId",
+            message: format!(
+                "RouterHostedZoneId `{zone}` is not a Route 53 hosted zone ID (like Z0123456789ABCDEFGHIJ)"
+            ),
+            help: None,
+        });
     }
     for name in ["RouterCertificateArn", "RouterInternalCertificateArn"] {
         let v = text(p, name);
-        if !v.is_empty() && !(v.starts_with("arn:aws") && v.contains(":acm:")) {
+        let acm = v.starts_with("arn:aws") && v.contains(":acm:");
+        if !v.is_empty() && !acm {
             out.push(Problem {
-                param: if name == "RouterCertificateArn" {
-                    "RouterCertificateArn"
-                } else {
-                    "RouterInternalCertificateArn"
-                },
+                param: name,
                 message: format!("{name} `{v}` is not an ACM certificate ARN"),
                 help: None,
             });
@@ -101,12 +103,10 @@ pub fn problems(p: &RackParams) -> Vec<Problem> {
     for (name, v) in [("ScheduleRackScaleDown", down), ("ScheduleRackScaleUp", up)] {
         if !v.is_empty() && v.split_whitespace().count() != 5 {
             out.push(Problem {
-                param: if name == "ScheduleRackScaleDown" {
-                    "ScheduleRackScaleDown"
-                } else {
-                    "ScheduleRackScaleUp"
-                },
-                message: format!("{name} `{v}` is not a 5-field cron expression (minute hour day-of-month month day-of-week, UTC)"),
+                param: name,
+                message: format!(
+                    "{name} `{v}` is not a 5-field cron expression (minute hour day-of-month month day-of-week, UTC)"
+                ),
                 help: None,
             });
         }
@@ -126,7 +126,8 @@ pub fn problems(p: &RackParams) -> Vec<Problem> {
     if !text(p, "ExistingVpc").is_empty() && text(p, "InternetGateway").is_empty() {
         out.push(Problem {
             param: "InternetGateway",
-            message: "with ExistingVpc the rack's public subnets need the VPC's internet gateway: set InternetGateway".into(),
+            message: "with ExistingVpc the rack's public subnets need the VPC's internet gateway: set InternetGateway"
+                .into(),
             help: None,
         });
     }
@@ -160,7 +161,8 @@ fn is_domain(v: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && l.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         })
 }
 
@@ -188,6 +190,8 @@ pub fn build(name: &str, p: &RackParams) -> Result<Template, RenderError> {
 #[derive(Serialize)]
 struct Az {
     index: usize,
+    /// The zone was named by the AvailabilityZones param.
+    named: bool,
     zone: Value,
     public_cidr: String,
     private_cidr: String,
@@ -300,7 +304,6 @@ struct RackView {
     log_bucket: Option<String>,
     log_retention: Option<i64>,
     efs_encrypted: bool,
-    tags: Vec<(String, String)>,
     exports: Vec<Export>,
 }
 
@@ -326,6 +329,7 @@ impl RackView {
         let azs = (0..n)
             .map(|i| Az {
                 index: i,
+                named: zones.get(i).is_some(),
                 zone: match zones.get(i) {
                     Some(z) => json!(z),
                     None => json!({"Fn::Select": [i, {"Fn::GetAZs": ""}]}),
@@ -421,7 +425,10 @@ impl RackView {
             min_vcpu: number(p, "SpotFleetMinVcpuCount").max(1),
         });
         let mut schedules = Vec::new();
-        if let (Some(down), Some(up)) = (opt(text(p, "ScheduleRackScaleDown")), opt(text(p, "ScheduleRackScaleUp"))) {
+        if let (Some(down), Some(up)) = (
+            opt(text(p, "ScheduleRackScaleDown")),
+            opt(text(p, "ScheduleRackScaleUp")),
+        ) {
             schedules.push(Schedule {
                 logical: "InstancesScheduledScaleDown",
                 recurrence: down,
@@ -496,7 +503,6 @@ impl RackView {
             log_bucket: opt(text(p, "LogBucket")),
             log_retention,
             efs_encrypted: text(p, "EnableSharedEFSVolumeEncryption") == "true",
-            tags: p.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             exports: Vec::new(),
         };
         view.exports = view.export_list();
@@ -570,10 +576,7 @@ impl RackView {
             e.push((format!("{x}SecurityGroup"), r(&format!("{l}Security"))));
             if !nlb.internal {
                 for az in &self.azs {
-                    e.push((
-                        format!("NLBEIP{}", az.index),
-                        r(&format!("{l}EIP{}", az.index)),
-                    ));
+                    e.push((format!("NLBEIP{}", az.index), r(&format!("{l}EIP{}", az.index))));
                 }
             }
         }
@@ -653,10 +656,24 @@ mod tests {
 
     #[test]
     fn graviton_types_get_the_arm_ami() {
-        for t in ["t4g.small", "m6g.large", "c7gd.xlarge", "a1.medium", "im4gn.large", "r8g.large"] {
+        for t in [
+            "t4g.small",
+            "m6g.large",
+            "c7gd.xlarge",
+            "a1.medium",
+            "im4gn.large",
+            "r8g.large",
+        ] {
             assert!(is_arm(t), "{t}");
         }
-        for t in ["t3.small", "m5.large", "c6i.large", "g4dn.xlarge", "m6a.large", "inf1.xlarge"] {
+        for t in [
+            "t3.small",
+            "m5.large",
+            "c6i.large",
+            "g4dn.xlarge",
+            "m6a.large",
+            "inf1.xlarge",
+        ] {
             assert!(!is_arm(t), "{t}");
         }
     }
