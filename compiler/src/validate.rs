@@ -500,7 +500,7 @@ pub const APP_PARAMS: &[(&str, &[&str], &str)] = &[
 ];
 
 /// App params that a convox rack overwrites from its own params on every deploy.
-const RACK_OWNED: &[&str] = &[
+pub const RACK_OWNED: &[&str] = &[
     "EnableContainerReadonlyRootFilesystem",
     "LogBucket",
     "LogDriver",

@@ -215,3 +215,175 @@ fn exports_match_what_the_template_outputs() {
         assert_eq!(outputs, stack::exports(&p), "{name}");
     }
 }
+
+/// Every rack param is honoured (changing it changes the rack template), ignored with a warning,
+/// or done differently with a warning: none is dropped silently.
+#[test]
+fn every_rack_param_is_honoured_or_warned_about() {
+    use convoxc_compiler::rack::{DIFFERENT, IGNORED, Kind, all};
+    // params that only matter with others: (param, value, context)
+    let special: &[(&str, &str, &str)] = &[
+        ("Ami", "ami-0123456789abcdef0", ""),
+        ("AvailabilityZones", "us-east-1a,us-east-1b,us-east-1c", ""),
+        ("DefaultAmi", "/my/ami", ""),
+        ("DefaultAmiArm", "/my/arm-ami", "InstanceType: t4g.small\n"),
+        ("EcsContainerStopTimeout", "60s", ""),
+        ("ExistingVpc", "vpc-1", "InternetGateway: igw-1\n"),
+        ("InternetGateway", "igw-2", "ExistingVpc: vpc-1\n"), // baseline igw-1 (below)
+        ("HttpProxy", "http://proxy:3128", ""),
+        ("InstanceBootCommand", "echo boot", ""),
+        ("InstanceRunCommand", "echo run", ""),
+        ("InstanceType", "t3.large", ""),
+        ("InstancePolicy", "arn:aws:iam::123456789012:policy/x", ""),
+        ("InstanceSecurityGroup", "sg-1", ""),
+        ("InternalRouterSuffix", "-x", "Internal: Yes\n"),
+        ("Key", "ops", ""),
+        ("LogBucket", "my-logs", ""),
+        ("LogRetention", "30", ""),
+        ("NLBAllowCIDR", "10.9.0.0/16", "NLB: Yes\n"),
+        (
+            "NLBInternalAllowCIDR",
+            "10.9.0.0/16",
+            "Internal: Yes\nNLBInternal: Yes\n",
+        ),
+        ("NoHaInstanceCount", "2", "HighAvailability: false\n"),
+        ("OnDemandMinCount", "2", "SpotInstanceBid: 0.05\n"),
+        ("RouterInternalSecurityGroup", "sg-2", "Internal: Yes\n"),
+        ("RouterSecurityGroup", "sg-3", ""),
+        (
+            "ScheduleRackScaleDown",
+            "0 20 * * *",
+            "ScheduleRackScaleUp: 0 6 * * *\n",
+        ),
+        (
+            "ScheduleRackScaleUp",
+            "0 7 * * *",
+            "ScheduleRackScaleDown: 0 20 * * *\n",
+        ),
+        ("SpotFleetAllowedInstanceTypes", "m5.large", "SpotInstanceBid: 0.05\n"),
+        ("SpotFleetExcludedInstanceTypes", "m5.large", "SpotInstanceBid: 0.05\n"),
+        ("SpotFleetAllocationStrategy", "diversified", "SpotInstanceBid: 0.05\n"),
+        ("SpotFleetMaxPrice", "0.07", ""),
+        (
+            "SpotFleetMinMemoryMiB",
+            "2048",
+            "SpotInstanceBid: 0.05\nSpotFleetAllowedInstanceTypes: m5.large\n",
+        ),
+        (
+            "SpotFleetMinVcpuCount",
+            "4",
+            "SpotInstanceBid: 0.05\nSpotFleetAllowedInstanceTypes: m5.large\n",
+        ),
+        ("SpotInstanceBid", "0.05", ""),
+        ("SslPolicy", "ELBSecurityPolicy-TLS13-1-2-Res-2021-06", ""),
+        ("SubnetPrivate0CIDR", "10.0.14.0/24", "Private: Yes\n"),
+        ("SubnetPrivate1CIDR", "10.0.15.0/24", "Private: Yes\n"),
+        ("SubnetPrivate2CIDR", "10.0.16.0/24", "Private: Yes\n"),
+        ("NLBCrossZone", "Yes", "NLB: Yes\n"),
+        ("NLBDeletionProtection", "Yes", "NLB: Yes\n"),
+        ("NLBPreserveClientIP", "Yes", "NLB: Yes\n"),
+        ("NLBInternal", "Yes", "Internal: Yes\n"),
+        ("NLBInternalCrossZone", "Yes", "Internal: Yes\nNLBInternal: Yes\n"),
+        (
+            "NLBInternalDeletionProtection",
+            "Yes",
+            "Internal: Yes\nNLBInternal: Yes\n",
+        ),
+        (
+            "NLBInternalPreserveClientIP",
+            "Yes",
+            "Internal: Yes\nNLBInternal: Yes\n",
+        ),
+        ("InternalOnly", "Yes", "RouterInternalHost: int.example.com\n"),
+        ("RouterInternalHost", "int.example.com", "Internal: Yes\n"),
+        ("RouterHostedZoneId", "Z0123456789ABCDEFGHIJ", ""),
+        (
+            "RouterCertificateArn",
+            "arn:aws:acm:us-east-1:123456789012:certificate/x",
+            "",
+        ),
+        (
+            "RouterInternalCertificateArn",
+            "arn:aws:acm:us-east-1:123456789012:certificate/y",
+            "Internal: Yes\n",
+        ),
+        ("Tenancy", "dedicated", ""),
+        ("CpuCredits", "unlimited", ""),
+    ];
+    let base = "RouterHost: apps.example.com\n";
+    let mut honoured = 0;
+    for spec in all() {
+        let name = spec.name;
+        if name == "RouterHost" {
+            continue; // required: every case has it
+        }
+        let ignored = IGNORED.contains(&name) || DIFFERENT.iter().any(|(n, _)| *n == name);
+        let (value, context) = match special.iter().find(|(n, _, _)| *n == name) {
+            Some((_, v, c)) => (v.to_string(), *c),
+            None if !spec.allowed.is_empty() => {
+                let other = spec.allowed.iter().find(|a| Some(**a) != spec.default && !a.is_empty());
+                (other.expect("another allowed value").to_string(), "")
+            }
+            None if spec.kind == Kind::Number => {
+                let d: i64 = spec.default.unwrap_or("0").parse().unwrap();
+                let v = if spec.max.is_some_and(|m| d + 1 > m) {
+                    d - 1
+                } else {
+                    d + 1
+                };
+                (v.to_string(), "")
+            }
+            None if name.ends_with("CIDR") => ("10.0.77.0/24".to_string(), ""),
+            None => ("something".to_string(), ""),
+        };
+        // params that cannot be left out once their context is set: a baseline value
+        let baseline = match name {
+            "InternetGateway" => Some("igw-1"),
+            "ScheduleRackScaleDown" => Some("0 21 * * *"),
+            "ScheduleRackScaleUp" => Some("0 5 * * *"),
+            _ => None,
+        };
+        let before = format!("{base}{context}");
+        let after = format!("{before}{name}: {value:?}\n");
+        let before = match baseline {
+            Some(b) => format!("{before}{name}: {b:?}\n"),
+            None => before,
+        };
+        let l = load_rack("rack.yml", &after);
+        let warned = located(&l, Severity::Warning).iter().any(|d| d.path == name);
+        if ignored {
+            assert!(warned, "{name} is ignored without a warning: {}", explain(&l));
+            continue;
+        }
+        assert!(!l.has_errors(), "{name}={value}: {}", explain(&l));
+        assert!(!warned, "{name} is honoured but warned about");
+        let t0 = stack::build("r", &params(&before)).unwrap();
+        let t1 = stack::build("r", &l.rack.unwrap()).unwrap();
+        assert_ne!(t0.text, t1.text, "{name}={value} does not change the rack template");
+        honoured += 1;
+    }
+    eprintln!("{honoured} params honoured");
+    assert!(honoured > 60);
+}
+
+#[test]
+fn rack_owned_app_params_come_from_the_rack_params() {
+    let manifest = "params:\n  LogDriver: Syslog\nservices:\n  web:\n    port: 3000\n";
+    let rack = "RouterHost: apps.example.com\nPrivate: Yes\nSyslogDestination: tcp+tls://logs.example.com:1234\n";
+    let l = load_with_rack("convox.yml", manifest, None, Some(rack));
+    assert!(!l.has_errors(), "{}", explain(&l));
+    let options = convoxc_compiler::backend::BuildOptions {
+        app: "myapp".into(),
+        rack: Some("production".into()),
+        env_names: Default::default(),
+    };
+    let (bundle, _) = convoxc_compiler::backend::compile(&l, &options).unwrap();
+    let p = &bundle.app.value["Parameters"];
+    assert_eq!(p["Private"]["Default"], "Yes");
+    assert_eq!(p["SyslogDestination"]["Default"], "tcp+tls://logs.example.com:1234");
+    // the rack's LogDriver (CloudWatch, its default) wins over the manifest's, as on a convox rack
+    assert_eq!(p["LogDriver"]["Default"], "CloudWatch");
+    // and the rack stack outputs them for the applier
+    let t = stack::build("production", l.rack.as_ref().unwrap()).unwrap();
+    assert_eq!(t.value["Outputs"]["AppParamPrivate"]["Value"], "Yes");
+}

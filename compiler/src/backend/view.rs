@@ -600,7 +600,15 @@ impl AppView {
             if !used(name) {
                 continue;
             }
-            let default = ir.params.get(*name).cloned().unwrap_or_else(|| default.to_string());
+            // the params a convox rack sets on every deploy come from the rack, when it is known
+            let from_rack = crate::validate::RACK_OWNED
+                .contains(name)
+                .then(|| ir.rack.as_ref().and_then(|r| r.get(name)))
+                .flatten();
+            let default = match from_rack {
+                Some(v) => v.to_string(),
+                None => ir.params.get(*name).cloned().unwrap_or_else(|| default.to_string()),
+            };
             out.push(ParamView {
                 name: name.to_string(),
                 kind: if *name == "SlowStartDuration" {

@@ -100,20 +100,8 @@ pub const DIFFERENT: &[(&str, &str)] = &[
     ),
     ("PlaceLambdaInVpc", "a convoxc rack has no Lambda functions"),
     (
-        "EnableContainerReadonlyRootFilesystem",
-        "it is read by convox's API when it deploys apps; set it per service in convox.yml instead",
-    ),
-    (
         "MaintainTimerState",
         "it is read by convox's API when it deploys timers; convoxc's timers are EventBridge rules in the app stack",
-    ),
-    (
-        "SyslogDestination",
-        "convox forwards rack logs with a Lambda; with convoxc, add a syslog resource (`convoxc resources build syslog`)",
-    ),
-    (
-        "SyslogFormat",
-        "convox forwards rack logs with a Lambda; with convoxc, add a syslog resource (`convoxc resources build syslog`)",
     ),
     (
         "SpotFleetMinOnDemandCount",

@@ -279,6 +279,9 @@ struct Export {
 
 #[derive(Serialize)]
 struct RackView {
+    /// Rack params that apps take as their own params (convox passes them on every deploy):
+    /// outputs, so that the applier can read them from the rack stack.
+    app_params: Vec<(String, String)>,
     rack: String,
     azs: Vec<Az>,
     existing_vpc: Option<String>,
@@ -411,7 +414,10 @@ impl RackView {
         } else {
             text(p, "DefaultAmi")
         };
-        let spot = opt(text(p, "SpotInstanceBid")).map(|bid| Spot {
+        // spot capacity: convox's SpotInstanceBid (spot instances) or SpotFleetMaxPrice (spot
+        // fleet); a convoxc rack has one group that mixes spot and on-demand instances
+        let bid = opt(text(p, "SpotInstanceBid")).or_else(|| opt(text(p, "SpotFleetMaxPrice")));
+        let spot = bid.map(|bid| Spot {
             base: number(p, "OnDemandMinCount"),
             max_price: bid,
             strategy: match text(p, "SpotFleetAllocationStrategy") {
@@ -475,6 +481,10 @@ impl RackView {
             instances_depend_on.extend((0..n).map(|i| format!("RoutePrivateDefault{i}")));
         }
         let mut view = RackView {
+            app_params: crate::validate::RACK_OWNED
+                .iter()
+                .map(|n| (n.to_string(), text(p, n).to_string()))
+                .collect(),
             rack: rack.to_string(),
             azs,
             vpc: match &existing_vpc {
