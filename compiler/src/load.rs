@@ -127,7 +127,7 @@ fn strip_bom(text: &str) -> (&str, usize) {
     }
 }
 
-fn load_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> Option<RackParams> {
+pub(crate) fn load_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> Option<RackParams> {
     let (text, base) = strip_bom(&file.text);
     let interp = Interpolated::verbatim(text, base);
     let mut cx = Cx::new(id, &interp, true);

@@ -5,7 +5,7 @@
 
 mod json;
 pub mod limits;
-mod render;
+pub(crate) mod render;
 mod view;
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -45,7 +45,7 @@ pub struct Template {
 }
 
 impl Template {
-    fn new(value: Value) -> Self {
+    pub(crate) fn new(value: Value) -> Self {
         let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
         text.push('\n');
         let sha256 = hex(&Sha256::digest(text.as_bytes()));
