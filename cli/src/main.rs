@@ -3,6 +3,7 @@
 //! Exit codes: 0 ok, 1 input (or deploy) failure, 2 usage error.
 
 mod output;
+mod resources_cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use convoxc_compiler::{Input, SourceFile, load};
@@ -27,6 +28,9 @@ enum Command {
     Validate(ValidateArgs),
     /// Compile convox.yml to CloudFormation: the app stack on stdout, or the whole bundle with --out-dir.
     Build(BuildArgs),
+    /// Rack-level resources (`convox rack resources`): types, options, templates.
+    #[command(subcommand)]
+    Resources(resources_cmd::ResourcesCommand),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema {
         /// Print the rack-params schema instead.
@@ -168,6 +172,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Build(args) => build(args),
+        Command::Resources(command) => resources_cmd::run(command),
         Command::Schema { rack_params } => {
             if rack_params {
                 print!("{}", convoxc_compiler::schema::rack_params_text());

@@ -317,7 +317,7 @@ const FAILURES: &[(&str, &[&str], &str)] = &[
     (
         "mysql",
         &["password=hunter22"],
-        "resource-option options.Password 1:28 invalid value `hunter22` for option `Password`: passwords are never compiled into a template",
+        "resource-option options.Password 1:19 option `Password` cannot be given: passwords are never compiled into a template",
     ),
     (
         "mysql",

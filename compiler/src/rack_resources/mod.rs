@@ -151,8 +151,17 @@ pub fn load(req: Request) -> Loaded {
     let mut text = format!("{} --name ", req.kind.as_str());
     let name_span = Span::new(text.len(), text.len() + req.name.len());
     text.push_str(&req.name);
+    // a password is never repeated back (it is rejected: see options::Check::Generated)
+    let options: Vec<String> = req
+        .options
+        .iter()
+        .map(|a| match a.split_once('=') {
+            Some((k, _)) if camelize(k) == "Password" => format!("{k}=********"),
+            _ => a.clone(),
+        })
+        .collect();
     let mut args = Vec::new();
-    for a in &req.options {
+    for a in &options {
         text.push(' ');
         args.push((a.as_str(), text.len()));
         text.push_str(a);
@@ -301,6 +310,20 @@ impl Checker {
             )
             .related(self.id, *prev, "first given here");
             self.diags.push(d);
+            return;
+        }
+        if spec.check == Check::Generated {
+            self.error(
+                Code::ResourceOption,
+                whole,
+                &path,
+                format!(
+                    "option `{}` cannot be given: passwords are never compiled into a template",
+                    spec.name
+                ),
+                options::help(spec),
+            );
+            self.rejected.insert(spec.name);
             return;
         }
         if let Some(problem) = options::check(spec, value) {

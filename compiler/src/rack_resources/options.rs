@@ -316,7 +316,7 @@ pub fn check(spec: &RackOption, v: &str) -> Option<String> {
         Check::Text => v
             .is_empty()
             .then(|| "expected a format string, not an empty value".into()),
-        Check::Generated => Some("passwords are never compiled into a template".into()),
+        Check::Generated => Some("never given".into()),
     }
 }
 
