@@ -584,3 +584,31 @@ fn the_forwarders_are_small_and_ours() {
         assert!(code.starts_with("# convoxc "));
     }
 }
+
+/// The syslog forwarder, run by python3 on a CloudWatch Logs event: the lines it would send.
+#[test]
+fn the_syslog_forwarder_formats_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.py"), rack_resources::SYSLOG_CODE).unwrap();
+    std::fs::write(dir.path().join("webhook.py"), rack_resources::WEBHOOK_CODE).unwrap();
+    let script = r#"
+import os
+os.environ["SYSLOG_URL"] = "tcp+tls://logs.example.org"
+os.environ["SYSLOG_FORMAT"] = "<22>1 {DATE} {GROUP} {SERVICE} {CONTAINER} - - {MESSAGE}"
+import index, webhook
+assert index.PORT == 6514
+data = {"logGroup": "production-myapp-LogGroup-X", "logStream": "service/web/0123abcd",
+        "logEvents": [{"timestamp": 1700000000123, "message": "GET / {DATE}\n"}]}
+print("".join(index.lines(data)), end="")
+"#;
+    let out = std::process::Command::new("python3")
+        .current_dir(dir.path())
+        .args(["-c", script])
+        .output()
+        .expect("python3 runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "<22>1 2023-11-14T22:13:20.123Z production-myapp-LogGroup-X web 0123abcd - - GET / {DATE}\n"
+    );
+}
