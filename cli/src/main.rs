@@ -77,6 +77,13 @@ struct BuildArgs {
     /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// How a command that compiles templates prints them and its diagnostics.
+#[derive(Args)]
+struct OutputArgs {
     /// Template format. JSON is what is deployed (its bytes are content-addressed); YAML is for reading.
     #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
     format: TemplateFormat,
@@ -251,12 +258,12 @@ fn build(args: BuildArgs) -> ExitCode {
         }
     };
     if !diagnostics.is_empty() {
-        output::print(&loaded.sources, &diagnostics, args.diagnostics);
+        output::print(&loaded.sources, &diagnostics, args.output.diagnostics);
     }
     let Some(bundle) = bundle else { return ExitCode::from(1) };
     match &args.out_dir {
         None => {
-            print!("{}", args.format.render(&bundle.app));
+            print!("{}", args.output.format.render(&bundle.app));
             ExitCode::SUCCESS
         }
         Some(dir) => {
@@ -267,11 +274,11 @@ fn build(args: BuildArgs) -> ExitCode {
                 }
                 std::fs::write(path, text)
             };
-            let ext = args.format.extension();
-            let result = write(&format!("app.{ext}"), &args.format.render(&bundle.app)).and_then(|_| {
-                bundle
-                    .nested()
-                    .try_for_each(|(rel, t)| write(&rel.replace(".json", &format!(".{ext}")), &args.format.render(t)))
+            let ext = args.output.format.extension();
+            let result = write(&format!("app.{ext}"), &args.output.format.render(&bundle.app)).and_then(|_| {
+                bundle.nested().try_for_each(|(rel, t)| {
+                    write(&rel.replace(".json", &format!(".{ext}")), &args.output.format.render(t))
+                })
             });
             match result {
                 Ok(()) => ExitCode::SUCCESS,

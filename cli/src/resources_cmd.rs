@@ -1,7 +1,7 @@
 //! `convoxc resources`: the rack-level resources of `convox rack resources` — list the types, show
 //! a type's options, build a resource's stack template.
 
-use crate::{Format, TemplateFormat, USAGE, output, read};
+use crate::{OutputArgs, USAGE, output, read};
 use clap::{Args, Subcommand};
 use convoxc_compiler::rack_resources::{self, Kind, Request};
 use std::path::PathBuf;
@@ -39,12 +39,8 @@ pub struct BuildArgs {
     /// Write <name>.json (or .yaml) here instead of printing the template.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
-    /// Template format. JSON is what is deployed; YAML is for reading.
-    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
-    format: TemplateFormat,
-    /// How to print diagnostics.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    diagnostics: Format,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 pub fn run(command: ResourcesCommand) -> ExitCode {
@@ -114,7 +110,7 @@ fn build(args: BuildArgs) -> ExitCode {
         rack_params,
     });
     if !loaded.diagnostics.is_empty() {
-        output::print(&loaded.sources, &loaded.diagnostics, args.diagnostics);
+        output::print(&loaded.sources, &loaded.diagnostics, args.output.diagnostics);
     }
     let Some(resource) = &loaded.resource else {
         return ExitCode::from(1);
@@ -126,14 +122,14 @@ fn build(args: BuildArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let text = args.format.render(&template);
+    let text = args.output.format.render(&template);
     match &args.out_dir {
         None => {
             print!("{text}");
             ExitCode::SUCCESS
         }
         Some(dir) => {
-            let path = dir.join(format!("{}.{}", args.name, args.format.extension()));
+            let path = dir.join(format!("{}.{}", args.name, args.output.format.extension()));
             match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, text)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
