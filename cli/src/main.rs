@@ -4,6 +4,7 @@
 
 mod output;
 mod rack_cmd;
+mod resources_cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use convoxc_compiler::{Input, SourceFile, load};
@@ -31,6 +32,9 @@ enum Command {
     /// The rack stack: `convoxc rack build`.
     #[command(subcommand)]
     Rack(rack_cmd::RackCommand),
+    /// Rack-level resources (`convox rack resources`): types, options, templates.
+    #[command(subcommand)]
+    Resources(resources_cmd::ResourcesCommand),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema {
         /// Print the rack-params schema instead.
@@ -77,12 +81,19 @@ struct BuildArgs {
     /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// How a command that compiles templates prints them and its diagnostics.
+#[derive(Args)]
+pub struct OutputArgs {
     /// Template format. JSON is what is deployed (its bytes are content-addressed); YAML is for reading.
     #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
-    format: TemplateFormat,
+    pub format: TemplateFormat,
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    diagnostics: Format,
+    pub diagnostics: Format,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -189,6 +200,7 @@ fn main() -> ExitCode {
         }
         Command::Build(args) => build(args),
         Command::Rack(command) => rack_cmd::run(command),
+        Command::Resources(command) => resources_cmd::run(command),
         Command::Schema { rack_params } => {
             if rack_params {
                 print!("{}", convoxc_compiler::schema::rack_params_text());
@@ -256,12 +268,12 @@ fn build(args: BuildArgs) -> ExitCode {
         }
     };
     if !diagnostics.is_empty() {
-        output::print(&loaded.sources, &diagnostics, args.diagnostics);
+        output::print(&loaded.sources, &diagnostics, args.output.diagnostics);
     }
     let Some(bundle) = bundle else { return ExitCode::from(1) };
     match &args.out_dir {
         None => {
-            print!("{}", args.format.render(&bundle.app));
+            print!("{}", args.output.format.render(&bundle.app));
             ExitCode::SUCCESS
         }
         Some(dir) => {
@@ -272,11 +284,11 @@ fn build(args: BuildArgs) -> ExitCode {
                 }
                 std::fs::write(path, text)
             };
-            let ext = args.format.extension();
-            let result = write(&format!("app.{ext}"), &args.format.render(&bundle.app)).and_then(|_| {
-                bundle
-                    .nested()
-                    .try_for_each(|(rel, t)| write(&rel.replace(".json", &format!(".{ext}")), &args.format.render(t)))
+            let ext = args.output.format.extension();
+            let result = write(&format!("app.{ext}"), &args.output.format.render(&bundle.app)).and_then(|_| {
+                bundle.nested().try_for_each(|(rel, t)| {
+                    write(&rel.replace(".json", &format!(".{ext}")), &args.output.format.render(t))
+                })
             });
             match result {
                 Ok(()) => ExitCode::SUCCESS,

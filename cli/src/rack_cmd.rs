@@ -1,6 +1,6 @@
 //! `convoxc rack build`: the rack stack's template from rack params.
 
-use crate::{Format, TemplateFormat, USAGE, output, read, valid_name};
+use crate::{OutputArgs, USAGE, output, read, valid_name};
 use clap::{Args, Subcommand};
 use convoxc_compiler::{Input, SourceFile, load};
 use std::path::PathBuf;
@@ -23,12 +23,8 @@ pub struct BuildArgs {
     /// Write rack.json here instead of printing it.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
-    /// Template format. JSON is what is deployed; YAML is for reading.
-    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
-    format: TemplateFormat,
-    /// How to print diagnostics.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    diagnostics: Format,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 pub fn run(command: RackCommand) -> ExitCode {
@@ -56,7 +52,7 @@ fn build(args: BuildArgs) -> ExitCode {
     });
     loaded.check_rack_stack();
     if !loaded.diagnostics.is_empty() {
-        output::print(&loaded.sources, &loaded.diagnostics, args.diagnostics);
+        output::print(&loaded.sources, &loaded.diagnostics, args.output.diagnostics);
     }
     let Some(params) = loaded.rack.as_ref().filter(|_| !loaded.has_errors()) else {
         return ExitCode::from(1);
@@ -68,14 +64,14 @@ fn build(args: BuildArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let text = args.format.render(&template);
+    let text = args.output.format.render(&template);
     match &args.out_dir {
         None => {
             print!("{text}");
             ExitCode::SUCCESS
         }
         Some(dir) => {
-            let path = dir.join(format!("rack.{}", args.format.extension()));
+            let path = dir.join(format!("rack.{}", args.output.format.extension()));
             match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, text)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

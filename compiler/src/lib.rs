@@ -15,6 +15,7 @@ pub mod keys;
 pub mod names;
 pub mod nlb;
 pub mod rack;
+pub mod rack_resources;
 pub mod resources;
 pub mod schema;
 pub mod source;

@@ -153,7 +153,7 @@ fn strip_bom(text: &str) -> (&str, usize) {
     }
 }
 
-fn load_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> (Option<RackParams>, Locations) {
+pub(crate) fn load_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> (Option<RackParams>, Locations) {
     let mut at = Locations {
         source: id,
         spans: Default::default(),

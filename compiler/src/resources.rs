@@ -271,7 +271,7 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-fn check_value(check: Check, v: &str) -> Option<String> {
+pub(crate) fn check_value(check: Check, v: &str) -> Option<String> {
     match check {
         Check::Any => None,
         Check::Bool => (!matches!(v, "true" | "false")).then(|| "expected true or false".into()),

@@ -387,3 +387,21 @@ fn rack_owned_app_params_come_from_the_rack_params() {
     let t = stack::build("production", l.rack.as_ref().unwrap()).unwrap();
     assert_eq!(t.value["Outputs"]["AppParamPrivate"]["Value"], "Yes");
 }
+
+#[test]
+fn rack_resources_import_only_rack_exports() {
+    let exports = stack::exports(&params("RouterHost: apps.example.com\nPrivate: Yes\n"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(repo().join("golden/rack-resources")).unwrap() {
+        let text = read(&entry.unwrap().path());
+        for part in text.split("${Rack}:").skip(1) {
+            let name: String = part.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+            assert!(
+                exports.contains(&name),
+                "a rack resource imports {name}, which the rack does not export"
+            );
+            seen += 1;
+        }
+    }
+    assert!(seen > 20, "{seen} imports");
+}

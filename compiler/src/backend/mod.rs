@@ -6,7 +6,7 @@
 pub mod imports;
 mod json;
 pub mod limits;
-mod render;
+pub(crate) mod render;
 mod view;
 
 use crate::diagnostic::{Code, Diagnostic};

@@ -101,6 +101,14 @@ impl Renderer {
         Ok(Renderer { env })
     }
 
+    /// Add templates beyond `templates/`' app stacks (the rack resources bring their own).
+    pub(crate) fn add_templates(&mut self, templates: &[(&'static str, &'static str)]) -> Result<(), RenderError> {
+        for (name, source) in templates {
+            self.env.add_template(name, source)?;
+        }
+        Ok(())
+    }
+
     /// Render the fragments of one stack with `view` and merge them into one template.
     pub fn stack<T: Serialize>(&self, templates: &[&str], view: &T) -> Result<Value, RenderError> {
         let v = JValue::from(minijinja::value::Serde(view));
