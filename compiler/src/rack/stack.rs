@@ -476,10 +476,12 @@ impl RackView {
             v => v.parse().ok(),
         };
         let existing_vpc = opt(text(p, "ExistingVpc"));
+        // instances mount the shared volume and reach ECS and ECR as they boot
         let mut instances_depend_on = vec!["RoutePublicDefault".to_string()];
         if private {
             instances_depend_on.extend((0..n).map(|i| format!("RoutePrivateDefault{i}")));
         }
+        instances_depend_on.extend((0..n).map(|i| format!("VolumeTarget{i}")));
         let mut view = RackView {
             app_params: crate::validate::RACK_OWNED
                 .iter()
