@@ -638,13 +638,14 @@ fn user_data(p: &RackParams) -> Value {
             "  - path: /etc/systemd/system/docker.service.d/http-proxy.conf\n    content: |\n      [Service]\n      Environment=\"HTTP_PROXY={proxy}\" \"HTTPS_PROXY={proxy}\" \"NO_PROXY=169.254.169.254,169.254.170.2\"\n"
         ));
     }
-    rest.push_str("runcmd:\n  - mkdir -p /volumes\n  - [sh, -c, \"mount -t efs -o tls ");
+    // the shared volume, in fstab so that it is mounted again after a reboot
+    rest.push_str("runcmd:\n  - mkdir -p /volumes\n  - [sh, -c, \"echo '");
     lines.push(json!(rest));
     lines.push(json!({"Ref": "VolumeFilesystem"}));
-    let mut tail = String::from(":/ /volumes\"]\n");
+    let mut tail = String::from(":/ /volumes efs _netdev,tls 0 0' >> /etc/fstab && mount -a -t efs\"]\n");
     if swap > 0 {
         tail.push_str(&format!(
-            "  - [sh, -c, \"fallocate -l {swap}G /swapfile && chmod 600 /swapfile && mkswap /swapfile && swapon /swapfile\"]\n"
+            "  - [sh, -c, \"fallocate -l {swap}G /swapfile && chmod 600 /swapfile && mkswap /swapfile && swapon /swapfile && echo '/swapfile none swap sw 0 0' >> /etc/fstab\"]\n"
         ));
     }
     if let Some(cmd) = opt(text(p, "InstanceRunCommand")) {
