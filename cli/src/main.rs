@@ -271,6 +271,8 @@ fn build(args: BuildArgs) -> ExitCode {
         output::print(&loaded.sources, &diagnostics, args.output.diagnostics);
     }
     let Some(bundle) = bundle else { return ExitCode::from(1) };
+    // the process ends after writing: freeing the bundle's JSON trees would only cost time
+    let bundle = std::mem::ManuallyDrop::new(bundle);
     match &args.out_dir {
         None => {
             print!("{}", args.output.format.render(&bundle.app));
