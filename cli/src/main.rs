@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 input (or deploy) failure, 2 usage error.
 
+mod apply;
 mod output;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -27,12 +28,25 @@ enum Command {
     Validate(ValidateArgs),
     /// Compile convox.yml to CloudFormation: the app stack on stdout, or the whole bundle with --out-dir.
     Build(BuildArgs),
+    /// Deploy an app to a rack: upload its templates, create a change set, execute it, follow it.
+    Apply(apply::ApplyArgs),
+    /// Rack commands.
+    Rack {
+        #[command(subcommand)]
+        command: RackCommand,
+    },
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema {
         /// Print the rack-params schema instead.
         #[arg(long)]
         rack_params: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum RackCommand {
+    /// Deploy the rack stack: create a change set, execute it, follow it.
+    Apply(apply::RackApplyArgs),
 }
 
 #[derive(Args)]
@@ -168,6 +182,10 @@ fn main() -> ExitCode {
             }
         }
         Command::Build(args) => build(args),
+        Command::Apply(args) => apply::apply(args),
+        Command::Rack {
+            command: RackCommand::Apply(args),
+        } => apply::rack_apply(args),
         Command::Schema { rack_params } => {
             if rack_params {
                 print!("{}", convoxc_compiler::schema::rack_params_text());
@@ -180,11 +198,11 @@ fn main() -> ExitCode {
 }
 
 /// The app name: --app, else the manifest's directory name (lower-cased).
-fn app_name(args: &BuildArgs) -> Result<String, String> {
-    let name = match &args.app {
-        Some(a) => a.clone(),
+fn app_name(app: Option<&str>, file: &Path) -> Result<String, String> {
+    let name = match app {
+        Some(a) => a.to_string(),
         None => {
-            let dir = std::fs::canonicalize(&args.manifest.file)
+            let dir = std::fs::canonicalize(file)
                 .ok()
                 .and_then(|p| p.parent().map(Path::to_path_buf));
             dir.and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_lowercase()))
@@ -206,7 +224,7 @@ fn app_name(args: &BuildArgs) -> Result<String, String> {
 }
 
 fn build(args: BuildArgs) -> ExitCode {
-    let app = match app_name(&args) {
+    let app = match app_name(args.app.as_deref(), &args.manifest.file) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
