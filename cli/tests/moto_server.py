@@ -23,6 +23,9 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
 5. An ECR repository without a RepositoryName gets a generated name with capitals, which moto's own
    ECR then rejects (AWS generates a lower-case name); the shim lower-cases it.
 6. `Fn::GetAtt [NestedStack, Outputs.Name]` is not implemented for nested stacks; the shim adds it.
+7. moto creates resources lazily when they are first looked up, so a DescribeStackResources or
+   DescribeStacks while (3) applies a change set can create a resource twice (seen as a listener
+   rule's PriorityInUse). Applying and those reads are serialised by one lock.
 """
 import os
 import sys
@@ -34,6 +37,7 @@ from moto.ecr.models import Repository
 from moto.server import ThreadedMotoServer
 
 DELAY = float(os.environ.get("CONVOXC_MOTO_EXECUTE_DELAY", "0"))
+LOCK = threading.RLock()
 _original = models.CloudFormationBackend.execute_change_set
 
 
@@ -48,6 +52,10 @@ def execute_change_set(self, change_set_name, stack_name=None):
 
     def run():
         time.sleep(DELAY)
+        with LOCK:
+            apply()
+
+    def apply():
         stack.cross_stack_resources = self.exports
         stack.resource_map.cross_stack_resources = self.exports
         try:
@@ -75,6 +83,19 @@ def execute_change_set(self, change_set_name, stack_name=None):
 
 
 models.CloudFormationBackend.execute_change_set = execute_change_set
+
+
+def _locked(method):
+    def wrapper(*args, **kwargs):
+        with LOCK:
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+for _name in ["describe_stacks", "describe_stack_resources", "describe_stack_resource", "list_stack_resources", "get_stack"]:
+    if hasattr(models.CloudFormationBackend, _name):
+        setattr(models.CloudFormationBackend, _name, _locked(getattr(models.CloudFormationBackend, _name)))
 
 _create_repository = Repository.create_from_cloudformation_json.__func__
 

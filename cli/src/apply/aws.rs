@@ -116,7 +116,10 @@ where
             "access denied while {what}: {message}\n  the credentials in use lack a permission; check their IAM policy"
         ));
     }
-    if matches!(code, "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException") {
+    if matches!(
+        code,
+        "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException"
+    ) {
         return Error(format!("AWS rejected the credentials while {what} ({code}): {message}"));
     }
     if code.is_empty() {

@@ -120,7 +120,10 @@ pub async fn create(c: &Clients, r: Request<'_>) -> Result<ChangeSet> {
                     });
                 }
                 delete(c, &id).await;
-                return err(format!("CloudFormation rejected the change set for {}: {reason}", r.stack));
+                return err(format!(
+                    "CloudFormation rejected the change set for {}: {reason}",
+                    r.stack
+                ));
             }
             _ if std::time::Instant::now() > deadline => {
                 return err(format!("the change set {id} was still {status} after 30 minutes"));
@@ -176,7 +179,11 @@ fn from_resource_change(rc: &ResourceChange, path: &[String]) -> Change {
     let mut causes: Vec<String> = rc
         .details()
         .iter()
-        .filter(|d| d.target().and_then(|t| t.requires_recreation()).is_some_and(|r| r.as_str() != "Never"))
+        .filter(|d| {
+            d.target()
+                .and_then(|t| t.requires_recreation())
+                .is_some_and(|r| r.as_str() != "Never")
+        })
         .filter_map(|d| d.target().and_then(|t| t.name().or(t.path())).map(str::to_string))
         .collect();
     causes.sort();
@@ -199,9 +206,13 @@ pub fn predict_all(changes: &mut [Change], templates: &BTreeMap<Vec<String>, (Va
         if ch.action != "Modify" || ch.replacement.is_some() {
             continue;
         }
-        let Some((old, new)) = templates.get(&ch.path) else { continue };
+        let Some((old, new)) = templates.get(&ch.path) else {
+            continue;
+        };
         let props = |t: &Value| t.pointer(&format!("/Resources/{}/Properties", ch.logical_id)).cloned();
-        let (Some(o), Some(n)) = (props(old), props(new)) else { continue };
+        let (Some(o), Some(n)) = (props(old), props(new)) else {
+            continue;
+        };
         let (replacement, causes) = predict(&ch.resource_type, &o, &n);
         ch.replacement = Some(replacement.to_string());
         ch.predicted = true;
@@ -257,7 +268,8 @@ struct CreateOnly {
 fn table() -> &'static BTreeMap<String, CreateOnly> {
     static TABLE: OnceLock<BTreeMap<String, CreateOnly>> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let v: Value = serde_json::from_str(include_str!("../../data/create-only.json")).expect("create-only.json is JSON");
+        let v: Value =
+            serde_json::from_str(include_str!("../../data/create-only.json")).expect("create-only.json is JSON");
         let list = |t: &Value, k: &str| -> Vec<String> {
             t.get(k)
                 .and_then(Value::as_array)
@@ -289,7 +301,11 @@ fn table() -> &'static BTreeMap<String, CreateOnly> {
 /// array wildcard.
 pub fn predict(resource_type: &str, old: &Value, new: &Value) -> (&'static str, Vec<String>) {
     let Some(t) = table().get(resource_type) else {
-        return if old == new { ("False", Vec::new()) } else { ("Conditional", Vec::new()) };
+        return if old == new {
+            ("False", Vec::new())
+        } else {
+            ("Conditional", Vec::new())
+        };
     };
     let changed = |paths: &[String]| -> Vec<String> {
         let mut out: Vec<String> = paths
@@ -366,7 +382,12 @@ mod tests {
 
     #[test]
     fn table_has_the_emitted_types() {
-        for t in ["AWS::ECS::Service", "AWS::RDS::DBInstance", "AWS::ElasticLoadBalancingV2::TargetGroup", "AWS::Logs::LogGroup"] {
+        for t in [
+            "AWS::ECS::Service",
+            "AWS::RDS::DBInstance",
+            "AWS::ElasticLoadBalancingV2::TargetGroup",
+            "AWS::Logs::LogGroup",
+        ] {
             assert!(table().contains_key(t), "{t}");
         }
     }
@@ -384,7 +405,10 @@ mod tests {
         // ECS LaunchType is conditionally create-only
         let a = json!({"Cluster": "c", "LaunchType": "EC2"});
         let b = json!({"Cluster": "c", "LaunchType": "FARGATE"});
-        assert_eq!(predict("AWS::ECS::Service", &a, &b), ("Conditional", vec!["LaunchType".to_string()]));
+        assert_eq!(
+            predict("AWS::ECS::Service", &a, &b),
+            ("Conditional", vec!["LaunchType".to_string()])
+        );
         assert_eq!(predict("AWS::Unknown::Thing", &a, &b).0, "Conditional");
     }
 

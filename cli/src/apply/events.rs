@@ -23,7 +23,10 @@ pub struct Follower {
 
 /// How often CloudFormation is asked (`CONVOXC_POLL_MS` overrides it, for tests).
 pub fn poll_interval() -> Duration {
-    let ms = std::env::var("CONVOXC_POLL_MS").ok().and_then(|s| s.parse().ok()).unwrap_or(2000);
+    let ms = std::env::var("CONVOXC_POLL_MS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
     Duration::from_millis(ms)
 }
 
@@ -43,7 +46,8 @@ impl Follower {
     /// Mark the events that are already there (before the operation starts) as seen.
     pub async fn skip_existing(&mut self, c: &Clients) -> Result<()> {
         let old = self.fetch(c, &self.root.clone()).await?;
-        self.seen.extend(old.into_iter().filter_map(|e| e.event_id().map(str::to_string)));
+        self.seen
+            .extend(old.into_iter().filter_map(|e| e.event_id().map(str::to_string)));
         Ok(())
     }
 
@@ -86,7 +90,9 @@ impl Follower {
             .chain(self.nested.iter().filter(|(_, live)| **live).map(|(k, _)| k.clone()))
             .collect();
         for stack in stacks {
-            let Ok(events) = self.fetch(c, &stack).await else { continue };
+            let Ok(events) = self.fetch(c, &stack).await else {
+                continue;
+            };
             for e in events {
                 let Some(id) = e.event_id() else { continue };
                 if e.timestamp().is_some_and(|t| t.secs() < self.since) || !self.seen.insert(id.to_string()) {

@@ -89,7 +89,11 @@ pub struct RackApplyArgs {
 /// Run an async applier command: errors print as `error: …` (exit 1); Ctrl-C stops waiting and
 /// says how to pick up (nothing local is half-done: CloudFormation carries on by itself).
 fn run(stack_hint: String, fut: impl std::future::Future<Output = Result<()>>) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -166,8 +170,7 @@ async fn apply_app(
         given.extend(pairs);
     }
     given.extend(args.env.iter().cloned());
-    let stored_env: BTreeMap<&String, &String> =
-        stored.iter().filter(|(k, _)| !k.starts_with('.')).collect();
+    let stored_env: BTreeMap<&String, &String> = stored.iter().filter(|(k, _)| !k.starts_with('.')).collect();
     let mut env: Vec<(String, String)> = stored_env
         .iter()
         .filter(|(k, _)| !given.contains_key(k.as_str()))
@@ -425,7 +428,10 @@ async fn settle(c: &Clients, name: &str, flags: &Flags) -> Result<Option<Stack>>
     let mut said_waiting = false;
     loop {
         let s = describe_stack(c, name).await?;
-        let status = s.as_ref().and_then(|s| s.stack_status()).map(|x| x.as_str().to_string());
+        let status = s
+            .as_ref()
+            .and_then(|s| s.stack_status())
+            .map(|x| x.as_str().to_string());
         match stack::preflight(status.as_deref()) {
             Preflight::Absent | Preflight::Review => return Ok(None),
             Preflight::Ready => return Ok(s),
@@ -440,9 +446,13 @@ async fn settle(c: &Clients, name: &str, flags: &Flags) -> Result<Option<Stack>>
                 let id = s.as_ref().and_then(|s| s.stack_id()).unwrap_or(name).to_string();
                 let cause = failure_summary(c, &id).await;
                 println!("{name} failed to create and rolled back (ROLLBACK_COMPLETE){cause}");
-                println!("it never existed successfully and can only be deleted; it must be deleted before it is created again");
+                println!(
+                    "it never existed successfully and can only be deleted; it must be deleted before it is created again"
+                );
                 if flags.no_execute {
-                    return err(format!("{name} is ROLLBACK_COMPLETE; run without --no-execute to delete and recreate it"));
+                    return err(format!(
+                        "{name} is ROLLBACK_COMPLETE; run without --no-execute to delete and recreate it"
+                    ));
                 }
                 confirm(flags, &format!("Delete {name} and create it again?"))?;
                 c.cfn
@@ -454,7 +464,9 @@ async fn settle(c: &Clients, name: &str, flags: &Flags) -> Result<Option<Stack>>
                 println!("deleting {name}…");
                 loop {
                     tokio::time::sleep(events::poll_interval()).await;
-                    let st = describe_stack(c, &id).await?.and_then(|s| s.stack_status().map(|x| x.as_str().to_string()));
+                    let st = describe_stack(c, &id)
+                        .await?
+                        .and_then(|s| s.stack_status().map(|x| x.as_str().to_string()));
                     match st.as_deref() {
                         None | Some("DELETE_COMPLETE") => break,
                         Some("DELETE_FAILED") => return err(format!("deleting {name} failed")),
@@ -507,7 +519,10 @@ async fn failure_summary(c: &Clients, stack_id: &str) -> String {
         return String::new();
     };
     match stack::root_cause(out.stack_events()) {
-        Some(f) => format!(":\n  {} {} ({}) {}: {}", f.stack, f.logical_id, f.resource_type, f.status, f.reason),
+        Some(f) => format!(
+            ":\n  {} {} ({}) {}: {}",
+            f.stack, f.logical_id, f.resource_type, f.status, f.reason
+        ),
         None => String::new(),
     }
 }
@@ -517,7 +532,9 @@ fn confirm(flags: &Flags, question: &str) -> Result<()> {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return err("not asking on a non-terminal: use --yes to go ahead, or --no-execute to stop after the change set");
+        return err(
+            "not asking on a non-terminal: use --yes to go ahead, or --no-execute to stop after the change set",
+        );
     }
     print!("{question} [y/N] ");
     let _ = std::io::Write::flush(&mut std::io::stdout());
@@ -548,7 +565,10 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
             let mut all = d.nested.clone();
             all.push(d.root);
             let (uploaded, skipped) = upload::upload(c, bucket, &all).await?;
-            println!("templates: {} uploaded, {skipped} already in s3://{bucket}", uploaded.len());
+            println!(
+                "templates: {} uploaded, {skipped} already in s3://{bucket}",
+                uploaded.len()
+            );
             for k in &uploaded {
                 println!("  uploaded {k}");
             }
@@ -589,7 +609,11 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
             .build()
         })
         .collect();
-    let tags: Vec<Tag> = d.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
+    let tags: Vec<Tag> = d
+        .tags
+        .iter()
+        .map(|(k, v)| Tag::builder().key(k).value(v).build())
+        .collect();
     let kind = if existing.is_some() {
         ChangeSetType::Update
     } else {
@@ -600,7 +624,11 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
         changeset::Request {
             stack: stack_name,
             kind,
-            template_body: if template_url.is_none() { Some(&d.root.text) } else { None },
+            template_body: if template_url.is_none() {
+                Some(&d.root.text)
+            } else {
+                None
+            },
             template_url,
             parameters,
             tags,
@@ -608,7 +636,9 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
     )
     .await?;
     if set.empty {
-        println!("no changes: CloudFormation found nothing to change in {stack_name} (the empty change set was deleted)");
+        println!(
+            "no changes: CloudFormation found nothing to change in {stack_name} (the empty change set was deleted)"
+        );
         return Ok(());
     }
 
@@ -623,7 +653,10 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
     print!("{}", changeset::render(stack_name, &changes));
 
     if d.flags.no_execute {
-        println!("--no-execute: stopping here; the change set is left for review: {}", set.id);
+        println!(
+            "--no-execute: stopping here; the change set is left for review: {}",
+            set.id
+        );
         return Ok(());
     }
     if let Err(e) = confirm(d.flags, &format!("Execute these changes to {stack_name}?")) {
@@ -663,7 +696,11 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
         println!("ok: {stack_name} {status} in {secs:.1} s");
         if let Some(s) = describe_stack(c, stack_name).await? {
             for o in s.outputs() {
-                println!("  {} = {}", o.output_key().unwrap_or(""), o.output_value().unwrap_or(""));
+                println!(
+                    "  {} = {}",
+                    o.output_key().unwrap_or(""),
+                    o.output_value().unwrap_or("")
+                );
             }
         }
         return Ok(());
@@ -701,7 +738,12 @@ async fn with_nested_predictions(
         Ok(out) => out
             .stack_resources()
             .iter()
-            .filter_map(|r| Some((r.logical_resource_id()?.to_string(), r.physical_resource_id()?.to_string())))
+            .filter_map(|r| {
+                Some((
+                    r.logical_resource_id()?.to_string(),
+                    r.physical_resource_id()?.to_string(),
+                ))
+            })
             .collect(),
         Err(_) => BTreeMap::new(),
     };
@@ -709,7 +751,8 @@ async fn with_nested_predictions(
     for ch in &changes {
         out.push(ch.clone());
         let described = changes.iter().any(|x| x.path.first() == Some(&ch.logical_id));
-        if !ch.path.is_empty() || ch.resource_type != "AWS::CloudFormation::Stack" || ch.action != "Modify" || described {
+        if !ch.path.is_empty() || ch.resource_type != "AWS::CloudFormation::Stack" || ch.action != "Modify" || described
+        {
             continue;
         }
         let url = new_root
@@ -718,13 +761,20 @@ async fn with_nested_predictions(
             .unwrap_or_default();
         let Some(new) = url
             .find(convoxc_compiler::backend::KEY_PREFIX)
-            .and_then(|i| by_key.get(url[i..].trim_end_matches('"')))
+            .and_then(|i| url[i..].split('"').next())
+            .and_then(|key| by_key.get(key))
         else {
             continue;
         };
-        let Some(phys) = physical.get(&ch.logical_id) else { continue };
-        let Ok(t) = c.cfn.get_template().stack_name(phys).send().await else { continue };
-        let Some(old) = t.template_body().and_then(|b| serde_json::from_str::<Value>(b).ok()) else { continue };
+        let Some(phys) = physical.get(&ch.logical_id) else {
+            continue;
+        };
+        let Ok(t) = c.cfn.get_template().stack_name(phys).send().await else {
+            continue;
+        };
+        let Some(old) = t.template_body().and_then(|b| serde_json::from_str::<Value>(b).ok()) else {
+            continue;
+        };
         let path = vec![ch.logical_id.clone()];
         out.extend(changeset::template_changes(&path, &old, &new.value));
         templates.insert(path, (old, new.value.clone()));
@@ -732,4 +782,3 @@ async fn with_nested_predictions(
     changeset::predict_all(&mut out, &templates);
     out
 }
-

@@ -73,7 +73,12 @@ pub fn random_password() -> std::result::Result<String, getrandom::Error> {
         let mut buf = [0u8; 64];
         getrandom::fill(&mut buf)?;
         // rejection sampling keeps every character equally likely (248 = 4 × 62)
-        out.extend(buf.iter().filter(|b| **b < 248).map(|b| ALPHABET[(*b % 62) as usize] as char).take(32 - out.len()));
+        out.extend(
+            buf.iter()
+                .filter(|b| **b < 248)
+                .map(|b| ALPHABET[(*b % 62) as usize] as char)
+                .take(32 - out.len()),
+        );
     }
     Ok(out)
 }

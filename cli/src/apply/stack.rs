@@ -32,7 +32,10 @@ pub fn preflight(status: Option<&str>) -> Preflight {
     match s {
         "DELETE_COMPLETE" => Preflight::Absent,
         "REVIEW_IN_PROGRESS" => Preflight::Review,
-        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" | "IMPORT_COMPLETE"
+        "CREATE_COMPLETE"
+        | "UPDATE_COMPLETE"
+        | "UPDATE_ROLLBACK_COMPLETE"
+        | "IMPORT_COMPLETE"
         | "IMPORT_ROLLBACK_COMPLETE" => Preflight::Ready,
         "ROLLBACK_COMPLETE" => Preflight::RollbackComplete,
         "UPDATE_ROLLBACK_FAILED" => Preflight::UpdateRollbackFailed,
@@ -176,8 +179,14 @@ pub fn root_cause(events: &[StackEvent]) -> Option<Failure> {
         stack: chosen.stack_name().unwrap_or("").to_string(),
         logical_id: chosen.logical_resource_id().unwrap_or("").to_string(),
         resource_type: chosen.resource_type().unwrap_or("").to_string(),
-        status: chosen.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
-        reason: chosen.resource_status_reason().unwrap_or("(no reason given)").to_string(),
+        status: chosen
+            .resource_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
+        reason: chosen
+            .resource_status_reason()
+            .unwrap_or("(no reason given)")
+            .to_string(),
     })
 }
 
@@ -205,13 +214,19 @@ mod tests {
         assert_eq!(preflight(None), Preflight::Absent);
         assert_eq!(preflight(Some("UPDATE_ROLLBACK_COMPLETE")), Preflight::Ready);
         assert_eq!(preflight(Some("ROLLBACK_COMPLETE")), Preflight::RollbackComplete);
-        assert_eq!(preflight(Some("UPDATE_ROLLBACK_FAILED")), Preflight::UpdateRollbackFailed);
+        assert_eq!(
+            preflight(Some("UPDATE_ROLLBACK_FAILED")),
+            Preflight::UpdateRollbackFailed
+        );
         assert_eq!(
             preflight(Some("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")),
             Preflight::InProgress("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS".into())
         );
         assert_eq!(preflight(Some("REVIEW_IN_PROGRESS")), Preflight::Review);
-        assert_eq!(preflight(Some("DELETE_FAILED")), Preflight::Blocked("DELETE_FAILED".into()));
+        assert_eq!(
+            preflight(Some("DELETE_FAILED")),
+            Preflight::Blocked("DELETE_FAILED".into())
+        );
     }
 
     /// Recorded (abridged) DescribeStackEvents of a failed update on AWS: the database's
@@ -219,22 +234,68 @@ mod tests {
     #[test]
     fn root_cause_skips_cancellations_and_nested_summaries() {
         let events = vec![
-            event(10, "prod-app", "prod-app", "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS", "User Initiated"),
-            event(11, "prod-app", "ServiceWeb", "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS", ""),
-            event(14, "prod-app-ServiceWeb-1", "Service", "AWS::ECS::Service", "UPDATE_FAILED", "Resource update cancelled"),
-            event(12, "prod-app-ResourceDatabase-1", "Instance", "AWS::RDS::DBInstance", "UPDATE_FAILED",
-                "Cannot upgrade postgres from 15.4 to 13.2 (Service: Rds, Status Code: 400)"),
-            event(13, "prod-app", "ResourceDatabase", "AWS::CloudFormation::Stack", "UPDATE_FAILED",
-                "Embedded stack arn:aws:cloudformation:…/prod-app-ResourceDatabase-1 was not successfully updated. Currently in UPDATE_ROLLBACK_IN_PROGRESS with reason: The following resource(s) failed to update: [Instance]."),
-            event(15, "prod-app", "prod-app", "AWS::CloudFormation::Stack", "UPDATE_ROLLBACK_IN_PROGRESS",
-                "The following resource(s) failed to update: [ResourceDatabase]."),
+            event(
+                10,
+                "prod-app",
+                "prod-app",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_IN_PROGRESS",
+                "User Initiated",
+            ),
+            event(
+                11,
+                "prod-app",
+                "ServiceWeb",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_IN_PROGRESS",
+                "",
+            ),
+            event(
+                14,
+                "prod-app-ServiceWeb-1",
+                "Service",
+                "AWS::ECS::Service",
+                "UPDATE_FAILED",
+                "Resource update cancelled",
+            ),
+            event(
+                12,
+                "prod-app-ResourceDatabase-1",
+                "Instance",
+                "AWS::RDS::DBInstance",
+                "UPDATE_FAILED",
+                "Cannot upgrade postgres from 15.4 to 13.2 (Service: Rds, Status Code: 400)",
+            ),
+            event(
+                13,
+                "prod-app",
+                "ResourceDatabase",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_FAILED",
+                "Embedded stack arn:aws:cloudformation:…/prod-app-ResourceDatabase-1 was not successfully updated. Currently in UPDATE_ROLLBACK_IN_PROGRESS with reason: The following resource(s) failed to update: [Instance].",
+            ),
+            event(
+                15,
+                "prod-app",
+                "prod-app",
+                "AWS::CloudFormation::Stack",
+                "UPDATE_ROLLBACK_IN_PROGRESS",
+                "The following resource(s) failed to update: [ResourceDatabase].",
+            ),
         ];
         let f = root_cause(&events).expect("a failure");
         assert_eq!(f.logical_id, "Instance");
         assert_eq!(f.stack, "prod-app-ResourceDatabase-1");
         assert!(f.reason.starts_with("Cannot upgrade postgres"));
         // only cancellations: the first one is still reported
-        let only = vec![event(1, "s", "A", "AWS::SQS::Queue", "CREATE_FAILED", "Resource creation cancelled")];
+        let only = vec![event(
+            1,
+            "s",
+            "A",
+            "AWS::SQS::Queue",
+            "CREATE_FAILED",
+            "Resource creation cancelled",
+        )];
         assert_eq!(root_cause(&only).unwrap().logical_id, "A");
         assert_eq!(root_cause(&[]), None);
     }
@@ -258,7 +319,10 @@ mod tests {
         ];
         let nested = vec![(
             "ServiceWeb".to_string(),
-            vec![res("Service", "AWS::ECS::Service", "UPDATE_FAILED"), res("Tasks", "AWS::ECS::TaskDefinition", "UPDATE_COMPLETE")],
+            vec![
+                res("Service", "AWS::ECS::Service", "UPDATE_FAILED"),
+                res("Tasks", "AWS::ECS::TaskDefinition", "UPDATE_COMPLETE"),
+            ],
         )];
         let skip = resources_to_skip(&root, &nested);
         assert_eq!(skip, ["Registry", "ServiceWeb.Service"]);
@@ -276,19 +340,40 @@ mod tests {
             "Resources": {}
         });
         let deployed = Stack::builder()
-            .parameters(Parameter::builder().parameter_key("Build").parameter_value("B1").build())
-            .parameters(Parameter::builder().parameter_key("LogRetention").parameter_value("7").build())
-            .parameters(Parameter::builder().parameter_key("ResourcePassword").parameter_value("****").build())
+            .parameters(
+                Parameter::builder()
+                    .parameter_key("Build")
+                    .parameter_value("B1")
+                    .build(),
+            )
+            .parameters(
+                Parameter::builder()
+                    .parameter_key("LogRetention")
+                    .parameter_value("7")
+                    .build(),
+            )
+            .parameters(
+                Parameter::builder()
+                    .parameter_key("ResourcePassword")
+                    .parameter_value("****")
+                    .build(),
+            )
             .tags(Tag::builder().key("Rack").value("r").build())
             .build();
         let text = serde_json::to_string_pretty(&template).unwrap();
         let mut params = BTreeMap::new();
         params.insert("Build".to_string(), ParamValue::UsePrevious);
-        params.insert("ResourcePassword".to_string(), ParamValue::Secret("s3cret-value".into()));
+        params.insert(
+            "ResourcePassword".to_string(),
+            ParamValue::Secret("s3cret-value".into()),
+        );
         let tags: BTreeMap<String, String> = [("Rack".to_string(), "r".to_string())].into();
         assert!(differences(&deployed, &text, &template, &params, &tags).is_empty());
         params.insert("Build".to_string(), ParamValue::Plain("B2".into()));
-        assert_eq!(differences(&deployed, &text, &template, &params, &tags), ["parameter Build"]);
+        assert_eq!(
+            differences(&deployed, &text, &template, &params, &tags),
+            ["parameter Build"]
+        );
         let mut other = template.clone();
         other["Parameters"]["LogRetention"]["Default"] = "30".into();
         let tags2: BTreeMap<String, String> = [("Rack".to_string(), "q".to_string())].into();

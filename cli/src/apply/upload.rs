@@ -24,8 +24,7 @@ pub async fn upload(c: &Clients, bucket: &str, templates: &[&Template]) -> Resul
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => {}
             Err(e) => return Err(describe(&format!("checking s3://{bucket}/{key}"), &e)),
         }
-        c.s3
-            .put_object()
+        c.s3.put_object()
             .bucket(bucket)
             .key(&key)
             .content_type("application/json")
@@ -52,6 +51,10 @@ pub async fn check_bucket(c: &Clients, bucket: &str, whence: &str) -> Result<()>
 /// The HTTPS URL CloudFormation reads a template from (the form the app template uses for its
 /// nested stacks).
 pub fn url(bucket: &str, region: &str, key: &str) -> String {
-    let suffix = if region.starts_with("cn-") { "amazonaws.com.cn" } else { "amazonaws.com" };
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
     format!("https://{bucket}.s3.{region}.{suffix}/{key}")
 }
