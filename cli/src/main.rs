@@ -4,6 +4,7 @@
 
 mod apply;
 mod output;
+mod rack_cmd;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use convoxc_compiler::{Input, SourceFile, load};
@@ -30,23 +31,15 @@ enum Command {
     Build(BuildArgs),
     /// Deploy an app to a rack: upload its templates, create a change set, execute it, follow it.
     Apply(apply::ApplyArgs),
-    /// Rack commands.
-    Rack {
-        #[command(subcommand)]
-        command: RackCommand,
-    },
+    /// The rack stack: `convoxc rack build`, `convoxc rack apply`.
+    #[command(subcommand)]
+    Rack(rack_cmd::RackCommand),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema {
         /// Print the rack-params schema instead.
         #[arg(long)]
         rack_params: bool,
     },
-}
-
-#[derive(Subcommand)]
-enum RackCommand {
-    /// Deploy the rack stack: create a change set, execute it, follow it.
-    Apply(apply::RackApplyArgs),
 }
 
 #[derive(Args)]
@@ -96,13 +89,13 @@ struct BuildArgs {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum TemplateFormat {
+pub enum TemplateFormat {
     Json,
     Yaml,
 }
 
 impl TemplateFormat {
-    fn render(self, t: &convoxc_compiler::backend::Template) -> String {
+    pub fn render(self, t: &convoxc_compiler::backend::Template) -> String {
         match self {
             TemplateFormat::Json => t.text.clone(),
             TemplateFormat::Yaml => {
@@ -110,7 +103,7 @@ impl TemplateFormat {
             }
         }
     }
-    fn extension(self) -> &'static str {
+    pub fn extension(self) -> &'static str {
         match self {
             TemplateFormat::Json => "json",
             TemplateFormat::Yaml => "yaml",
@@ -133,9 +126,25 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
     }
 }
 
-const USAGE: u8 = 2;
+pub const USAGE: u8 = 2;
 
-fn read(path: &Path) -> Result<SourceFile, ExitCode> {
+/// App and rack names: they become stack names, DNS labels and resource names.
+fn valid_name(what: &str, name: &str) -> Result<(), String> {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid {what} name `{name}`: use lowercase letters, digits and dashes (at most 40), starting with a letter"
+        ))
+    }
+}
+
+pub fn read(path: &Path) -> Result<SourceFile, ExitCode> {
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
@@ -183,9 +192,7 @@ fn main() -> ExitCode {
         }
         Command::Build(args) => build(args),
         Command::Apply(args) => apply::apply(args),
-        Command::Rack {
-            command: RackCommand::Apply(args),
-        } => apply::rack_apply(args),
+        Command::Rack(command) => rack_cmd::run(command),
         Command::Schema { rack_params } => {
             if rack_params {
                 print!("{}", convoxc_compiler::schema::rack_params_text());
@@ -209,18 +216,7 @@ fn app_name(app: Option<&str>, file: &Path) -> Result<String, String> {
                 .unwrap_or_default()
         }
     };
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name.len() <= 40
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        Ok(name)
-    } else {
-        Err(format!(
-            "invalid app name `{name}`: use --app with lowercase letters, digits and dashes (at most 40)"
-        ))
-    }
+    valid_name("app", &name).map(|()| name)
 }
 
 fn build(args: BuildArgs) -> ExitCode {

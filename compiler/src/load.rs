@@ -35,6 +35,10 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// Where each key path of the manifest is, for diagnostics found after loading.
     pub locations: Option<Locations>,
+    /// The rack params, resolved, when they were given and have no error.
+    pub rack: Option<RackParams>,
+    /// Where each rack param is in its file.
+    pub rack_locations: Option<Locations>,
 }
 
 /// The manifest's key paths and their spans (`services.web` → its value, `services.web#name` → its key).
@@ -56,6 +60,19 @@ impl Locations {
 }
 
 impl Loaded {
+    /// Check the rack params for building the rack stack (`convoxc rack build`): what the rack
+    /// template needs beyond valid params. Appends the problems to `diagnostics`.
+    pub fn check_rack_stack(&mut self) {
+        let (Some(params), Some(at)) = (&self.rack, &self.rack_locations) else {
+            return;
+        };
+        for p in rack::stack::problems(params) {
+            let d = at.diagnostic(Code::RackParam, &[p.param], p.message).help_opt(p.help);
+            self.diagnostics.push(d);
+        }
+        diagnostic::sort(&mut self.diagnostics);
+    }
+
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
@@ -78,10 +95,15 @@ pub fn load(input: Input) -> Loaded {
     env.extend(input.env);
     let env_known = input.env_known;
 
-    let rack = input.rack_params.map(|f| {
-        let id = sources.add(f);
-        load_rack(sources.get(id), id, &mut diagnostics)
-    });
+    let (rack, rack_locations) = match input.rack_params {
+        Some(f) => {
+            let id = sources.add(f);
+            let (params, at) = load_rack(sources.get(id), id, &mut diagnostics);
+            (Some(params), Some(at))
+        }
+        None => (None, None),
+    };
+    let rack_params = rack.clone().flatten();
 
     let Some(manifest) = input.manifest else {
         diagnostic::sort(&mut diagnostics);
@@ -90,6 +112,8 @@ pub fn load(input: Input) -> Loaded {
             app: None,
             diagnostics,
             locations: None,
+            rack: rack_params,
+            rack_locations,
         };
     };
     let id = sources.add(manifest);
@@ -102,7 +126,7 @@ pub fn load(input: Input) -> Loaded {
         id,
         &env,
         env_known,
-        rack.flatten(),
+        rack_params.clone(),
         &mut diagnostics,
         &mut locations,
     );
@@ -117,6 +141,8 @@ pub fn load(input: Input) -> Loaded {
         app,
         diagnostics,
         locations: Some(locations),
+        rack: rack_params,
+        rack_locations,
     }
 }
 
@@ -127,7 +153,16 @@ fn strip_bom(text: &str) -> (&str, usize) {
     }
 }
 
-fn load_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> Option<RackParams> {
+fn load_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> (Option<RackParams>, Locations) {
+    let mut at = Locations {
+        source: id,
+        spans: Default::default(),
+    };
+    let params = decode_rack(file, id, out, &mut at);
+    (params, at)
+}
+
+fn decode_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>, at: &mut Locations) -> Option<RackParams> {
     let (text, base) = strip_bom(&file.text);
     let interp = Interpolated::verbatim(text, base);
     let mut cx = Cx::new(id, &interp, true);
@@ -158,6 +193,7 @@ fn load_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> Opti
     let params = rack::decode(&mut cx, &root);
     let ok = !cx.diags.iter().any(Diagnostic::is_error);
     out.append(&mut cx.diags);
+    at.spans = std::mem::take(&mut cx.spans);
     ok.then_some(params)
 }
 

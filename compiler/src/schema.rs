@@ -2,16 +2,16 @@
 //! and rack params (generated from the rack parameter table, checked in as
 //! `schema/rack-params.schema.json`; a test keeps the two equal).
 
-use crate::rack::{Kind, PARAMS};
+use crate::rack::{self, Kind};
 use serde_json::{Map, Value, json};
 
 /// The convox.yml schema (draft-07).
 pub const MANIFEST: &str = include_str!("../../schema/convox.schema.json");
 
-/// The rack params schema (draft-07), generated from [`PARAMS`].
+/// The rack params schema (draft-07), generated from the rack parameter tables.
 pub fn rack_params() -> Value {
     let mut props = Map::new();
-    for p in PARAMS {
+    for p in rack::all() {
         let mut s = Map::new();
         s.insert("description".into(), json!(p.description));
         let numeric_or_text = json!([{"type": "string"}, {"type": "number"}]);

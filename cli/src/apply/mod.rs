@@ -70,10 +70,12 @@ pub struct RackApplyArgs {
     /// The rack's stack name.
     #[arg(long)]
     pub name: String,
-    /// Rack parameters: a JSON or YAML map of NAME: value.
+    /// Rack parameters: a JSON or YAML map of NAME: value (compiled into the rack template; with
+    /// --template, passed as its stack parameters).
     #[arg(long, value_name = "FILE")]
     pub rack_params: Option<PathBuf>,
-    /// Deploy this template as the rack instead of the compiled one (a custom or test rack).
+    /// Deploy this template as the rack instead of the compiled one (a custom rack, or the
+    /// tests' fixture rack).
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
     /// Bucket to upload the rack template to when it is too big to send inline (> 51,200 bytes)
@@ -300,20 +302,26 @@ async fn apply_app(
 
 /// `convoxc rack apply`.
 pub fn rack_apply(args: RackApplyArgs) -> ExitCode {
-    let template = match &args.template {
-        Some(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
-        {
-            Ok(v) => Template::new(v),
-            Err(e) => {
-                eprintln!("error: cannot read the template {}: {e}", path.display());
-                return ExitCode::from(crate::USAGE);
-            }
-        },
-        None => {
-            // issue 4 (the rack template) wires `convoxc_compiler::rack::build_stack` in here
-            eprintln!("error: this build cannot compile the rack template yet; give --template FILE");
+    if let Err(e) = crate::valid_name("rack", &args.name) {
+        eprintln!("error: {e}");
+        return ExitCode::from(crate::USAGE);
+    }
+    let Some(path) = &args.template else {
+        // the compiled rack: rack params are compiled in, the stack takes no parameters
+        let template = match crate::rack_cmd::compile(&args.name, args.rack_params.as_deref(), crate::Format::Human) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        return run(args.name.clone(), apply_rack(args, template, BTreeMap::new()));
+    };
+    // a custom template: rack params are its stack parameters
+    let template = match std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
+    {
+        Ok(v) => Template::new(v),
+        Err(e) => {
+            eprintln!("error: cannot read the template {}: {e}", path.display());
             return ExitCode::from(crate::USAGE);
         }
     };
@@ -401,6 +409,17 @@ const INLINE_LIMIT: usize = 51_200;
 /// The outputs of the rack stack.
 async fn rack_outputs(c: &Clients, rack: &str) -> Result<BTreeMap<String, String>> {
     match describe_stack(c, rack).await? {
+        Some(s)
+            if matches!(
+                stack::preflight(s.stack_status().map(|x| x.as_str())),
+                Preflight::RollbackComplete | Preflight::Review
+            ) =>
+        {
+            err(format!(
+                "rack {rack} was never created successfully ({}): apply the rack first",
+                s.stack_status().map(|x| x.as_str()).unwrap_or("")
+            ))
+        }
         Some(s) if stack::preflight(s.stack_status().map(|x| x.as_str())) != Preflight::Absent => Ok(s
             .outputs()
             .iter()

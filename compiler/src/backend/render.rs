@@ -37,6 +37,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("_container.json", include_str!("../../../templates/_container.json")),
     ("app.json", include_str!("../../../templates/app.json")),
     ("group.json", include_str!("../../../templates/group.json")),
+    ("rack.json", include_str!("../../../templates/rack.json")),
     ("timer.json", include_str!("../../../templates/timer.json")),
     (
         "service/task.json",

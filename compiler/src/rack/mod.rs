@@ -1,6 +1,7 @@
 //! Rack parameters (reference §3.1): parsed from a JSON or YAML map, checked against the rack
 //! template's 110 parameters and convox's own cross-checks, resolved with defaults.
 
+pub mod stack;
 mod table;
 
 use crate::cidr;
@@ -36,8 +37,90 @@ pub struct ParamSpec {
 }
 
 pub fn spec(name: &str) -> Option<&'static ParamSpec> {
-    PARAMS.iter().find(|p| p.name == name)
+    all().find(|p| p.name == name)
 }
+
+/// convox's 110 parameters, then convoxc's own.
+pub fn all() -> impl Iterator<Item = &'static ParamSpec> {
+    PARAMS.iter().chain(EXTENSIONS)
+}
+
+const fn text(name: &'static str, description: &'static str) -> ParamSpec {
+    ParamSpec {
+        name,
+        kind: Kind::String,
+        default: Some(""),
+        allowed: &[],
+        min: None,
+        max: None,
+        no_echo: false,
+        description,
+    }
+}
+
+/// Parameters convoxc adds. convox's routers answer on `*.<prefix>.convox.site`, a domain and
+/// certificate that convox itself runs; a convoxc rack answers on a domain of yours.
+pub static EXTENSIONS: &[ParamSpec] = &[
+    text(
+        "RouterHost",
+        "(convoxc) DNS domain of the public router: services answer on <app>-<service>.<RouterHost> (required unless InternalOnly=Yes)",
+    ),
+    text(
+        "RouterInternalHost",
+        "(convoxc) DNS domain of the internal router (default: internal.<RouterHost>)",
+    ),
+    text(
+        "RouterHostedZoneId",
+        "(convoxc) Route 53 public hosted zone of the router domains: certificates are validated by DNS there and wildcard records point at the routers",
+    ),
+    text(
+        "RouterCertificateArn",
+        "(convoxc) An existing ACM certificate for *.<RouterHost>, used instead of a new DNS-validated one",
+    ),
+    text(
+        "RouterInternalCertificateArn",
+        "(convoxc) An existing ACM certificate for *.<RouterInternalHost>, used instead of a new DNS-validated one",
+    ),
+];
+
+/// Parameters that concern the rack's infrastructure but that convoxc does differently (each
+/// with the reason, shown in the warning).
+pub const DIFFERENT: &[(&str, &str)] = &[
+    (
+        "AutoscaleExtra",
+        "convoxc scales instances with target tracking on the cluster's CPU and memory reservation, not with convox's extra-capacity Lambda",
+    ),
+    (
+        "NoHAAutoscaleExtra",
+        "convoxc scales instances with target tracking on the cluster's CPU and memory reservation, not with convox's extra-capacity Lambda",
+    ),
+    (
+        "InstancesIpToIncludInWhiteListing",
+        "it whitelists instance IPs for convox's rack API, which convoxc does not run",
+    ),
+    ("PlaceLambdaInVpc", "a convoxc rack has no Lambda functions"),
+    (
+        "EnableContainerReadonlyRootFilesystem",
+        "it is read by convox's API when it deploys apps; set it per service in convox.yml instead",
+    ),
+    (
+        "MaintainTimerState",
+        "it is read by convox's API when it deploys timers; convoxc's timers are EventBridge rules in the app stack",
+    ),
+    (
+        "SyslogDestination",
+        "convox forwards rack logs with a Lambda; with convoxc, add a syslog resource (`convoxc resources build syslog`)",
+    ),
+    (
+        "SyslogFormat",
+        "convox forwards rack logs with a Lambda; with convoxc, add a syslog resource (`convoxc resources build syslog`)",
+    ),
+    (
+        "SpotFleetMinOnDemandCount",
+        "a convoxc rack has one auto scaling group with spot and on-demand instances: OnDemandMinCount sets its on-demand base",
+    ),
+    ("SpotFleetTargetType", "the auto scaling group counts instances (units)"),
+];
 
 /// Parameters that concern convox's own rack API, builder and telemetry: convoxc is the control
 /// plane, so they are accepted and reported as ignored.
@@ -87,8 +170,7 @@ impl RackParams {
 
     /// All defaults.
     pub fn defaults() -> Self {
-        let values = PARAMS
-            .iter()
+        let values = all()
             .filter(|p| !p.no_echo)
             .map(|p| (p.name.to_string(), p.default.unwrap_or("").to_string()))
             .collect();
@@ -138,7 +220,7 @@ pub fn decode(cx: &mut Cx, root: &Node) -> RackParams {
             continue;
         }
         let Some(spec) = spec(&name) else {
-            let help = suggest(&name, PARAMS.iter().map(|p| p.name)).map(|s| format!("did you mean `{s}`?"));
+            let help = suggest(&name, all().map(|p| p.name)).map(|s| format!("did you mean `{s}`?"));
             cx.error(
                 Code::RackParam,
                 key,
@@ -178,8 +260,18 @@ pub fn decode(cx: &mut Cx, root: &Node) -> RackParams {
                 format!("{name} is ignored: {why}"),
                 None,
             );
+        } else if let Some((_, why)) = DIFFERENT.iter().find(|(n, _)| *n == spec.name) {
+            cx.warn(
+                Code::RackParamIgnored,
+                key,
+                &name,
+                format!("{name} is ignored: {why}"),
+                None,
+            );
         }
-        given.insert(name.clone(), (text.clone(), cx.span(value)));
+        let span = cx.span(value);
+        cx.spans.insert(name.clone(), span);
+        given.insert(name.clone(), (text.clone(), span));
         if !spec.no_echo {
             params.values.insert(name, text);
         }
@@ -293,7 +385,7 @@ mod tests {
             }
         }
         assert_eq!(PARAMS.iter().filter(|p| p.default.is_none()).count(), 2);
-        for i in IGNORED {
+        for i in IGNORED.iter().chain(DIFFERENT.iter().map(|(n, _)| n)) {
             assert!(spec(i).is_some(), "{i}");
         }
     }

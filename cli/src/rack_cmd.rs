@@ -1,0 +1,98 @@
+//! `convoxc rack build`: the rack stack's template from rack params.
+
+use crate::{Format, TemplateFormat, USAGE, output, read, valid_name};
+use clap::{Args, Subcommand};
+use convoxc_compiler::{Input, SourceFile, load};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Subcommand)]
+pub enum RackCommand {
+    /// Compile the rack stack (network, cluster, instances, load balancers) from rack params.
+    Build(BuildArgs),
+    /// Deploy the rack stack: create a change set, execute it, follow it.
+    Apply(crate::apply::RackApplyArgs),
+}
+
+#[derive(Args)]
+pub struct BuildArgs {
+    /// The rack's name: its stack name and the prefix of its exports.
+    #[arg(long, default_value = "convox")]
+    name: String,
+    /// Rack parameters (a JSON or YAML map of NAME: value). convox's defaults apply to the rest.
+    #[arg(long, value_name = "FILE")]
+    rack_params: Option<PathBuf>,
+    /// Write rack.json here instead of printing it.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Template format. JSON is what is deployed; YAML is for reading.
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+    format: TemplateFormat,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    diagnostics: Format,
+}
+
+pub fn run(command: RackCommand) -> ExitCode {
+    match command {
+        RackCommand::Build(args) => build(args),
+        RackCommand::Apply(args) => crate::apply::rack_apply(args),
+    }
+}
+
+/// The rack stack's template from rack params (convox's defaults without a file); diagnostics
+/// are printed. Used by `rack build` and `rack apply`.
+pub fn compile(
+    name: &str,
+    rack_params: Option<&std::path::Path>,
+    diagnostics: Format,
+) -> Result<convoxc_compiler::backend::Template, ExitCode> {
+    let params = match rack_params {
+        Some(path) => read(path)?,
+        // no file: every param at its default (the problems then point at this empty document)
+        None => SourceFile::new("(no --rack-params: defaults)".to_string(), String::new()),
+    };
+    let mut loaded = load(Input {
+        rack_params: Some(params),
+        ..Input::default()
+    });
+    loaded.check_rack_stack();
+    if !loaded.diagnostics.is_empty() {
+        output::print(&loaded.sources, &loaded.diagnostics, diagnostics);
+    }
+    let Some(params) = loaded.rack.as_ref().filter(|_| !loaded.has_errors()) else {
+        return Err(ExitCode::from(1));
+    };
+    convoxc_compiler::rack::stack::build(name, params).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })
+}
+
+fn build(args: BuildArgs) -> ExitCode {
+    if let Err(e) = valid_name("rack", &args.name) {
+        eprintln!("error: {e}");
+        return ExitCode::from(USAGE);
+    }
+    let template = match compile(&args.name, args.rack_params.as_deref(), args.diagnostics) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let text = args.format.render(&template);
+    match &args.out_dir {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(dir) => {
+            let path = dir.join(format!("rack.{}", args.format.extension()));
+            match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, text)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
