@@ -219,6 +219,34 @@ fn app_name(app: Option<&str>, file: &Path) -> Result<String, String> {
     valid_name("app", &name).map(|()| name)
 }
 
+/// Compile a loaded manifest (unless it has errors) and print every diagnostic: the bundle, or
+/// None when there is an error. Used by `build` and `apply`.
+fn compile_and_report(
+    loaded: &convoxc_compiler::Loaded,
+    options: &convoxc_compiler::backend::BuildOptions,
+    format: Format,
+) -> Option<convoxc_compiler::backend::Bundle> {
+    let mut diagnostics = loaded.diagnostics.clone();
+    let bundle = if loaded.has_errors() {
+        None
+    } else {
+        match convoxc_compiler::backend::compile(loaded, options) {
+            Ok((bundle, more)) => {
+                diagnostics.extend(more);
+                Some(bundle)
+            }
+            Err(more) => {
+                diagnostics.extend(more);
+                None
+            }
+        }
+    };
+    if !diagnostics.is_empty() {
+        output::print(&loaded.sources, &diagnostics, format);
+    }
+    bundle
+}
+
 fn build(args: BuildArgs) -> ExitCode {
     let app = match app_name(args.app.as_deref(), &args.manifest.file) {
         Ok(a) => a,
@@ -244,25 +272,9 @@ fn build(args: BuildArgs) -> ExitCode {
         rack: args.rack_name.clone(),
         env_names,
     };
-    let mut diagnostics = loaded.diagnostics.clone();
-    let bundle = if loaded.has_errors() {
-        None
-    } else {
-        match convoxc_compiler::backend::compile(&loaded, &options) {
-            Ok((bundle, more)) => {
-                diagnostics.extend(more);
-                Some(bundle)
-            }
-            Err(more) => {
-                diagnostics.extend(more);
-                None
-            }
-        }
+    let Some(bundle) = compile_and_report(&loaded, &options, args.diagnostics) else {
+        return ExitCode::from(1);
     };
-    if !diagnostics.is_empty() {
-        output::print(&loaded.sources, &diagnostics, args.diagnostics);
-    }
-    let Some(bundle) = bundle else { return ExitCode::from(1) };
     match &args.out_dir {
         None => {
             print!("{}", args.format.render(&bundle.app));

@@ -48,6 +48,14 @@ impl Follower {
         let old = self.fetch(c, &self.root.clone()).await?;
         self.seen
             .extend(old.into_iter().filter_map(|e| e.event_id().map(str::to_string)));
+        // and those of every nested stack: exact, whatever the clocks say
+        self.discover(c).await?;
+        for stack in self.nested.keys().cloned().collect::<Vec<_>>() {
+            if let Ok(old) = self.fetch(c, &stack).await {
+                self.seen
+                    .extend(old.into_iter().filter_map(|e| e.event_id().map(str::to_string)));
+            }
+        }
         Ok(())
     }
 

@@ -194,24 +194,7 @@ async fn apply_app(
         rack: Some(rack.clone()),
         env_names,
     };
-    let mut diagnostics = loaded.diagnostics.clone();
-    let compiled = if loaded.has_errors() {
-        None
-    } else {
-        match convoxc_compiler::backend::compile(&loaded, &options) {
-            Ok((bundle, more)) => {
-                diagnostics.extend(more);
-                Some(bundle)
-            }
-            Err(more) => {
-                diagnostics.extend(more);
-                None
-            }
-        }
-    };
-    if !diagnostics.is_empty() {
-        crate::output::print(&loaded.sources, &diagnostics, crate::Format::Human);
-    }
+    let compiled = crate::compile_and_report(&loaded, &options, crate::Format::Human);
     let Some(bundle) = compiled else {
         return err(format!("{} has errors; nothing was deployed", args.file.display()));
     };
