@@ -2,6 +2,7 @@
 //!
 //! Exit codes: 0 ok, 1 input (or deploy) failure, 2 usage error.
 
+mod apply;
 mod output;
 mod rack_cmd;
 mod resources_cmd;
@@ -29,7 +30,9 @@ enum Command {
     Validate(ValidateArgs),
     /// Compile convox.yml to CloudFormation: the app stack on stdout, or the whole bundle with --out-dir.
     Build(BuildArgs),
-    /// The rack stack: `convoxc rack build`.
+    /// Deploy an app to a rack: upload its templates, create a change set, execute it, follow it.
+    Apply(apply::ApplyArgs),
+    /// The rack stack: `convoxc rack build`, `convoxc rack apply`.
     #[command(subcommand)]
     Rack(rack_cmd::RackCommand),
     /// Rack-level resources (`convox rack resources`): types, options, templates.
@@ -199,6 +202,7 @@ fn main() -> ExitCode {
             }
         }
         Command::Build(args) => build(args),
+        Command::Apply(args) => apply::apply(args),
         Command::Rack(command) => rack_cmd::run(command),
         Command::Resources(command) => resources_cmd::run(command),
         Command::Schema { rack_params } => {
@@ -213,11 +217,11 @@ fn main() -> ExitCode {
 }
 
 /// The app name: --app, else the manifest's directory name (lower-cased).
-fn app_name(args: &BuildArgs) -> Result<String, String> {
-    let name = match &args.app {
-        Some(a) => a.clone(),
+fn app_name(app: Option<&str>, file: &Path) -> Result<String, String> {
+    let name = match app {
+        Some(a) => a.to_string(),
         None => {
-            let dir = std::fs::canonicalize(&args.manifest.file)
+            let dir = std::fs::canonicalize(file)
                 .ok()
                 .and_then(|p| p.parent().map(Path::to_path_buf));
             dir.and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_lowercase()))
@@ -227,8 +231,36 @@ fn app_name(args: &BuildArgs) -> Result<String, String> {
     valid_name("app", &name).map(|()| name)
 }
 
+/// Compile a loaded manifest (unless it has errors) and print every diagnostic: the bundle, or
+/// None when there is an error. Used by `build` and `apply`.
+fn compile_and_report(
+    loaded: &convoxc_compiler::Loaded,
+    options: &convoxc_compiler::backend::BuildOptions,
+    format: Format,
+) -> Option<convoxc_compiler::backend::Bundle> {
+    let mut diagnostics = loaded.diagnostics.clone();
+    let bundle = if loaded.has_errors() {
+        None
+    } else {
+        match convoxc_compiler::backend::compile(loaded, options) {
+            Ok((bundle, more)) => {
+                diagnostics.extend(more);
+                Some(bundle)
+            }
+            Err(more) => {
+                diagnostics.extend(more);
+                None
+            }
+        }
+    };
+    if !diagnostics.is_empty() {
+        output::print(&loaded.sources, &diagnostics, format);
+    }
+    bundle
+}
+
 fn build(args: BuildArgs) -> ExitCode {
-    let app = match app_name(&args) {
+    let app = match app_name(args.app.as_deref(), &args.manifest.file) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
@@ -252,25 +284,9 @@ fn build(args: BuildArgs) -> ExitCode {
         rack: args.rack_name.clone(),
         env_names,
     };
-    let mut diagnostics = loaded.diagnostics.clone();
-    let bundle = if loaded.has_errors() {
-        None
-    } else {
-        match convoxc_compiler::backend::compile(&loaded, &options) {
-            Ok((bundle, more)) => {
-                diagnostics.extend(more);
-                Some(bundle)
-            }
-            Err(more) => {
-                diagnostics.extend(more);
-                None
-            }
-        }
+    let Some(bundle) = compile_and_report(&loaded, &options, args.output.diagnostics) else {
+        return ExitCode::from(1);
     };
-    if !diagnostics.is_empty() {
-        output::print(&loaded.sources, &diagnostics, args.output.diagnostics);
-    }
-    let Some(bundle) = bundle else { return ExitCode::from(1) };
     // the process ends after writing: freeing the bundle's JSON trees would only cost time
     let bundle = std::mem::ManuallyDrop::new(bundle);
     match &args.out_dir {

@@ -1,6 +1,6 @@
 //! `convoxc rack build`: the rack stack's template from rack params.
 
-use crate::{OutputArgs, USAGE, output, read, valid_name};
+use crate::{Format, OutputArgs, USAGE, output, read, valid_name};
 use clap::{Args, Subcommand};
 use convoxc_compiler::{Input, SourceFile, load};
 use std::path::PathBuf;
@@ -10,6 +10,8 @@ use std::process::ExitCode;
 pub enum RackCommand {
     /// Compile the rack stack (network, cluster, instances, load balancers) from rack params.
     Build(BuildArgs),
+    /// Deploy the rack stack: create a change set, execute it, follow it.
+    Apply(crate::apply::RackApplyArgs),
 }
 
 #[derive(Args)]
@@ -30,19 +32,19 @@ pub struct BuildArgs {
 pub fn run(command: RackCommand) -> ExitCode {
     match command {
         RackCommand::Build(args) => build(args),
+        RackCommand::Apply(args) => crate::apply::rack_apply(args),
     }
 }
 
-fn build(args: BuildArgs) -> ExitCode {
-    if let Err(e) = valid_name("rack", &args.name) {
-        eprintln!("error: {e}");
-        return ExitCode::from(USAGE);
-    }
-    let params = match &args.rack_params {
-        Some(path) => match read(path) {
-            Ok(f) => f,
-            Err(code) => return code,
-        },
+/// The rack stack's template from rack params (convox's defaults without a file); diagnostics
+/// are printed. Used by `rack build` and `rack apply`.
+pub fn compile(
+    name: &str,
+    rack_params: Option<&std::path::Path>,
+    diagnostics: Format,
+) -> Result<convoxc_compiler::backend::Template, ExitCode> {
+    let params = match rack_params {
+        Some(path) => read(path)?,
         // no file: every param at its default (the problems then point at this empty document)
         None => SourceFile::new("(no --rack-params: defaults)".to_string(), String::new()),
     };
@@ -52,17 +54,25 @@ fn build(args: BuildArgs) -> ExitCode {
     });
     loaded.check_rack_stack();
     if !loaded.diagnostics.is_empty() {
-        output::print(&loaded.sources, &loaded.diagnostics, args.output.diagnostics);
+        output::print(&loaded.sources, &loaded.diagnostics, diagnostics);
     }
     let Some(params) = loaded.rack.as_ref().filter(|_| !loaded.has_errors()) else {
-        return ExitCode::from(1);
+        return Err(ExitCode::from(1));
     };
-    let template = match convoxc_compiler::rack::stack::build(&args.name, params) {
+    convoxc_compiler::rack::stack::build(name, params).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })
+}
+
+fn build(args: BuildArgs) -> ExitCode {
+    if let Err(e) = valid_name("rack", &args.name) {
+        eprintln!("error: {e}");
+        return ExitCode::from(USAGE);
+    }
+    let template = match compile(&args.name, args.rack_params.as_deref(), args.output.diagnostics) {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     let text = args.output.format.render(&template);
     match &args.out_dir {

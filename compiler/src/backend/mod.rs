@@ -51,7 +51,8 @@ pub(crate) fn renderer() -> Result<render::Renderer, RenderError> {
 }
 
 impl Template {
-    pub(crate) fn new(value: Value) -> Self {
+    /// A template from its value (the text is written with sorted keys, as every template).
+    pub fn new(value: Value) -> Self {
         let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
         text.push('\n');
         let sha256 = hex(&Sha256::digest(text.as_bytes()));

@@ -1,0 +1,96 @@
+//! Environment values and the resource password, kept in SSM Parameter Store as SecureStrings
+//! under `/convoxc/<rack>/<app>/`. Values are held in memory only: never printed, never in a
+//! template, a change-set parameter (except the NoEcho resource password) or an error.
+
+use super::aws::{Clients, Result, describe};
+use aws_sdk_ssm::types::ParameterType;
+use std::collections::BTreeMap;
+
+/// The resource password's parameter name (environment names cannot start with a dot).
+pub const RESOURCE_PASSWORD: &str = ".resource-password";
+
+fn prefix(rack: &str, app: &str) -> String {
+    convoxc_compiler::backend::env_parameter_path(rack, app, "")
+}
+
+/// Every value stored for the app: environment variables and the resource password.
+pub async fn stored(c: &Clients, rack: &str, app: &str) -> Result<BTreeMap<String, String>> {
+    let path = prefix(rack, app);
+    let mut out = BTreeMap::new();
+    let mut pages = c
+        .ssm
+        .get_parameters_by_path()
+        .path(path.trim_end_matches('/'))
+        .recursive(false)
+        .with_decryption(true)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| describe(&format!("reading the app's stored environment ({path}*)"), &e))?;
+        for p in page.parameters() {
+            if let (Some(name), Some(value)) = (p.name(), p.value()) {
+                out.insert(name.trim_start_matches(&path).to_string(), value.to_string());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Write the values that differ from what is stored. Returns (written, unchanged).
+pub async fn write(
+    c: &Clients,
+    rack: &str,
+    app: &str,
+    values: &BTreeMap<String, String>,
+    stored: &BTreeMap<String, String>,
+) -> Result<(usize, usize)> {
+    let mut written = 0;
+    for (name, value) in values {
+        if stored.get(name) == Some(value) {
+            continue;
+        }
+        let path = convoxc_compiler::backend::env_parameter_path(rack, app, name);
+        c.ssm
+            .put_parameter()
+            .name(&path)
+            .value(value)
+            .r#type(ParameterType::SecureString)
+            .overwrite(true)
+            .send()
+            .await
+            .map_err(|e| describe(&format!("storing {path}"), &e))?;
+        written += 1;
+    }
+    Ok((written, values.len() - written))
+}
+
+/// A strong random password for databases and caches: 32 letters and digits (RDS and
+/// ElastiCache reject `/`, `@`, `"` and spaces).
+pub fn random_password() -> std::result::Result<String, getrandom::Error> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(32);
+    while out.len() < 32 {
+        let mut buf = [0u8; 64];
+        getrandom::fill(&mut buf)?;
+        // rejection sampling keeps every character equally likely (248 = 4 × 62)
+        out.extend(
+            buf.iter()
+                .filter(|b| **b < 248)
+                .map(|b| ALPHABET[(*b % 62) as usize] as char)
+                .take(32 - out.len()),
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_long_alphanumeric_and_differ() {
+        let a = super::random_password().unwrap();
+        let b = super::random_password().unwrap();
+        assert_eq!(a.len(), 32);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_ne!(a, b);
+    }
+}

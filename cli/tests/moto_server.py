@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""moto's server (pinned: moto[server]==5.2.1) with a shim for the applier's tests.
+
+Usage: python3 moto_server.py [PORT]   (PORT 0 or none: a free port; prints "ready PORT" when serving)
+
+moto 5.2.1 executes a change set differently from CloudFormation; the shim makes it behave as AWS
+does where `convoxc apply` depends on it (each point is a wrapper around moto's
+`CloudFormationBackend.execute_change_set`, nothing else is changed):
+
+1. Imports and exports: a stack created through a change set gets no view of the account's exports
+   (its `Fn::ImportValue`s fail), and after execution moto rebuilds neither its outputs nor its
+   exports (DescribeStacks shows no Outputs, ListExports stays empty). The shim gives the stack the
+   exports before applying and rebuilds outputs and exports afterwards.
+2. Parameters and tags of an UPDATE change set are not kept on the stack; the shim keeps them.
+3. Execution is asynchronous, as on AWS: ExecuteChangeSet returns at once, the stack is
+   CREATE_IN_PROGRESS / UPDATE_IN_PROGRESS while a thread applies the change set, after
+   CONVOXC_MOTO_EXECUTE_DELAY seconds (default 0; tests of an interrupted apply set it).
+4. A failure while applying (moto raises) becomes what AWS reports: a `CREATE_FAILED` /
+   `UPDATE_FAILED` event with the reason, then ROLLBACK_COMPLETE (a failed create) or
+   UPDATE_ROLLBACK_COMPLETE. moto itself answers such a failure with an unparseable error body.
+   moto has no per-resource events, so the failed event names the stack, and the rollback does not
+   undo what moto had created.
+5. An ECR repository without a RepositoryName gets a generated name with capitals, which moto's own
+   ECR then rejects (AWS generates a lower-case name); the shim lower-cases it.
+6. `Fn::GetAtt [NestedStack, Outputs.Name]` is not implemented for nested stacks; the shim adds it.
+7. moto creates resources lazily when they are first looked up, so a DescribeStackResources or
+   DescribeStacks while (3) applies a change set can create a resource twice (seen as a listener
+   rule's PriorityInUse). Applying and those reads are serialised by one lock.
+"""
+import os
+import sys
+import threading
+import time
+
+from moto.cloudformation import models
+from moto.ecr.models import Repository
+from moto.server import ThreadedMotoServer
+
+DELAY = float(os.environ.get("CONVOXC_MOTO_EXECUTE_DELAY", "0"))
+LOCK = threading.RLock()
+_original = models.CloudFormationBackend.execute_change_set
+
+
+def execute_change_set(self, change_set_name, stack_name=None):
+    change_set = self.describe_change_set(change_set_name)
+    if change_set is None:
+        return _original(self, change_set_name, stack_name)
+    stack = self.stacks[change_set.stack_id]
+    creating = change_set.change_set_type == "CREATE"
+    stack.status = "CREATE_IN_PROGRESS" if creating else "UPDATE_IN_PROGRESS"
+    change_set.execution_status = "EXECUTE_IN_PROGRESS"
+
+    def run():
+        time.sleep(DELAY)
+        with LOCK:
+            apply()
+
+    def apply():
+        stack.cross_stack_resources = self.exports
+        stack.resource_map.cross_stack_resources = self.exports
+        try:
+            _original(self, change_set_name, stack_name)
+        except Exception as e:  # noqa: BLE001 - any failure of moto's apply is a failed deploy
+            reason = f"{type(e).__name__}: {e}"
+            stack._add_stack_event("CREATE_FAILED" if creating else "UPDATE_FAILED", resource_status_reason=reason)
+            rollback = "ROLLBACK" if creating else "UPDATE_ROLLBACK"
+            stack._add_stack_event(f"{rollback}_IN_PROGRESS", resource_status_reason=reason)
+            stack._add_stack_event(f"{rollback}_COMPLETE")
+            stack.status = f"{rollback}_COMPLETE"
+            change_set.execution_status = "EXECUTE_FAILED"
+            return
+        stack.parameters = change_set.parameters
+        if change_set.tags is not None:
+            stack.tags = change_set.tags
+        for name in [n for n, e in self.exports.items() if e.exporting_stack_id == stack.stack_id]:
+            self.exports.pop(name)
+        stack._parse_template()  # moto keeps the text of the new template, not its parsed form
+        stack.output_map = stack._create_output_map()
+        for export in stack.exports:
+            self.exports[export.name] = export
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+models.CloudFormationBackend.execute_change_set = execute_change_set
+
+
+def _locked(method):
+    def wrapper(*args, **kwargs):
+        with LOCK:
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+for _name in ["describe_stacks", "describe_stack_resources", "describe_stack_resource", "list_stack_resources", "get_stack"]:
+    if hasattr(models.CloudFormationBackend, _name):
+        setattr(models.CloudFormationBackend, _name, _locked(getattr(models.CloudFormationBackend, _name)))
+
+_create_repository = Repository.create_from_cloudformation_json.__func__
+
+
+@classmethod
+def create_repository(cls, resource_name, *args, **kwargs):
+    return _create_repository(cls, resource_name.lower(), *args, **kwargs)
+
+
+Repository.create_from_cloudformation_json = create_repository
+
+
+def get_cfn_attribute(self, attr):
+    if attr.startswith("Outputs."):
+        output = self.output_map[attr.removeprefix("Outputs.")]
+        if output is not None:
+            return output.value
+    raise models.UnformattedGetAttTemplateException()
+
+
+models.Stack.get_cfn_attribute = get_cfn_attribute
+
+if __name__ == "__main__":
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    print(f"ready {server._server.server_port}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
