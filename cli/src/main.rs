@@ -139,6 +139,28 @@ fn parse_pair(s: &str) -> Result<(String, String), String> {
 
 pub const USAGE: u8 = 2;
 
+/// Print one template, or write it as `DIR/<stem>.<json|yaml>`.
+fn emit(
+    template: &convoxc_compiler::backend::Template,
+    output: &OutputArgs,
+    out_dir: Option<&Path>,
+    stem: &str,
+) -> ExitCode {
+    let text = output.format.render(template);
+    let Some(dir) = out_dir else {
+        print!("{text}");
+        return ExitCode::SUCCESS;
+    };
+    let path = dir.join(format!("{stem}.{}", output.format.extension()));
+    match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, text)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// App and rack names: they become stack names, DNS labels and resource names.
 fn valid_name(what: &str, name: &str) -> Result<(), String> {
     let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())

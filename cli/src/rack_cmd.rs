@@ -74,21 +74,5 @@ fn build(args: BuildArgs) -> ExitCode {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let text = args.output.format.render(&template);
-    match &args.out_dir {
-        None => {
-            print!("{text}");
-            ExitCode::SUCCESS
-        }
-        Some(dir) => {
-            let path = dir.join(format!("rack.{}", args.output.format.extension()));
-            match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, text)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: cannot write {}: {e}", path.display());
-                    ExitCode::from(1)
-                }
-            }
-        }
-    }
+    crate::emit(&template, &args.output, args.out_dir.as_deref(), "rack")
 }

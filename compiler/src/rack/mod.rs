@@ -235,20 +235,16 @@ pub fn decode(cx: &mut Cx, root: &Node) -> RackParams {
             );
             continue;
         }
-        if IGNORED.contains(&spec.name) {
-            let why = if spec.no_echo {
+        let why = if IGNORED.contains(&spec.name) {
+            Some(if spec.no_echo {
                 "it is the convox rack API password; convoxc has no rack API (and a password does not belong in a params file)"
             } else {
                 "it configures convox's rack API, builder or telemetry, which convoxc does not run"
-            };
-            cx.warn(
-                Code::RackParamIgnored,
-                key,
-                &name,
-                format!("{name} is ignored: {why}"),
-                None,
-            );
-        } else if let Some((_, why)) = DIFFERENT.iter().find(|(n, _)| *n == spec.name) {
+            })
+        } else {
+            DIFFERENT.iter().find(|(n, _)| *n == spec.name).map(|(_, why)| *why)
+        };
+        if let Some(why) = why {
             cx.warn(
                 Code::RackParamIgnored,
                 key,
