@@ -313,3 +313,32 @@ fn environment_values_never_reach_a_template() {
         "required and given variables come from SSM"
     );
 }
+
+#[test]
+fn rack_build_needs_a_domain_and_writes_rack_json() {
+    // defaults only: the public router has no domain
+    let o = convoxc(&["rack", "build"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("RouterHost") && err.contains("needs a domain"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("rack.yml");
+    std::fs::write(&params, "RouterHost: apps.example.com\nPrivate: Yes\nApiCount: 3\n").unwrap();
+    let p = params.to_str().unwrap();
+    let o = convoxc(&["rack", "build", "--name", "prod", "--rack-params", p]);
+    assert_eq!(o.status.code(), Some(0));
+    let t: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(t["Resources"]["Nat0"].is_object(), "Private=Yes makes NAT gateways");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("ApiCount is ignored"));
+    let out = dir.path().join("out");
+    let o = convoxc(&["rack", "build", "--rack-params", p, "--out-dir", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(out.join("rack.json"))
+            .unwrap()
+            .contains("\"AWS::EC2::VPC\"")
+    );
+    // a bad name is a usage error
+    assert_eq!(convoxc(&["rack", "build", "--name", "Prod_1"]).status.code(), Some(2));
+}
