@@ -346,6 +346,11 @@ fn create_no_op_and_one_service_change() {
     let mut all: BTreeSet<String> = nested.iter().map(|(_, k)| k.clone()).collect();
     all.insert(root);
     assert_eq!(uploaded(&first), all, "{}", first.out);
+    // the params a rack sets on its apps come from the rack stack's outputs
+    let params = moto.stack_parameters("r-myapp");
+    for (k, v) in [("Private", "No"), ("LogDriver", "CloudWatch"), ("SyslogFormat", "rfc5424")] {
+        assert!(params.contains(&(k.to_string(), v.to_string())), "{k}: {params:?}");
+    }
 
     // the same manifest again: no change set at all
     let before = moto.change_set_count("r-myapp");

@@ -235,6 +235,16 @@ async fn apply_app(
         None => ParamValue::Plain("none".into()),
     };
     params.insert("Build".into(), build);
+    // the params a convox rack sets on every app (Private, LogDriver, Syslog…): from the rack
+    // stack's AppParam<Name> outputs ("-" is blank, since an output cannot be empty)
+    for (key, value) in &outputs {
+        if let Some(name) = key.strip_prefix("AppParam")
+            && declared(name)
+        {
+            let value = if value == "-" { String::new() } else { value.clone() };
+            params.insert(name.to_string(), ParamValue::Plain(value));
+        }
+    }
     if declared("ResourcePassword") {
         let value = match stored.get(secrets::RESOURCE_PASSWORD) {
             Some(p) => ParamValue::Secret(p.clone()),
