@@ -348,7 +348,11 @@ fn create_no_op_and_one_service_change() {
     assert_eq!(uploaded(&first), all, "{}", first.out);
     // the params a rack sets on its apps come from the rack stack's outputs
     let params = moto.stack_parameters("r-myapp");
-    for (k, v) in [("Private", "No"), ("LogDriver", "CloudWatch"), ("SyslogFormat", "rfc5424")] {
+    for (k, v) in [
+        ("Private", "No"),
+        ("LogDriver", "CloudWatch"),
+        ("SyslogFormat", "rfc5424"),
+    ] {
         assert!(params.contains(&(k.to_string(), v.to_string())), "{k}: {params:?}");
     }
 

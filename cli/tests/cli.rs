@@ -342,3 +342,33 @@ fn rack_build_needs_a_domain_and_writes_rack_json() {
     // a bad name is a usage error
     assert_eq!(convoxc(&["rack", "build", "--name", "Prod_1"]).status.code(), Some(2));
 }
+
+#[test]
+fn database_identifiers_longer_than_rds_allows_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("convox.yml");
+    std::fs::write(
+        &f,
+        "resources:\n  primary-database:\n    type: postgres\nservices:\n  web:\n    port: 3000\n",
+    )
+    .unwrap();
+    let f = f.to_str().unwrap();
+    let long = convoxc(&["build", f, "--app", "customer-portal-api", "--rack-name", "production"]);
+    assert_eq!(long.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&long.stderr);
+    assert!(
+        err.contains("would be 68 characters; RDS allows 63") && err.contains(":2:3"),
+        "{err}"
+    );
+    // a shorter app name fits; without a rack name the length is unknown
+    assert_eq!(
+        convoxc(&["build", f, "--app", "portal", "--rack-name", "production"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        convoxc(&["build", f, "--app", "customer-portal-api"]).status.code(),
+        Some(0)
+    );
+}

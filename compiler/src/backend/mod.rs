@@ -165,6 +165,7 @@ pub fn compile(loaded: &Loaded, options: &BuildOptions) -> Result<(Bundle, Vec<D
     };
     let bundle = build(app, options).map_err(|e| vec![at.diagnostic(Code::Limit, &[""], e.to_string())])?;
     let mut diags = limits::check(&bundle, at);
+    diags.extend(limits::rds_identifiers(app, options.rack.as_deref(), &options.app, at));
     // with rack params: every export the app imports must be one the rack makes
     if let Some(rack) = &loaded.rack {
         let exports = crate::rack::stack::exports(rack);

@@ -258,6 +258,9 @@ pub struct CertificateView {
 #[derive(Serialize)]
 pub struct ResourceView {
     pub name: String,
+    /// The rack's availability zones (its MaxAvailabilityZones, 3 unless rack params say 2):
+    /// an EFS file system needs a mount target in each zone the instances run in.
+    zones: Vec<usize>,
     logical: String,
     #[serde(rename = "type")]
     kind: &'static str,
@@ -505,6 +508,10 @@ impl AppView {
             .resources
             .iter()
             .map(|r| {
+                let zones = match ir.rack.as_ref().and_then(|p| p.get("MaxAvailabilityZones")) {
+                    Some("2") => 2,
+                    _ => 3,
+                };
                 let (engine, port) = resource_engine(r.kind);
                 let default_version = crate::resources::options(r.kind)
                     .iter()
@@ -512,6 +519,7 @@ impl AppView {
                     .map(|o| o.default.to_string())
                     .unwrap_or_default();
                 ResourceView {
+                    zones: (0..zones).collect(),
                     name: r.name.clone(),
                     logical: format!("Resource{}", r.logical_name),
                     kind: r.kind.as_str(),
@@ -732,6 +740,8 @@ impl AppView {
     fn service_parameters(&self, s: &ServiceView) -> BTreeMap<String, Value> {
         let fargate = match s.fargate {
             Some(f) => json!(f),
+            // ECS runs daemon services on instances only
+            None if s.agent => json!("No"),
             None => json!({"Ref": "FargateServices"}),
         };
         let mut p = self.shared_task_parameters(s, fargate, !s.policies.is_empty());
@@ -1146,8 +1156,8 @@ impl ServiceView {
                         target_group: tg.into(),
                         condition: cond,
                         // rules are created one after another, as convox does (avoids throttling)
-                        depends_on: (i > 0 && cond.is_none())
-                            .then(|| format!("BalancerListenerRule{listener}Domain{}{suffix}", i - 1)),
+                        // (the 80 rules all carry RouteHttp, so the previous one exists too)
+                        depends_on: (i > 0).then(|| format!("BalancerListenerRule{listener}Domain{}{suffix}", i - 1)),
                     });
                 }
             }
