@@ -178,6 +178,32 @@ fn priority_collisions(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic
     }
 }
 
+/// RDS instance identifiers are at most 63 characters, and a database keeps convox's
+/// identifier, its nested stack's name: `<rack>-<app>-Resource<Name>-<13 characters>`. Checked
+/// when the rack's name is known (the name cannot change without replacing the database).
+pub fn rds_identifiers(app: &crate::ir::App, rack: Option<&str>, app_name: &str, at: &Locations) -> Vec<Diagnostic> {
+    use crate::ir::ResourceType::{Mariadb, Mysql, Postgres};
+    let Some(rack) = rack else { return Vec::new() };
+    app.resources
+        .iter()
+        .filter(|r| matches!(r.kind, Mariadb | Mysql | Postgres))
+        .filter_map(|r| {
+            let len = rack.len() + app_name.len() + "Resource".len() + r.logical_name.len() + 3 + 13;
+            (len > 63).then(|| {
+                at.diagnostic(
+                    Code::Limit,
+                    &[&format!("resources.{}#name", r.name), &format!("resources.{}", r.name)],
+                    format!(
+                        "the database's identifier ({rack}-{app_name}-Resource{}-<13 characters>) would be {len} characters; RDS allows 63",
+                        r.logical_name
+                    ),
+                )
+                .help("use a shorter resource name, app name or rack name")
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,30 +278,4 @@ mod tests {
         check_template(&t, "app.json", &[""], &Locations::default(), &mut out);
         assert_eq!(out.len(), 2, "{out:?}");
     }
-}
-
-/// RDS instance identifiers are at most 63 characters, and a database keeps convox's
-/// identifier, its nested stack's name: `<rack>-<app>-Resource<Name>-<13 characters>`. Checked
-/// when the rack's name is known (the name cannot change without replacing the database).
-pub fn rds_identifiers(app: &crate::ir::App, rack: Option<&str>, app_name: &str, at: &Locations) -> Vec<Diagnostic> {
-    use crate::ir::ResourceType::{Mariadb, Mysql, Postgres};
-    let Some(rack) = rack else { return Vec::new() };
-    app.resources
-        .iter()
-        .filter(|r| matches!(r.kind, Mariadb | Mysql | Postgres))
-        .filter_map(|r| {
-            let len = rack.len() + app_name.len() + "Resource".len() + r.logical_name.len() + 3 + 13;
-            (len > 63).then(|| {
-                at.diagnostic(
-                    Code::Limit,
-                    &[&format!("resources.{}#name", r.name), &format!("resources.{}", r.name)],
-                    format!(
-                        "the database's identifier ({rack}-{app_name}-Resource{}-<13 characters>) would be {len} characters; RDS allows 63",
-                        r.logical_name
-                    ),
-                )
-                .help("use a shorter resource name, app name or rack name")
-            })
-        })
-        .collect()
 }
