@@ -591,7 +591,9 @@ impl AppView {
         let password = self.resources.iter().any(ResourceView::needs_password);
         let used = |name: &str| match name {
             "AutoMinorVersionUpgrade" => rds_or_cache,
-            "CircuitBreaker" | "FargateServices" | "Isolate" | "TaskTags" => has_services,
+            "CircuitBreaker" | "Isolate" | "TaskTags" => has_services,
+            // agents run on instances only; a service with a Formation param has its own
+            "FargateServices" => self.services.iter().any(|s| !s.agent && s.fargate.is_none()),
             "IgnoreManualScaleCount" => self.services.iter().any(|s| !s.agent),
             "EnableContainerReadonlyRootFilesystem" | "Private" | "SyslogDestination" | "SyslogFormat" => {
                 has_services || has_timers
