@@ -301,16 +301,35 @@ fn environment_values_never_reach_a_template() {
     );
     let web: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("services/web.json")).unwrap()).unwrap();
-    let secrets: Vec<&str> = web["Resources"]["Tasks"]["Properties"]["ContainerDefinitions"][0]["Secrets"]
+    let secrets: Vec<(&str, String)> = web["Resources"]["Tasks"]["Properties"]["ContainerDefinitions"][0]["Secrets"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["Name"].as_str().unwrap())
+        .map(|s| {
+            (
+                s["Name"].as_str().unwrap(),
+                s["ValueFrom"]["Fn::Sub"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let from = |name: &str| secrets.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+    let ssm: Vec<&str> = secrets
+        .iter()
+        .filter(|(_, v)| v.contains(":parameter/convoxc/"))
+        .map(|(n, _)| *n)
         .collect();
     assert_eq!(
-        secrets,
+        ssm,
         ["RAILS_ENV", "SECRET_KEY_BASE"],
         "required and given variables come from SSM"
+    );
+    // the database's URL and password come from its secret, never the task definition's environment
+    assert_eq!(from("DATABASE_URL"), Some("${ResourceDatabaseSecret}:url::"));
+    assert_eq!(from("DATABASE_PASS"), Some("${ResourceDatabaseSecret}:password::"));
+    let env = web["Resources"]["Tasks"]["Properties"]["ContainerDefinitions"][0]["Environment"].to_string();
+    assert!(
+        !env.contains("DATABASE_URL") && !env.contains("ResourcePassword"),
+        "{env}"
     );
 }
 

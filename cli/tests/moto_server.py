@@ -26,15 +26,78 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
 7. moto creates resources lazily when they are first looked up, so a DescribeStackResources or
    DescribeStacks while (3) applies a change set can create a resource twice (seen as a listener
    rule's PriorityInUse). Applying and those reads are serialised by one lock.
+8. `AWS::SecretsManager::Secret` is not a CloudFormation resource in moto (it becomes a
+   placeholder whose Ref is empty); the shim adds it as a model that creates the secret through
+   moto's own Secrets Manager (the app stack keeps its databases' URL and password there).
 """
 import os
 import sys
 import threading
 import time
 
+import json
+
 from moto.cloudformation import models
+from moto.core.common_models import CloudFormationModel
 from moto.ecr.models import Repository
+from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
+
+
+class CloudFormationSecret(CloudFormationModel):
+    """Point 8: AWS::SecretsManager::Secret, created in moto's Secrets Manager."""
+
+    # moto's model registry takes the service name from the module path
+    __module__ = "moto.secretsmanager.models"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::Secret"
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        props = cloudformation_json.get("Properties", {})
+        created = secretsmanager_backends[account_id][region_name].create_secret(
+            name=resource_name,
+            secret_string=props.get("SecretString"),
+            secret_binary=None,
+            description=props.get("Description"),
+            tags=props.get("Tags"),
+            kms_key_id=None,
+            client_request_token=None,
+            replica_regions=[],
+            force_overwrite=False,
+        )
+        created = json.loads(created) if isinstance(created, str) else created
+        return cls(created["ARN"])
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        props = cloudformation_json.get("Properties", {})
+        backend = secretsmanager_backends[account_id][region_name]
+        backend.put_secret_value(
+            secret_id=original_resource.arn,
+            secret_string=props.get("SecretString"),
+            secret_binary=None,
+            client_request_token=None,
+            version_stages=["AWSCURRENT"],
+        )
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        pass
 
 DELAY = float(os.environ.get("CONVOXC_MOTO_EXECUTE_DELAY", "0"))
 LOCK = threading.RLock()

@@ -207,6 +207,7 @@ impl RootView<'_> {
                 endpoint: false,
                 auto_minor: false,
                 password: false,
+                secret: None,
             })
             .collect();
     }
@@ -235,6 +236,9 @@ struct NestedView {
     endpoint: bool,
     auto_minor: bool,
     password: bool,
+    /// The resource's URL and password as a Secrets Manager secret (`{"url", "password"}`):
+    /// containers read them as ECS secrets, never as plain task-definition environment.
+    secret: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -284,6 +288,11 @@ impl ResourceView {
     }
     fn needs_password(&self) -> bool {
         !matches!(self.ir.kind, ResourceType::Efs | ResourceType::Memcached)
+    }
+
+    /// Whether the URL or the password a service gets holds the password.
+    fn has_secret(&self) -> bool {
+        has_secret(&self.ir)
     }
 }
 
@@ -485,6 +494,24 @@ fn user_tags(tags: &BTreeMap<String, String>) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The URL a service gets for a resource, as an `Fn::Sub` text over `Host` and `Port` (and
+/// `ResourcePassword`).
+fn url_template(r: &Resource) -> &'static str {
+    let encrypted = r.options.get("Encrypted").is_some_and(|e| e == "true");
+    match r.kind {
+        ResourceType::Postgres => "postgres://app:${ResourcePassword}@${Host}:${Port}/app",
+        ResourceType::Mysql | ResourceType::Mariadb => "mysql://app:${ResourcePassword}@${Host}:${Port}/app",
+        ResourceType::Redis | ResourceType::Valkey if encrypted => "rediss://:${ResourcePassword}@${Host}:${Port}/0",
+        ResourceType::Redis | ResourceType::Valkey => "redis://${Host}:${Port}/0",
+        _ => "${Host}:${Port}",
+    }
+}
+
+/// Whether a resource's URL or password holds the password.
+fn has_secret(r: &Resource) -> bool {
+    url_template(r).contains("${ResourcePassword}")
+}
+
 fn sub_with(text: &str, vars: Value) -> Value {
     json!({"Fn::Sub": [text, vars]})
 }
@@ -658,6 +685,7 @@ impl AppView {
                 endpoint: false,
                 auto_minor: r.ir.kind != ResourceType::Efs,
                 password: r.needs_password(),
+                secret: self.resource_secret(r),
             })
             .collect();
         let services = self
@@ -671,6 +699,7 @@ impl AppView {
                 endpoint: s.port.is_some() && !s.domains.is_empty(),
                 auto_minor: false,
                 password: false,
+                secret: None,
             })
             .collect();
         let timers = self
@@ -684,6 +713,7 @@ impl AppView {
                 endpoint: false,
                 auto_minor: false,
                 password: false,
+                secret: None,
             })
             .collect();
         RootView {
@@ -779,6 +809,21 @@ impl AppView {
         self.shared_task_parameters(&t.service, json!({"Ref": "FargateTimers"}), !t.policies.is_empty())
     }
 
+    /// The secret string of a resource whose URL or password holds the password: JSON with
+    /// `url` and `password`, built by CloudFormation from the NoEcho ResourcePassword (letters
+    /// and digits only, so it needs no JSON escaping).
+    fn resource_secret(&self, r: &ResourceView) -> Option<Value> {
+        if !r.has_secret() {
+            return None;
+        }
+        let url = url_template(&r.ir);
+        let out = |o: &str| json!({"Fn::GetAtt": [&r.logical, format!("Outputs.{o}")]});
+        Some(sub_with(
+            &format!("{{\"url\":\"{url}\",\"password\":\"${{ResourcePassword}}\"}}"),
+            json!({"Host": out("Host"), "Port": out("Port")}),
+        ))
+    }
+
     /// The values a service gets for a linked resource (`Resource<R>`, `…User`, … or the efs ids).
     fn resource_values(&self, r: &ResourceView) -> Vec<(String, Value)> {
         let l = &r.logical;
@@ -790,39 +835,27 @@ impl AppView {
                 (format!("{l}AccessPointId"), out("AccessPointId")),
             ],
             kind => {
-                let encrypted = r.ir.options.get("Encrypted").is_some_and(|e| e == "true");
-                let (url, user, pass, name) = match kind {
-                    ResourceType::Postgres => (
-                        "postgres://app:${ResourcePassword}@${Host}:${Port}/app",
-                        json!("app"),
-                        json!({"Ref": "ResourcePassword"}),
-                        json!("app"),
-                    ),
-                    ResourceType::Mysql | ResourceType::Mariadb => (
-                        "mysql://app:${ResourcePassword}@${Host}:${Port}/app",
-                        json!("app"),
-                        json!({"Ref": "ResourcePassword"}),
-                        json!("app"),
-                    ),
-                    ResourceType::Redis | ResourceType::Valkey if encrypted => (
-                        "rediss://:${ResourcePassword}@${Host}:${Port}/0",
-                        json!(""),
-                        json!({"Ref": "ResourcePassword"}),
-                        json!(""),
-                    ),
-                    ResourceType::Redis | ResourceType::Valkey => {
-                        ("redis://${Host}:${Port}/0", json!(""), json!(""), json!(""))
+                let (user, pass, name) = match kind {
+                    ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb => {
+                        (json!("app"), json!({"Ref": "ResourcePassword"}), json!("app"))
                     }
-                    _ => ("${Host}:${Port}", json!(""), json!(""), json!("")),
+                    _ if has_secret(&r.ir) => (json!(""), json!({"Ref": "ResourcePassword"}), json!("")),
+                    _ => (json!(""), json!(""), json!("")),
                 };
-                vec![
-                    (l.clone(), sub_with(url, vars.clone())),
+                let url = url_template(&r.ir);
+                let mut values = vec![
                     (format!("{l}User"), user),
-                    (format!("{l}Pass"), pass),
                     (format!("{l}Host"), out("Host")),
                     (format!("{l}Port"), out("Port")),
                     (format!("{l}Name"), name),
-                ]
+                ];
+                if r.has_secret() {
+                    values.push((format!("{l}Secret"), json!({ "Ref": format!("{l}Secret") })));
+                } else {
+                    values.push((l.clone(), sub_with(url, vars.clone())));
+                    values.push((format!("{l}Pass"), pass));
+                }
+                values
             }
         }
     }
@@ -881,6 +914,7 @@ impl ServiceView {
             );
         }
         let mut linked = Vec::new();
+        let mut resource_secrets: BTreeMap<String, Value> = BTreeMap::new();
         for rname in &s.resources {
             let Some(r) = ir.resources.iter().find(|r| &r.name == rname) else {
                 continue;
@@ -894,6 +928,7 @@ impl ServiceView {
             }
             let e = env_name(&r.name);
             let mut params = Vec::new();
+            let secret = has_secret(r);
             for (suffix, var) in [
                 ("", "URL"),
                 ("User", "USER"),
@@ -902,9 +937,21 @@ impl ServiceView {
                 ("Port", "PORT"),
                 ("Name", "NAME"),
             ] {
+                if secret && (var == "URL" || var == "PASS") {
+                    // from the resource's secret, as ECS secrets (below)
+                    let key = if var == "URL" { "url" } else { "password" };
+                    resource_secrets.insert(
+                        format!("{e}_{var}"),
+                        json!({ "Fn::Sub": format!("${{{l}Secret}}:{key}::") }),
+                    );
+                    continue;
+                }
                 let p = format!("{l}{suffix}");
                 env.insert(format!("{e}_{var}"), json!({ "Ref": p }));
                 params.push(p);
+            }
+            if secret {
+                params.push(format!("{l}Secret"));
             }
             linked.push(LinkedView { params });
         }
@@ -932,7 +979,9 @@ impl ServiceView {
             env.remove(name);
         }
         let environment = env.into_iter().map(|(name, value)| EnvVar { name, value }).collect();
-        let secrets = secrets
+        // a resource's URL and password, unless the app gives that variable itself
+        resource_secrets.retain(|name, _| !secrets.contains(name));
+        let mut secrets: Vec<EnvVar> = secrets
             .into_iter()
             .map(|name| {
                 let arn = format!(
@@ -945,6 +994,8 @@ impl ServiceView {
                 }
             })
             .collect();
+        secrets.extend(resource_secrets.into_iter().map(|(name, value)| EnvVar { name, value }));
+        secrets.sort_by(|a, b| a.name.cmp(&b.name));
 
         // volumes
         let mut volumes = Vec::new();
