@@ -1,7 +1,10 @@
 //! The convoxc binary as a user runs it: exit codes and every output format.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
+use std::process::Command;
 
 fn shared(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(rel)
@@ -9,17 +12,6 @@ fn shared(rel: &str) -> PathBuf {
 
 fn fixture(name: &str) -> String {
     shared("conformance/convox-rack").join(name).display().to_string()
-}
-
-fn convoxc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convoxc"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 #[test]

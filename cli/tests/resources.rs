@@ -1,21 +1,8 @@
 //! `convoxc resources` as a user runs it: types, options tables, builds, exit codes.
 
-use std::process::{Command, Output};
+mod common;
 
-fn convoxc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_convoxc"))
-        .args(args)
-        .output()
-        .expect("runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::*;
 
 #[test]
 fn types_are_listed() {

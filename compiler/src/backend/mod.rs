@@ -45,11 +45,6 @@ pub struct Template {
     pub sha256: String,
 }
 
-/// The renderer with every template of `templates/` loaded.
-pub(crate) fn renderer() -> Result<render::Renderer, RenderError> {
-    render::Renderer::new()
-}
-
 impl Template {
     /// A template from its value (the text is written with sorted keys, as every template).
     pub fn new(value: Value) -> Self {

@@ -289,11 +289,6 @@ impl ResourceView {
     fn needs_password(&self) -> bool {
         !matches!(self.ir.kind, ResourceType::Efs | ResourceType::Memcached)
     }
-
-    /// Whether the URL or the password a service gets holds the password.
-    fn has_secret(&self) -> bool {
-        has_secret(&self.ir)
-    }
 }
 
 #[derive(Serialize, Clone)]
@@ -813,7 +808,7 @@ impl AppView {
     /// `url` and `password`, built by CloudFormation from the NoEcho ResourcePassword (letters
     /// and digits only, so it needs no JSON escaping).
     fn resource_secret(&self, r: &ResourceView) -> Option<Value> {
-        if !r.has_secret() {
+        if !has_secret(&r.ir) {
             return None;
         }
         let url = url_template(&r.ir);
@@ -835,25 +830,24 @@ impl AppView {
                 (format!("{l}AccessPointId"), out("AccessPointId")),
             ],
             kind => {
-                let (user, pass, name) = match kind {
-                    ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb => {
-                        (json!("app"), json!({"Ref": "ResourcePassword"}), json!("app"))
-                    }
-                    _ if has_secret(&r.ir) => (json!(""), json!({"Ref": "ResourcePassword"}), json!("")),
-                    _ => (json!(""), json!(""), json!("")),
-                };
-                let url = url_template(&r.ir);
+                // the names convox gives databases; caches have none
+                let sql = matches!(
+                    kind,
+                    ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb
+                );
+                let (user, name) = if sql { ("app", "app") } else { ("", "") };
                 let mut values = vec![
-                    (format!("{l}User"), user),
+                    (format!("{l}User"), json!(user)),
                     (format!("{l}Host"), out("Host")),
                     (format!("{l}Port"), out("Port")),
-                    (format!("{l}Name"), name),
+                    (format!("{l}Name"), json!(name)),
                 ];
-                if r.has_secret() {
+                if has_secret(&r.ir) {
+                    // the URL and the password come from the resource's secret (ECS secrets)
                     values.push((format!("{l}Secret"), json!({ "Ref": format!("{l}Secret") })));
                 } else {
-                    values.push((l.clone(), sub_with(url, vars.clone())));
-                    values.push((format!("{l}Pass"), pass));
+                    values.push((l.clone(), sub_with(url_template(&r.ir), vars.clone())));
+                    values.push((format!("{l}Pass"), json!("")));
                 }
                 values
             }

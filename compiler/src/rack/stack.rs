@@ -182,7 +182,7 @@ pub fn exports(p: &RackParams) -> BTreeSet<String> {
 
 /// Build the rack template. The params must have passed [`problems`].
 pub fn build(name: &str, p: &RackParams) -> Result<Template, RenderError> {
-    let r = crate::backend::renderer()?;
+    let r = crate::backend::render::Renderer::new()?;
     let view = RackView::new(name, p);
     Ok(Template::new(r.stack(&["rack.json"], &view)?))
 }
