@@ -110,7 +110,7 @@ impl TemplateFormat {
         match self {
             TemplateFormat::Json => t.text.clone(),
             TemplateFormat::Yaml => {
-                serde_saphyr::to_string(&t.value).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+                serde_saphyr::to_string(t.value()).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
             }
         }
     }
@@ -206,6 +206,9 @@ fn input(args: &ManifestArgs) -> Result<Input, ExitCode> {
         rack_params: args.rack_params.as_deref().map(read).transpose()?,
     })
 }
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -4,6 +4,10 @@
 use convoxc_compiler::{Input, SourceFile, load};
 use std::fmt::Write;
 
+/// The allocator the `convoxc` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

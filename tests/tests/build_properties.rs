@@ -140,3 +140,67 @@ fn five_hundred_services_stay_within_every_limit() {
         assert!(convoxc_compiler::backend::limits::fits(t), "{name} is over a quota");
     }
 }
+
+/// Arbitrary JSON, with strings that need escaping (quotes, backslashes, control characters,
+/// non-ASCII, astral characters) and keys that sort differently as bytes and as written.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        (-1e6f64..1e6).prop_map(Value::from),
+        "[a-z\"\\\\\\x00-\\x1f&<>'é€😀]{0,8}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+            prop::collection::btree_map("[A-Za-z0-9:\"\\\\é😀]{0,6}", inner, 0..6)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// The text as minijinja's JSON auto-escaping writes it: `&<>'` and every non-ASCII character
+/// as `\u` escapes (they only ever occur inside strings, so the text stays valid JSON).
+fn escape_like_minijinja(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if matches!(c, '&' | '<' | '>' | '\'') || !c.is_ascii() {
+            let mut units = [0u16; 2];
+            for u in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{u:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The canonical writer gives exactly serde_json's pretty text of the sorted value, from
+    /// compact, pretty or \u-escaped input, with or without trailing commas.
+    #[test]
+    fn canonical_text_is_serde_jsons(v in json_value()) {
+        let expected = serde_json::to_string_pretty(&v).unwrap() + "\n";
+        let compact = serde_json::to_string(&v).unwrap();
+        // a comma after the last entry of every non-empty object and array
+        let pretty = serde_json::to_string_pretty(&v).unwrap();
+        let mut with_trailing_commas = String::new();
+        for line in pretty.lines() {
+            if matches!(line.trim_start().chars().next(), Some('}' | ']')) {
+                with_trailing_commas.pop();
+                with_trailing_commas.push_str(",\n");
+            }
+            with_trailing_commas.push_str(line);
+            with_trailing_commas.push('\n');
+        }
+        for text in [compact.clone(), escape_like_minijinja(&compact), with_trailing_commas] {
+            prop_assert_eq!(&convoxc_compiler::backend::canon::pretty(&text).unwrap(), &expected, "{}", text);
+        }
+    }
+}

@@ -205,7 +205,7 @@ fn exports_match_what_the_template_outputs() {
     for (name, path) in rack_cases() {
         let p = params(&read(&path));
         let t = stack::build(&name, &p).unwrap();
-        let outputs: std::collections::BTreeSet<String> = t.value["Outputs"]
+        let outputs: std::collections::BTreeSet<String> = t.value()["Outputs"]
             .as_object()
             .unwrap()
             .iter()
@@ -378,14 +378,14 @@ fn rack_owned_app_params_come_from_the_rack_params() {
         env_names: Default::default(),
     };
     let (bundle, _) = convoxc_compiler::backend::compile(&l, &options).unwrap();
-    let p = &bundle.app.value["Parameters"];
+    let p = &bundle.app.value()["Parameters"];
     assert_eq!(p["Private"]["Default"], "Yes");
     assert_eq!(p["SyslogDestination"]["Default"], "tcp+tls://logs.example.com:1234");
     // the rack's LogDriver (CloudWatch, its default) wins over the manifest's, as on a convox rack
     assert_eq!(p["LogDriver"]["Default"], "CloudWatch");
     // and the rack stack outputs them for the applier
     let t = stack::build("production", l.rack.as_ref().unwrap()).unwrap();
-    assert_eq!(t.value["Outputs"]["AppParamPrivate"]["Value"], "Yes");
+    assert_eq!(t.value()["Outputs"]["AppParamPrivate"]["Value"], "Yes");
 }
 
 #[test]

@@ -208,11 +208,11 @@ fn same_input_same_bytes() {
 fn no_secret_in_any_template() {
     for (name, kind, options, rack) in CASES {
         let t = build(kind, options, *rack);
-        for (id, output) in t.value["Outputs"].as_object().unwrap() {
+        for (id, output) in t.value()["Outputs"].as_object().unwrap() {
             let value = output["Value"].to_string();
             assert!(!value.contains("SecretAccessKey"), "{name}: a secret in output {id}");
         }
-        if let Some(p) = t.value["Parameters"].get("Password") {
+        if let Some(p) = t.value()["Parameters"].get("Password") {
             assert_eq!(p["NoEcho"], true, "{name}");
             assert!(p.get("Default").is_none(), "{name}: a default password");
         }
@@ -225,7 +225,7 @@ fn no_secret_in_any_template() {
 fn stateful_resources_keep_their_data() {
     for (name, kind, options, rack) in CASES {
         let t = build(kind, options, *rack);
-        for (id, r) in t.value["Resources"].as_object().unwrap() {
+        for (id, r) in t.value()["Resources"].as_object().unwrap() {
             let keep = match r["Type"].as_str().unwrap() {
                 "AWS::RDS::DBInstance" | "AWS::ElastiCache::ReplicationGroup" => "Snapshot",
                 "AWS::S3::Bucket" | "AWS::KMS::Key" => "Retain",
@@ -556,12 +556,12 @@ fn options_are_camelized_as_convox_does() {
 fn postgres_family_follows_the_version() {
     let t = build("postgres", &["engine-version=16.4"], None);
     assert_eq!(
-        t.value["Resources"]["ParameterGroup"]["Properties"]["Family"],
+        t.value()["Resources"]["ParameterGroup"]["Properties"]["Family"],
         "postgres16"
     );
     let t = build("postgres", &["engine-version=9.6"], None);
     assert_eq!(
-        t.value["Resources"]["ParameterGroup"]["Properties"]["Family"],
+        t.value()["Resources"]["ParameterGroup"]["Properties"]["Family"],
         "postgres9.6"
     );
 }

@@ -214,7 +214,7 @@ async fn apply_app(
         );
     }
 
-    let declared = |name: &str| bundle.app.value.pointer(&format!("/Parameters/{name}")).is_some();
+    let declared = |name: &str| bundle.app.value().pointer(&format!("/Parameters/{name}")).is_some();
     let deployed_has = |name: &str| {
         existing
             .as_ref()
@@ -327,7 +327,7 @@ pub fn rack_apply(args: RackApplyArgs) -> ExitCode {
     };
     let undeclared: Vec<&String> = params
         .keys()
-        .filter(|k| template.value.pointer(&format!("/Parameters/{k}")).is_none())
+        .filter(|k| template.value().pointer(&format!("/Parameters/{k}")).is_none())
         .collect();
     if !undeclared.is_empty() {
         eprintln!(
@@ -600,7 +600,7 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
             .await
             .map_err(|e| describe(&format!("reading the template of {stack_name}"), &e))?;
         let body = t.template_body().unwrap_or("");
-        let diff = stack::differences(s, body, &d.root.value, &d.params, &d.tags);
+        let diff = stack::differences(s, body, d.root.value(), &d.params, &d.tags);
         if diff.is_empty() {
             println!("no changes: {stack_name} is up to date");
             return Ok(());
@@ -657,9 +657,9 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
     // what CloudFormation did not say about nested stacks and replacement, predicted from templates
     let mut changes = set.changes;
     if let (Some(old), Some(bundle)) = (&old_root, bundle) {
-        changes = with_nested_predictions(c, stack_name, old, &d.root.value, bundle, changes).await;
+        changes = with_nested_predictions(c, stack_name, old, d.root.value(), bundle, changes).await;
     } else if let Some(old) = &old_root {
-        let templates = BTreeMap::from([(Vec::new(), (old.clone(), d.root.value.clone()))]);
+        let templates = BTreeMap::from([(Vec::new(), (old.clone(), d.root.value().clone()))]);
         changeset::predict_all(&mut changes, &templates);
     }
     print!("{}", changeset::render(stack_name, &changes));
@@ -788,8 +788,8 @@ async fn with_nested_predictions(
             continue;
         };
         let path = vec![ch.logical_id.clone()];
-        out.extend(changeset::template_changes(&path, &old, &new.value));
-        templates.insert(path, (old, new.value.clone()));
+        out.extend(changeset::template_changes(&path, &old, new.value()));
+        templates.insert(path, (old, new.value().clone()));
     }
     changeset::predict_all(&mut out, &templates);
     out

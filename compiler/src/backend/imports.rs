@@ -26,7 +26,7 @@ pub fn imports(bundle: &Bundle) -> BTreeSet<Import> {
         by_key.insert(t.key(), (rel, t));
     }
     let mut out = BTreeSet::new();
-    walk_stack(&bundle.app.value, "app.json", &BTreeMap::new(), &by_key, &mut out);
+    walk_stack(bundle.app.value(), "app.json", &BTreeMap::new(), &by_key, &mut out);
     out
 }
 
@@ -204,7 +204,7 @@ fn walk_stack(
                 .flatten()
                 .filter_map(|(k, v)| stack.value(v).map(|v| (k.clone(), v)))
                 .collect();
-            walk_stack(&child.value, rel, &passed, by_key, out);
+            walk_stack(child.value(), rel, &passed, by_key, out);
         }
     }
 }

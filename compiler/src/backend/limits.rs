@@ -14,13 +14,74 @@ pub const MAX_PARAMETERS: usize = 200;
 pub const MAX_OUTPUTS: usize = 200;
 pub const MAX_LOGICAL_ID: usize = 255;
 
+/// What the quota checks read of a template, taken while it is written (so that they never
+/// parse it again).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outline {
+    /// Logical IDs of `Parameters`, `Resources` and `Outputs`, in that order, each sorted.
+    pub sections: [Vec<String>; 3],
+    /// The template's `AWS::ElasticLoadBalancingV2::ListenerRule` resources.
+    pub listener_rules: Vec<ListenerRule>,
+}
+
+/// The section names of [`Outline::sections`] and each one's quota.
+pub const SECTIONS: [(&str, usize); 3] = [
+    ("Parameters", MAX_PARAMETERS),
+    ("Resources", MAX_RESOURCES),
+    ("Outputs", MAX_OUTPUTS),
+];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListenerRule {
+    pub logical_id: String,
+    /// `Properties.ListenerArn` as compact JSON (an import or a `Ref`).
+    pub listener: String,
+    pub priority: Option<u64>,
+    pub condition: Option<String>,
+}
+
+impl Outline {
+    pub(crate) fn of(template: &super::canon::Node) -> Self {
+        let ids = |section: &str| {
+            template
+                .get(section)
+                .map_or_else(Vec::new, |s| s.entries().iter().map(|(k, _)| k.to_string()).collect())
+        };
+        let listener_rules = template
+            .get("Resources")
+            .map(|r| r.entries())
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, r)| {
+                r.get("Type").and_then(|t| t.as_plain_str()) == Some("AWS::ElasticLoadBalancingV2::ListenerRule")
+            })
+            .map(|(id, r)| {
+                let props = r.get("Properties");
+                let mut listener = String::new();
+                if let Some(l) = props.and_then(|p| p.get("ListenerArn")) {
+                    super::canon::write_compact(l, &mut listener);
+                }
+                ListenerRule {
+                    logical_id: id.to_string(),
+                    listener,
+                    priority: match props.and_then(|p| p.get("Priority")) {
+                        Some(super::canon::Node::Atom(n)) => n.parse().ok(),
+                        _ => None,
+                    },
+                    condition: r.get("Condition").and_then(|c| c.as_plain_str()).map(str::to_string),
+                }
+            })
+            .collect();
+        Outline {
+            sections: SECTIONS.map(|(s, _)| ids(s)),
+            listener_rules,
+        }
+    }
+}
+
 /// Whether a template is within every quota (used to decide whether services need grouping).
 pub fn fits(t: &Template) -> bool {
-    let count = |section: &str| t.value.get(section).and_then(|v| v.as_object()).map_or(0, |m| m.len());
-    t.text.len() <= MAX_BODY_S3
-        && count("Resources") <= MAX_RESOURCES
-        && count("Parameters") <= MAX_PARAMETERS
-        && count("Outputs") <= MAX_OUTPUTS
+    t.text.len() <= MAX_BODY_S3 && SECTIONS.iter().zip(&t.outline.sections).all(|((_, max), ids)| ids.len() <= *max)
 }
 
 /// Every quota problem of a bundle, as diagnostics at the manifest entry that produced it.
@@ -76,21 +137,14 @@ fn check_template(t: &Template, file: &str, paths: &[&str], at: &Locations, out:
             t.text.len()
         ));
     }
-    for (section, max) in [
-        ("Resources", MAX_RESOURCES),
-        ("Parameters", MAX_PARAMETERS),
-        ("Outputs", MAX_OUTPUTS),
-    ] {
-        let Some(entries) = t.value.get(section).and_then(|v| v.as_object()) else {
-            continue;
-        };
-        if entries.len() > max {
+    for ((section, max), entries) in SECTIONS.iter().zip(&t.outline.sections) {
+        if entries.len() > *max {
             problem(format!(
                 "{} {section}, over CloudFormation's limit of {max} per template",
                 entries.len()
             ));
         }
-        for id in entries.keys() {
+        for id in entries {
             if id.is_empty() || id.len() > MAX_LOGICAL_ID || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
                 problem(format!(
                     "`{id}` is not a valid logical ID (1-{MAX_LOGICAL_ID} letters and digits)"
@@ -109,21 +163,10 @@ pub const MAX_ALB_RULES: usize = 100;
 fn rule_quota(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic>) {
     let mut per_listener: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (_, t) in &bundle.services {
-        let Some(resources) = t.value.get("Resources").and_then(|r| r.as_object()) else {
-            continue;
-        };
-        for r in resources.values() {
-            if r.get("Type").and_then(|t| t.as_str()) != Some("AWS::ElasticLoadBalancingV2::ListenerRule") {
-                continue;
-            }
-            let http_only = matches!(
-                r.get("Condition").and_then(|c| c.as_str()),
-                Some("RouteHttp" | "InternalDomainsAndRouteHttp")
-            );
+        for r in &t.outline.listener_rules {
+            let http_only = matches!(r.condition.as_deref(), Some("RouteHttp" | "InternalDomainsAndRouteHttp"));
             if !http_only {
-                *per_listener
-                    .entry(r["Properties"]["ListenerArn"].to_string())
-                    .or_default() += 1;
+                *per_listener.entry(r.listener.clone()).or_default() += 1;
             }
         }
     }
@@ -149,18 +192,12 @@ fn rule_quota(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic>) {
 fn priority_collisions(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic>) {
     let mut seen: std::collections::BTreeMap<(String, u64), (String, String)> = std::collections::BTreeMap::new();
     for (service, t) in &bundle.services {
-        let Some(resources) = t.value.get("Resources").and_then(|r| r.as_object()) else {
-            continue;
-        };
-        for (logical, r) in resources {
-            if r.get("Type").and_then(|t| t.as_str()) != Some("AWS::ElasticLoadBalancingV2::ListenerRule") {
-                continue;
-            }
-            let props = &r["Properties"];
-            let Some(priority) = props["Priority"].as_u64() else {
+        for rule in &t.outline.listener_rules {
+            let Some(priority) = rule.priority else {
                 continue;
             };
-            let key = (props["ListenerArn"].to_string(), priority);
+            let logical = &rule.logical_id;
+            let key = (rule.listener.clone(), priority);
             match seen.get(&key) {
                 Some((other, other_rule)) if other != service || other_rule != logical => {
                     let path = format!("services.{service}#name");

@@ -3,8 +3,8 @@
 //! only lay out CloudFormation. Every rendered fragment is parsed strictly (no duplicate keys)
 //! and the stack is written as JSON with sorted keys, so output is byte-identical across runs.
 
+pub mod canon;
 pub mod imports;
-mod json;
 pub mod limits;
 pub(crate) mod render;
 mod view;
@@ -35,14 +35,24 @@ pub fn env_parameter_path(rack: &str, app: &str, name: &str) -> String {
     format!("/convoxc/{rack}/{app}/{name}")
 }
 
-/// One CloudFormation template: its value and its exact bytes.
-#[derive(Clone, Debug, PartialEq)]
+/// One CloudFormation template: its exact bytes, their hash and the outline the quota checks
+/// read. The `serde_json::Value` is built only when asked for (`value()`): a 500-service build
+/// never needs it.
+#[derive(Clone, Debug)]
 pub struct Template {
-    pub value: Value,
     /// Pretty JSON, sorted keys, final newline: the bytes that are uploaded.
     pub text: String,
     /// Hex SHA-256 of `text`.
     pub sha256: String,
+    /// Logical IDs and listener rules, for the quota checks.
+    pub outline: limits::Outline,
+    value: std::sync::OnceLock<Value>,
+}
+
+impl PartialEq for Template {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
 }
 
 impl Template {
@@ -50,8 +60,32 @@ impl Template {
     pub fn new(value: Value) -> Self {
         let mut text = serde_json::to_string_pretty(&value).expect("a JSON value serialises");
         text.push('\n');
+        let outline = limits::Outline::of(&canon::parse(&text).expect("serde_json writes JSON"));
+        Template::with(text, outline, std::sync::OnceLock::from(value))
+    }
+
+    /// A template from a parsed, merged stack (sorted keys, no duplicates).
+    pub(crate) fn from_node(node: &canon::Node) -> Self {
+        let mut text = String::new();
+        canon::write_pretty(node, &mut text);
+        text.push('\n');
+        Template::with(text, limits::Outline::of(node), std::sync::OnceLock::new())
+    }
+
+    fn with(text: String, outline: limits::Outline, value: std::sync::OnceLock<Value>) -> Self {
         let sha256 = hex(&Sha256::digest(text.as_bytes()));
-        Template { value, text, sha256 }
+        Template {
+            text,
+            sha256,
+            outline,
+            value,
+        }
+    }
+
+    /// The template as a JSON value (parsed from `text` on first use).
+    pub fn value(&self) -> &Value {
+        self.value
+            .get_or_init(|| serde_json::from_str(&self.text).expect("a template is JSON"))
     }
 
     /// The S3 key the template is stored under (content-addressed).
@@ -104,17 +138,17 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
     let resources = model
         .resources
         .par_iter()
-        .map(|res| Ok((res.name.clone(), Template::new(r.stack(&res.templates(), res)?))))
+        .map(|res| Ok((res.name.clone(), r.template(&res.templates(), res)?)))
         .collect::<Result<Vec<_>, RenderError>>()?;
     let services = model
         .services
         .par_iter()
-        .map(|svc| Ok((svc.name.clone(), Template::new(r.stack(view::SERVICE_TEMPLATES, svc)?))))
+        .map(|svc| Ok((svc.name.clone(), r.template(view::SERVICE_TEMPLATES, svc)?)))
         .collect::<Result<Vec<_>, RenderError>>()?;
     let timers = model
         .timers
         .par_iter()
-        .map(|t| Ok((t.name.clone(), Template::new(r.stack(&["timer.json"], t)?))))
+        .map(|t| Ok((t.name.clone(), r.template(&["timer.json"], t)?)))
         .collect::<Result<Vec<_>, RenderError>>()?;
     let urls = view::NestedKeys {
         services: services.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
@@ -123,7 +157,7 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
     };
     let mut root_view = model.with_keys(urls);
     if !root_view.clearly_too_big() {
-        let root = Template::new(r.stack(&["app.json"], &root_view)?);
+        let root = r.template(&["app.json"], &root_view)?;
         if limits::fits(&root) {
             return Ok(Bundle {
                 app: root,
@@ -139,10 +173,10 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
     let groups = group_views
         .par_iter()
         .enumerate()
-        .map(|(i, g)| Ok((format!("group{i}"), Template::new(r.stack(&["group.json"], g)?))))
+        .map(|(i, g)| Ok((format!("group{i}"), r.template(&["group.json"], g)?)))
         .collect::<Result<Vec<_>, RenderError>>()?;
     root_view.set_groups(&group_views, &groups.iter().map(|(_, t)| t.key()).collect::<Vec<_>>());
-    let root = Template::new(r.stack(&["app.json"], &root_view)?);
+    let root = r.template(&["app.json"], &root_view)?;
     Ok(Bundle {
         app: root,
         services,

@@ -2,10 +2,10 @@
 //! `{{ value }}` is written as a JSON value), strict undefined variables, and a few helpers that
 //! spell CloudFormation intrinsics.
 
-use super::json;
+use super::canon;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value as JValue};
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::fmt;
 
 /// A template that failed to render or produced invalid JSON: a bug in convoxc, never in the
@@ -87,16 +87,15 @@ impl Renderer {
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
         }
-        env.add_function("import", |name: String| {
-            JValue::from(minijinja::value::Serde(import(&name)))
-        });
-        env.add_function("sub", |s: String| {
-            JValue::from(minijinja::value::Serde(json!({ "Fn::Sub": s })))
-        });
-        env.add_function("template_url", |key: String| {
-            JValue::from(minijinja::value::Serde(json!({
+        // the intrinsics are written as JSON text marked safe: printed as they are (every use is
+        // a `{{ … }}` of its own), without building a map per call
+        let json_text = |v: Value| JValue::from_safe_string(v.to_string());
+        env.add_function("import", move |name: String| json_text(import(&name)));
+        env.add_function("sub", move |s: String| json_text(json!({ "Fn::Sub": s })));
+        env.add_function("template_url", move |key: String| {
+            json_text(json!({
                 "Fn::Sub": format!("https://${{TemplateBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")
-            })))
+            }))
         });
         Ok(Renderer { env })
     }
@@ -109,19 +108,23 @@ impl Renderer {
         Ok(())
     }
 
-    /// Render the fragments of one stack with `view` and merge them into one template.
-    pub fn stack<T: Serialize>(&self, templates: &[&str], view: &T) -> Result<Value, RenderError> {
+    /// Render the fragments of one stack with `view`, merge them and write the template.
+    pub fn template<T: Serialize>(&self, templates: &[&str], view: &T) -> Result<super::Template, RenderError> {
         let v = JValue::from(minijinja::value::Serde(view));
         // fields at the top level, and the whole view as `view` (for macros)
         let context = minijinja::context! { view => v.clone(), ..v };
-        let mut out = Map::new();
-        for name in templates {
-            let text = self.env.get_template(name)?.render(&context)?;
-            let value =
-                json::parse_strict(&text).map_err(|e| RenderError(format!("{name}: {e}\n{}", numbered(&text))))?;
-            json::merge(&mut out, value).map_err(|e| RenderError(format!("{name}: {e}")))?;
-        }
-        Ok(Value::Object(out))
+        let texts = templates
+            .iter()
+            .map(|name| Ok((*name, self.env.get_template(name)?.render(&context)?)))
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        let fragments = texts
+            .iter()
+            .map(|(name, text)| {
+                canon::parse(text).map_err(|e| RenderError(format!("{name}: {e}\n{}", numbered(text))))
+            })
+            .collect::<Result<Vec<_>, RenderError>>()?;
+        let stack = canon::merge(fragments).map_err(|e| RenderError(format!("{}: {e}", templates.join(", "))))?;
+        Ok(super::Template::from_node(&stack))
     }
 }
 

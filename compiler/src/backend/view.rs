@@ -129,10 +129,11 @@ impl RootView<'_> {
     /// that is an expression of the app stack becomes a group parameter (named after what it
     /// refers to), whose value the app stack passes.
     pub fn take_groups(&mut self, size: usize) -> Vec<GroupView> {
-        let services = std::mem::take(&mut self.services);
+        let mut services = std::mem::take(&mut self.services).into_iter().peekable();
         let mut certificates = std::mem::take(&mut self.certificates);
         let mut groups = Vec::new();
-        for chunk in services.chunks(size.max(1)) {
+        while services.peek().is_some() {
+            let chunk: Vec<NestedView> = services.by_ref().take(size.max(1)).collect();
             let certs: Vec<CertificateView> = {
                 let (mine, rest): (Vec<_>, Vec<_>) = certificates
                     .into_iter()
@@ -143,8 +144,9 @@ impl RootView<'_> {
             let local: Vec<&str> = certs.iter().map(|c| c.logical.as_str()).collect();
             let mut values: BTreeMap<String, Value> = BTreeMap::new();
             let mut stacks = Vec::new();
-            for s in chunk {
-                let mut s = s.clone();
+            let first = chunk.first().map(|s| s.name.clone()).unwrap_or_default();
+            let last = chunk.last().map(|s| s.name.clone()).unwrap_or_default();
+            for mut s in chunk {
                 for (name, v) in s.parameters.iter_mut() {
                     if v.is_string() || v.is_number() {
                         continue; // literals stay in the group template
@@ -172,8 +174,8 @@ impl RootView<'_> {
                 .collect();
             groups.push(GroupView {
                 app: self.app.to_string(),
-                first: chunk.first().map(|s| s.name.clone()).unwrap_or_default(),
-                last: chunk.last().map(|s| s.name.clone()).unwrap_or_default(),
+                first,
+                last,
                 parameters,
                 certificates: certs,
                 services: stacks,
@@ -215,6 +217,12 @@ impl RootView<'_> {
 
 /// The group parameter for an app-stack expression: `Ref X` → X, `GetAtt L.A` → LA, else the
 /// service parameter's own name.
+/// A map whose values reach the templates as JSON text marked safe, printed as it is: the
+/// templates only print them, and a 500-service app has some 30,000 of them.
+fn json_values<S: serde::Serializer>(m: &BTreeMap<String, Value>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(m.iter().map(|(k, v)| (k, minijinja::Value::from_safe_string(v.to_string()))))
+}
+
 fn hoist_name(param: &str, v: &Value) -> String {
     let alnum = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).collect::<String>();
     if let Some(r) = v.get("Ref").and_then(Value::as_str) {
@@ -231,6 +239,7 @@ struct NestedView {
     logical: String,
     name: String,
     key: String,
+    #[serde(serialize_with = "json_values")]
     parameters: BTreeMap<String, Value>,
     /// The service has an `Endpoint` output (its first domain).
     endpoint: bool,

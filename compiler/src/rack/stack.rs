@@ -184,7 +184,7 @@ pub fn exports(p: &RackParams) -> BTreeSet<String> {
 pub fn build(name: &str, p: &RackParams) -> Result<Template, RenderError> {
     let r = crate::backend::render::Renderer::new()?;
     let view = RackView::new(name, p);
-    Ok(Template::new(r.stack(&["rack.json"], &view)?))
+    r.template(&["rack.json"], &view)
 }
 
 #[derive(Serialize)]

@@ -199,5 +199,5 @@ pub fn build(r: &Resource) -> Result<Template, RenderError> {
     );
     parts.push(format!("rack-resources/{body}"));
     let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
-    Ok(Template::new(renderer.stack(&parts, &view)?))
+    renderer.template(&parts, &view)
 }
