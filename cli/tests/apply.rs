@@ -602,6 +602,12 @@ fn missing_rack_and_usage_errors() {
         .fails();
     assert!(run.out.contains("needs --build ID"), "{}", run.out);
     assert_eq!(moto.stack_status("r-myapp"), None);
+    // the app is compiled against the rack's params, read back from the rack's template
+    // (Internal is No on this rack)
+    let internal = app_dir(|t| t.replace("    port: 3000\n", "    port: 3000\n    internal: true\n"));
+    let run = apply(&moto, internal.path(), &["-e", "SECRET_KEY_BASE=x"]).fails();
+    assert!(run.out.contains("rack does not support internal services"), "{}", run.out);
+    assert_eq!(moto.stack_status("r-myapp"), None);
     let usage = moto.run(&["apply", m]);
     assert_eq!(usage.code, Some(2), "{}", usage.out);
 }

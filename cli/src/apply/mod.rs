@@ -156,7 +156,13 @@ async fn apply_app(
 ) -> Result<()> {
     let c = Clients::connect(&args.aws).await?;
     let rack = &args.rack;
-    let outputs = rack_outputs(&c, rack).await?;
+    let rack_stack = rack_stack(&c, rack).await?;
+    let outputs: BTreeMap<String, String> = rack_stack
+        .outputs()
+        .iter()
+        .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+        .collect();
+    let rack_params = rack_params(&c, &rack_stack).await?;
     let Some(bucket) = outputs.get("SettingsBucket") else {
         return err(format!(
             "stack {rack} has no SettingsBucket output: is it a convox rack? (convoxc uploads the app's templates there)"
@@ -187,7 +193,7 @@ async fn apply_app(
         env_file,
         env,
         env_known,
-        rack_params: None,
+        rack_params,
     });
     let options = convoxc_compiler::backend::BuildOptions {
         app: app.clone(),
@@ -400,7 +406,39 @@ async fn apply_rack(args: RackApplyArgs, template: Template, given: BTreeMap<Str
 const INLINE_LIMIT: usize = 51_200;
 
 /// The outputs of the rack stack.
-async fn rack_outputs(c: &Clients, rack: &str) -> Result<BTreeMap<String, String>> {
+/// The rack's params, to compile the app against (zones, NLB defaults, which exports exist …):
+/// a convoxc rack keeps them in its template's `Metadata.convoxc.RackParams`; a rack that
+/// convox made has them as its stack parameters (NoEcho ones, shown as `****`, are left out).
+async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<convoxc_compiler::SourceFile>> {
+    let name = rack.stack_name().unwrap_or_default();
+    let body = c
+        .cfn
+        .get_template()
+        .stack_name(name)
+        .send()
+        .await
+        .map_err(|e| describe(&format!("reading the template of rack {name}"), &e))?;
+    let template: Option<Value> = body.template_body().and_then(|b| serde_json::from_str(b).ok());
+    let params: BTreeMap<String, String> = match template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc/RackParams")) {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
+        _ => rack
+            .parameters()
+            .iter()
+            .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
+            .filter(|(k, v)| v != "****" && convoxc_compiler::rack::spec(k).is_some_and(|s| !s.no_echo))
+            .collect(),
+    };
+    if params.is_empty() && template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_none() {
+        return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params
+    }
+    let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
+    Ok(Some(convoxc_compiler::SourceFile::new(format!("the params of rack {name}"), text)))
+}
+
+async fn rack_stack(c: &Clients, rack: &str) -> Result<Stack> {
     match describe_stack(c, rack).await? {
         Some(s)
             if matches!(
@@ -413,11 +451,7 @@ async fn rack_outputs(c: &Clients, rack: &str) -> Result<BTreeMap<String, String
                 s.stack_status().map(|x| x.as_str()).unwrap_or("")
             ))
         }
-        Some(s) if stack::preflight(s.stack_status().map(|x| x.as_str())) != Preflight::Absent => Ok(s
-            .outputs()
-            .iter()
-            .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
-            .collect()),
+        Some(s) if stack::preflight(s.stack_status().map(|x| x.as_str())) != Preflight::Absent => Ok(s),
         _ => err(format!(
             "rack {rack} not found: there is no CloudFormation stack named {rack} in {} (check --rack, --region and --profile)",
             c.region

@@ -376,7 +376,7 @@ struct NlbView {
     listener: String,
     balancer: &'static str,
     security_group: &'static str,
-    preserve_client_ip: Option<bool>,
+    preserve_client_ip: bool,
     cross_zone: Option<bool>,
     cidrs: Vec<CidrView>,
 }
@@ -1262,7 +1262,10 @@ impl ServiceView {
     }
 
     fn nlb(&mut self, ir: &App) {
-        let rack_default = |key: &str| ir.rack.as_ref().and_then(|r| r.get(key)).map(|v| v == "Yes");
+        // a rack param left unset is convox's default, No: written out, because the target
+        // group's own default (enabled for instance targets) would drop public clients that the
+        // instances' security group does not admit
+        let rack_default = |key: &str| ir.rack.as_ref().and_then(|r| r.get(key)) == Some("Yes");
         for e in &self.ir.nlb {
             let internal = e.scheme == NlbScheme::Internal;
             let tg = format!("NLBTargetGroup{}", e.port);
@@ -1286,7 +1289,7 @@ impl ServiceView {
                 } else {
                     "NLBSecurityGroup"
                 },
-                preserve_client_ip: e.preserve_client_ip.or_else(|| {
+                preserve_client_ip: e.preserve_client_ip.unwrap_or_else(|| {
                     rack_default(if internal {
                         "NLBInternalPreserveClientIP"
                     } else {

@@ -10,7 +10,7 @@ use super::RackParams;
 use crate::backend::{RenderError, Template};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One problem with the params for building a rack: the param it concerns and the message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -282,6 +282,9 @@ struct RackView {
     /// Rack params that apps take as their own params (convox passes them on every deploy):
     /// outputs, so that the applier can read them from the rack stack.
     app_params: Vec<(String, String)>,
+    /// The params as given (no NoEcho ones), in the template's Metadata: `convoxc apply` reads
+    /// them back to compile an app against this rack (zones, NLB defaults, exports …).
+    params: BTreeMap<String, String>,
     rack: String,
     azs: Vec<Az>,
     existing_vpc: Option<String>,
@@ -486,6 +489,12 @@ impl RackView {
             app_params: crate::validate::RACK_OWNED
                 .iter()
                 .map(|n| (n.to_string(), text(p, n).to_string()))
+                .collect(),
+            params: p
+                .values
+                .iter()
+                .filter(|(k, _)| super::spec(k).is_some_and(|s| !s.no_echo))
+                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             rack: rack.to_string(),
             azs,
