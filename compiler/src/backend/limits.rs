@@ -126,6 +126,10 @@ pub fn check(bundle: &Bundle, at: &Locations) -> Vec<Diagnostic> {
             );
         }
     }
+    // the group stacks of a very large app hold services' stacks: reported at `services`
+    for (name, t) in &bundle.groups {
+        check_template(t, &format!("groups/{name}.json"), &["services"], at, &mut out);
+    }
     out
 }
 
@@ -213,6 +217,82 @@ fn priority_collisions(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic
             }
         }
     }
+}
+
+/// Names of different kinds that become the same logical ID, which the per-section check of
+/// the front end cannot see: a service `role` is `ServiceRole`, the app's task role; resources
+/// `db` and `db-secret` both make `ResourceDbSecret`; a service linking `db` and `db-host` would
+/// get `ResourceDbHost` twice. Checked before building (the templates would be invalid, or a
+/// parameter silently overwritten).
+pub fn logical_id_collisions(app: &crate::ir::App, at: &Locations) -> Vec<Diagnostic> {
+    use std::collections::BTreeMap;
+    /// Who makes a logical ID: the manifest path (for the span), how to say it, and the kind and
+    /// logical name (two entries of one kind with one logical name are the front end's report).
+    type Owner = (String, String, String);
+    let mut out = Vec::new();
+    let mut report = |id: &str, first: &Owner, second: &Owner, where_: &str| {
+        out.push(
+            at.diagnostic(
+                Code::LogicalIdCollision,
+                &[&format!("{}#name", second.0), &second.0],
+                format!("{} and {} both become the CloudFormation logical ID {id} {where_}", second.1, first.1),
+            )
+            .help("rename one of them"),
+        );
+    };
+    let service = |s: &crate::ir::Service| {
+        (format!("services.{}", s.name), format!("service `{}`", s.name), format!("services.{}", s.logical_name))
+    };
+    let resource = |r: &crate::ir::Resource| {
+        (format!("resources.{}", r.name), format!("resource `{}`", r.name), format!("resources.{}", r.logical_name))
+    };
+    // the app stack's Resources
+    let mut ids: BTreeMap<String, Owner> = ["LogGroup", "Registry", "ServiceRole", "ExecutionRole"]
+        .iter()
+        .map(|id| (id.to_string(), (String::new(), format!("the app's own {id}"), String::new())))
+        .collect();
+    let mut claim = |id: String, owner: Owner| match ids.get(&id) {
+        Some(first) if first.2 == owner.2 => {} // the front end reports it
+        Some(first) => report(&id, first, &owner, "in the app stack"),
+        None => {
+            ids.insert(id, owner);
+        }
+    };
+    for s in &app.services {
+        claim(format!("Service{}", s.logical_name), service(s));
+        if s.port.is_some() && !s.domains.is_empty() {
+            claim(format!("Balancer{}Certificate", s.logical_name), service(s));
+        }
+    }
+    for r in &app.resources {
+        for id in super::view::app_resource_ids(r) {
+            claim(id, resource(r));
+        }
+    }
+    for t in &app.timers {
+        claim(
+            format!("Timer{}", t.logical_name),
+            (format!("timers.{}", t.name), format!("timer `{}`", t.name), format!("timers.{}", t.logical_name)),
+        );
+    }
+    // a service stack's parameters for its linked resources
+    for s in &app.services {
+        let mut params: BTreeMap<String, Owner> = BTreeMap::new();
+        for r in s.resources.iter().filter_map(|n| app.resources.iter().find(|r| &r.name == n)) {
+            for id in super::view::linked_parameter_names(r) {
+                let owner = resource(r);
+                match params.get(&id) {
+                    Some(first) if first.2 != owner.2 => {
+                        report(&id, first, &owner, &format!("among the parameters of service {}", s.name));
+                    }
+                    _ => {
+                        params.insert(id, owner);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// RDS instance identifiers are at most 63 characters, and a database keeps convox's
@@ -303,6 +383,39 @@ mod tests {
             "{}",
             out[0].message
         );
+    }
+
+    #[test]
+    fn names_of_different_kinds_that_make_one_logical_id() {
+        let load = |text: &str| {
+            crate::load(crate::Input {
+                manifest: Some(crate::SourceFile::new("convox.yml", text)),
+                ..Default::default()
+            })
+        };
+        let loaded = load(
+            "resources:\n  db:\n    type: postgres\n  db-secret:\n    type: postgres\n  db-host:\n    type: redis\n\
+             services:\n  role:\n    image: x\n  web:\n    image: x\n    resources:\n      - db-host\n      - db\n",
+        );
+        let out: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == Code::LogicalIdCollision)
+            .collect();
+        let messages: Vec<&str> = out.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(out.len(), 3, "{messages:#?}");
+        for expected in [
+            "service `role` and the app's own ServiceRole both become the CloudFormation logical ID ServiceRole in the app stack",
+            "resource `db-secret` and resource `db` both become the CloudFormation logical ID ResourceDbSecret in the app stack",
+            "resource `db` and resource `db-host` both become the CloudFormation logical ID ResourceDbHost among the parameters of service web",
+        ] {
+            assert!(messages.contains(&expected), "{expected}\n{messages:#?}");
+        }
+        assert!(out.iter().all(|d| d.is_error() && d.span != crate::Span::default()));
+        assert!(loaded.app.is_none());
+        // one resource linked once, distinct names: nothing
+        let fine = load("resources:\n  db:\n    type: postgres\nservices:\n  web:\n    image: x\n    resources:\n      - db\n");
+        assert!(fine.diagnostics.is_empty(), "{:?}", fine.diagnostics);
     }
 
     #[test]

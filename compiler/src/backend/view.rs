@@ -516,6 +516,24 @@ fn has_secret(r: &Resource) -> bool {
     url_template(r).contains("${ResourcePassword}")
 }
 
+/// The parameter names a linked resource's values take in a service stack (the keys of
+/// `AppView::resource_values`; a test keeps the two in step).
+pub(crate) fn linked_parameter_names(r: &Resource) -> Vec<String> {
+    let l = format!("Resource{}", r.logical_name);
+    let suffixes: &[&str] = match r.kind {
+        ResourceType::Efs => &["FileSystemId", "AccessPointId"],
+        _ if has_secret(r) => &["User", "Host", "Port", "Name", "Secret"],
+        _ => &["User", "Host", "Port", "Name", "", "Pass"],
+    };
+    suffixes.iter().map(|s| format!("{l}{s}")).collect()
+}
+
+/// The logical IDs a resource adds to the app stack's Resources.
+pub(crate) fn app_resource_ids(r: &Resource) -> Vec<String> {
+    let l = format!("Resource{}", r.logical_name);
+    if has_secret(r) { vec![format!("{l}Secret"), l] } else { vec![l] }
+}
+
 fn sub_with(text: &str, vars: Value) -> Value {
     json!({"Fn::Sub": [text, vars]})
 }
@@ -1421,6 +1439,32 @@ mod tests {
         assert_eq!(p.take("L", 25000), 1);
         assert_eq!(p.take("L", 50000), 50000);
         assert_eq!(p.take("L", 50000), 25001);
+    }
+
+    #[test]
+    fn linked_parameter_names_are_the_values_keys() {
+        let text = "resources:\n  pg:\n    type: postgres\n  my:\n    type: mysql\n  ma:\n    type: mariadb\n  \
+                    re:\n    type: redis\n  rs:\n    type: redis\n    options:\n      encrypted: true\n  \
+                    va:\n    type: valkey\n  me:\n    type: memcached\n  fs:\n    type: efs\n";
+        let loaded = crate::load(crate::Input {
+            manifest: Some(crate::SourceFile::new("convox.yml", text)),
+            ..Default::default()
+        });
+        let app = loaded.app.expect("valid");
+        let options = crate::backend::BuildOptions {
+            app: "a".into(),
+            rack: None,
+            env_names: Default::default(),
+        };
+        let view = super::AppView::new(&app, &options);
+        assert_eq!(view.resources.len(), 8);
+        for r in &view.resources {
+            let mut keys: Vec<String> = view.resource_values(r).into_iter().map(|(k, _)| k).collect();
+            let mut names = super::linked_parameter_names(&r.ir);
+            keys.sort();
+            names.sort();
+            assert_eq!(keys, names, "{}", r.name);
+        }
     }
 
     #[test]
