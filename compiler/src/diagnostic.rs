@@ -47,6 +47,7 @@ codes! {
     UnknownReference = "unknown-reference", Error, "A name (link, resource, timer service, volume) that refers to nothing declared.";
     ResourceType = "resource-type", Error, "A resource without a type, or with a type convox cannot create.";
     ResourceOption = "resource-option", Error, "A resource option that the resource type does not have, or with a bad value.";
+    EngineVersion = "engine-version", Warning, "A database engine version past its end of standard support on RDS (paid Extended Support, or no longer created).";
     Port = "port", Error, "A port or port scheme that convox cannot route.";
     Health = "health", Error, "Health check settings that the load balancer would reject.";
     Scale = "scale", Error, "Scale settings that cannot work (count range, targets, cpu/memory).";

@@ -148,7 +148,11 @@ fn names_and_logical_ids() {
     );
     expect(
         "resources:\n  my-db:\n    type: postgres\n  my_db:\n    type: postgres\nservices:\n  web: {}\n",
-        &[(E, "logical-id-collision", 4, "ResourceMyDb")],
+        &[
+            (W, "engine-version", 2, "convox's default version"),
+            (E, "logical-id-collision", 4, "ResourceMyDb"),
+            (W, "engine-version", 4, "convox's default version"),
+        ],
     );
     expect(
         "timers:\n  my timer:\n    command: x\n    schedule: \"0 3 * * ?\"\n    service: web\nservices:\n  web: {}\n",
@@ -297,6 +301,19 @@ fn timers() {
 }
 
 #[test]
+fn engine_versions_past_standard_support() {
+    expect(
+        "resources:\n  db:\n    type: mariadb\n  pg:\n    type: postgres\n    options:\n      version: \"13.4\"\n  \
+         new:\n    type: postgres\n    options:\n      version: \"16\"\n  my:\n    type: mysql\n    options:\n      Version: \"8.0\"\nservices:\n  web: {}\n",
+        &[
+            (W, "engine-version", 2, "mariadb 10.4, convox's default version, is past its end of life; RDS has no Extended Support for MariaDB"),
+            (W, "engine-version", 7, "postgres 13.4 is past RDS standard support"),
+            (W, "engine-version", 15, "mysql 8.0 is past RDS standard support"),
+        ],
+    );
+}
+
+#[test]
 fn resources() {
     expect(
         "resources:\n  db:\n    type: postgress\nservices:\n  web: {}\n",
@@ -308,15 +325,24 @@ fn resources() {
     );
     expect(
         "resources:\n  db:\n    type: postgres\n    options:\n      storag: 50\nservices:\n  web: {}\n",
-        &[(E, "resource-option", 5, "did you mean `storage`?")],
+        &[
+            (W, "engine-version", 2, "postgres 12, convox's default version, is past RDS standard support"),
+            (E, "resource-option", 5, "did you mean `storage`?"),
+        ],
     );
     expect(
         "resources:\n  db:\n    type: mysql\n    options:\n      durable: maybe\nservices:\n  web: {}\n",
-        &[(E, "resource-option", 5, "expected true or false")],
+        &[
+            (W, "engine-version", 2, "mysql 5.7, convox's default version"),
+            (E, "resource-option", 5, "expected true or false"),
+        ],
     );
     expect(
         "resources:\n  db:\n    type: postgres\n    options:\n      password: hunter2\nservices:\n  web: {}\n",
-        &[(E, "resource-option", 5, "never write them")],
+        &[
+            (W, "engine-version", 2, "convox's default version"),
+            (E, "resource-option", 5, "never write them"),
+        ],
     );
     expect(
         "resources:\n  c:\n    type: redis\n    options:\n      durable: true\nservices:\n  web: {}\n",
@@ -355,7 +381,10 @@ fn references() {
     );
     expect(
         "resources:\n  db:\n    type: postgres\nservices:\n  web:\n    resources: [\"db:DATABASE_URL\"]\n",
-        &[(E, "unknown-reference", 6, "convox v3")],
+        &[
+            (W, "engine-version", 2, "convox's default version"),
+            (E, "unknown-reference", 6, "convox v3"),
+        ],
     );
     expect(
         "resources:\n  fs:\n    type: efs\nservices:\n  web:\n    volumes: [\"fs:/data\"]\n",
