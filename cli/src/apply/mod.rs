@@ -411,14 +411,8 @@ const INLINE_LIMIT: usize = 51_200;
 /// convox made has them as its stack parameters (NoEcho ones, shown as `****`, are left out).
 async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<convoxc_compiler::SourceFile>> {
     let name = rack.stack_name().unwrap_or_default();
-    let body = c
-        .cfn
-        .get_template()
-        .stack_name(name)
-        .send()
-        .await
-        .map_err(|e| describe(&format!("reading the template of rack {name}"), &e))?;
-    let template: Option<Value> = body.template_body().and_then(|b| serde_json::from_str(b).ok());
+    let body = deployed_template(c, name).await?;
+    let template: Option<Value> = serde_json::from_str(&body).ok();
     let params: BTreeMap<String, String> = match template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc/RackParams")) {
         Some(Value::Object(m)) => m
             .iter()
@@ -436,6 +430,18 @@ async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<convoxc_compile
     }
     let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
     Ok(Some(convoxc_compiler::SourceFile::new(format!("the params of rack {name}"), text)))
+}
+
+/// The template body a stack was deployed with.
+async fn deployed_template(c: &Clients, stack: &str) -> Result<String> {
+    let t = c
+        .cfn
+        .get_template()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| describe(&format!("reading the template of {stack}"), &e))?;
+    Ok(t.template_body().unwrap_or_default().to_string())
 }
 
 async fn rack_stack(c: &Clients, rack: &str) -> Result<Stack> {
@@ -626,21 +632,14 @@ async fn deploy(c: &Clients, d: Deployment<'_>, existing: Option<Stack>, bundle:
     // no-op: same template, parameters and tags as deployed → no change set at all
     let mut old_root: Option<Value> = None;
     if let Some(s) = &existing {
-        let t = c
-            .cfn
-            .get_template()
-            .stack_name(stack_name)
-            .send()
-            .await
-            .map_err(|e| describe(&format!("reading the template of {stack_name}"), &e))?;
-        let body = t.template_body().unwrap_or("");
-        let diff = stack::differences(s, body, d.root.value(), &d.params, &d.tags);
+        let body = deployed_template(c, stack_name).await?;
+        let diff = stack::differences(s, &body, d.root.value(), &d.params, &d.tags);
         if diff.is_empty() {
             println!("no changes: {stack_name} is up to date");
             return Ok(());
         }
         println!("{stack_name} differs in: {}", diff.join(", "));
-        old_root = serde_json::from_str(body).ok();
+        old_root = serde_json::from_str(&body).ok();
     }
 
     let parameters: Vec<Parameter> = d
