@@ -129,60 +129,68 @@ impl RootView<'_> {
     /// that is an expression of the app stack becomes a group parameter (named after what it
     /// refers to), whose value the app stack passes.
     pub fn take_groups(&mut self, size: usize) -> Vec<GroupView> {
+        use rayon::prelude::*;
         let mut services = std::mem::take(&mut self.services).into_iter().peekable();
-        let mut certificates = std::mem::take(&mut self.certificates);
-        let mut groups = Vec::new();
+        let mut chunks: Vec<Vec<NestedView>> = Vec::new();
         while services.peek().is_some() {
-            let chunk: Vec<NestedView> = services.by_ref().take(size.max(1)).collect();
-            let certs: Vec<CertificateView> = {
-                let (mine, rest): (Vec<_>, Vec<_>) = certificates
-                    .into_iter()
-                    .partition(|c| chunk.iter().any(|s| s.name == c.service));
-                certificates = rest;
-                mine
-            };
-            let local: Vec<&str> = certs.iter().map(|c| c.logical.as_str()).collect();
-            let mut values: BTreeMap<String, Value> = BTreeMap::new();
-            let mut stacks = Vec::new();
-            let first = chunk.first().map(|s| s.name.clone()).unwrap_or_default();
-            let last = chunk.last().map(|s| s.name.clone()).unwrap_or_default();
-            for mut s in chunk {
-                for (name, v) in s.parameters.iter_mut() {
-                    if v.is_string() || v.is_number() {
-                        continue; // literals stay in the group template
-                    }
-                    if let Some(r) = v.get("Ref").and_then(Value::as_str)
-                        && local.contains(&r)
-                    {
-                        continue; // a certificate of this group
-                    }
-                    let mut hoisted = hoist_name(name, v);
-                    while values.get(&hoisted).is_some_and(|existing| existing != v) {
-                        hoisted.push('X');
-                    }
-                    values.insert(hoisted.clone(), v.clone());
-                    *v = json!({ "Ref": hoisted });
-                }
-                stacks.push(s);
-            }
-            let parameters = values
-                .iter()
-                .map(|(name, v)| GroupParam {
-                    name: name.clone(),
-                    no_echo: v.to_string().contains("ResourcePassword"),
-                })
-                .collect();
-            groups.push(GroupView {
-                app: self.app.to_string(),
-                first,
-                last,
-                parameters,
-                certificates: certs,
-                services: stacks,
-                values,
-            });
+            chunks.push(services.by_ref().take(size.max(1)).collect());
         }
-        groups
+        // a service has at most one certificate
+        let mut certificates: BTreeMap<String, CertificateView> = std::mem::take(&mut self.certificates)
+            .into_iter()
+            .map(|c| (c.service.clone(), c))
+            .collect();
+        let certs: Vec<Vec<CertificateView>> = chunks
+            .iter()
+            .map(|chunk| chunk.iter().filter_map(|s| certificates.remove(&s.name)).collect())
+            .collect();
+        let app = self.app.to_string();
+        chunks
+            .into_par_iter()
+            .zip(certs)
+            .map(|(chunk, certs)| {
+                let local: std::collections::BTreeSet<&str> = certs.iter().map(|c| c.logical.as_str()).collect();
+                let mut values: BTreeMap<String, Value> = BTreeMap::new();
+                let first = chunk.first().map(|s| s.name.clone()).unwrap_or_default();
+                let last = chunk.last().map(|s| s.name.clone()).unwrap_or_default();
+                let mut stacks = Vec::with_capacity(chunk.len());
+                for mut s in chunk {
+                    for (name, v) in s.parameters.iter_mut() {
+                        if v.is_string() || v.is_number() {
+                            continue; // literals stay in the group template
+                        }
+                        if let Some(r) = v.get("Ref").and_then(Value::as_str)
+                            && local.contains(r)
+                        {
+                            continue; // a certificate of this group
+                        }
+                        let mut hoisted = hoist_name(name, v);
+                        while values.get(&hoisted).is_some_and(|existing| existing != v) {
+                            hoisted.push('X');
+                        }
+                        values.insert(hoisted.clone(), v.clone());
+                        *v = json!({ "Ref": hoisted });
+                    }
+                    stacks.push(s);
+                }
+                let parameters = values
+                    .iter()
+                    .map(|(name, v)| GroupParam {
+                        name: name.clone(),
+                        no_echo: v.to_string().contains("ResourcePassword"),
+                    })
+                    .collect();
+                GroupView {
+                    app: app.clone(),
+                    first,
+                    last,
+                    parameters,
+                    certificates: certs,
+                    services: stacks,
+                    values,
+                }
+            })
+            .collect()
     }
 
     /// Whether the single-stack layout certainly breaks a quota (more nested stacks and
@@ -695,6 +703,7 @@ impl AppView {
     }
 
     pub fn with_keys(&self, keys: NestedKeys) -> RootView<'_> {
+        use rayon::prelude::*;
         let key = |m: &BTreeMap<String, String>, n: &str| m.get(n).cloned().unwrap_or_default();
         let resources = self
             .resources
@@ -712,7 +721,7 @@ impl AppView {
             .collect();
         let services = self
             .services
-            .iter()
+            .par_iter()
             .map(|s| NestedView {
                 logical: format!("Service{}", s.ir.logical_name),
                 name: s.name.clone(),
