@@ -606,7 +606,11 @@ fn missing_rack_and_usage_errors() {
     // (Internal is No on this rack)
     let internal = app_dir(|t| t.replace("    port: 3000\n", "    port: 3000\n    internal: true\n"));
     let run = apply(&moto, internal.path(), &["-e", "SECRET_KEY_BASE=x"]).fails();
-    assert!(run.out.contains("rack does not support internal services"), "{}", run.out);
+    assert!(
+        run.out.contains("rack does not support internal services"),
+        "{}",
+        run.out
+    );
     assert_eq!(moto.stack_status("r-myapp"), None);
     let usage = moto.run(&["apply", m]);
     assert_eq!(usage.code, Some(2), "{}", usage.out);

@@ -91,7 +91,10 @@ fn engine_versions(cx: &mut Cx, app: &Decoded) {
         let given = cx
             .spans
             .keys()
-            .find(|k| k.strip_prefix(&format!("{options}.")).is_some_and(|o| o.eq_ignore_ascii_case("version")))
+            .find(|k| {
+                k.strip_prefix(&format!("{options}."))
+                    .is_some_and(|o| o.eq_ignore_ascii_case("version"))
+            })
             .cloned();
         let (msg, span_path) = match &given {
             Some(k) => (format!("{} {version} is {why}", r.kind.as_str()), k.clone()),
@@ -100,7 +103,9 @@ fn engine_versions(cx: &mut Cx, app: &Decoded) {
                 format!("{path}#name"),
             ),
         };
-        let help = format!("set `options: {{version: \"{suggested}\"}}` (a newer major version; an existing database is upgraded in place, which needs a maintenance window)");
+        let help = format!(
+            "set `options: {{version: \"{suggested}\"}}` (a newer major version; an existing database is upgraded in place, which needs a maintenance window)"
+        );
         cx.report(Code::EngineVersion, &given.unwrap_or(path), &span_path, msg, Some(help))
             .severity = Severity::Warning;
     }

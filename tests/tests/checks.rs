@@ -306,7 +306,12 @@ fn engine_versions_past_standard_support() {
         "resources:\n  db:\n    type: mariadb\n  pg:\n    type: postgres\n    options:\n      version: \"13.4\"\n  \
          new:\n    type: postgres\n    options:\n      version: \"16\"\n  my:\n    type: mysql\n    options:\n      Version: \"8.0\"\nservices:\n  web: {}\n",
         &[
-            (W, "engine-version", 2, "mariadb 10.4, convox's default version, is past its end of life; RDS has no Extended Support for MariaDB"),
+            (
+                W,
+                "engine-version",
+                2,
+                "mariadb 10.4, convox's default version, is past its end of life; RDS has no Extended Support for MariaDB",
+            ),
             (W, "engine-version", 7, "postgres 13.4 is past RDS standard support"),
             (W, "engine-version", 15, "mysql 8.0 is past RDS standard support"),
         ],
@@ -326,7 +331,12 @@ fn resources() {
     expect(
         "resources:\n  db:\n    type: postgres\n    options:\n      storag: 50\nservices:\n  web: {}\n",
         &[
-            (W, "engine-version", 2, "postgres 12, convox's default version, is past RDS standard support"),
+            (
+                W,
+                "engine-version",
+                2,
+                "postgres 12, convox's default version, is past RDS standard support",
+            ),
             (E, "resource-option", 5, "did you mean `storage`?"),
         ],
     );

@@ -413,7 +413,10 @@ async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<convoxc_compile
     let name = rack.stack_name().unwrap_or_default();
     let body = deployed_template(c, name).await?;
     let template: Option<Value> = serde_json::from_str(&body).ok();
-    let params: BTreeMap<String, String> = match template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc/RackParams")) {
+    let params: BTreeMap<String, String> = match template
+        .as_ref()
+        .and_then(|t| t.pointer("/Metadata/convoxc/RackParams"))
+    {
         Some(Value::Object(m)) => m
             .iter()
             .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
@@ -429,7 +432,10 @@ async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<convoxc_compile
         return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params
     }
     let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
-    Ok(Some(convoxc_compiler::SourceFile::new(format!("the params of rack {name}"), text)))
+    Ok(Some(convoxc_compiler::SourceFile::new(
+        format!("the params of rack {name}"),
+        text,
+    )))
 }
 
 /// The template body a stack was deployed with.

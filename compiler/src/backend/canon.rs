@@ -23,7 +23,10 @@ pub enum Node<'a> {
     /// `true`, `false`, `null` or a number, as written.
     Atom(&'a str),
     /// A string's content between its quotes, as written; `escaped` when it has a backslash.
-    Str { raw: &'a str, escaped: bool },
+    Str {
+        raw: &'a str,
+        escaped: bool,
+    },
     Array(Vec<Node<'a>>),
     /// Entries sorted by (decoded) key, no key twice.
     Object(Vec<(Cow<'a, str>, Node<'a>)>),
@@ -183,7 +186,8 @@ fn write(node: &Node, out: &mut String, indent: Option<usize>) {
 }
 
 fn write_atom(a: &str, out: &mut String) {
-    let plain_integer = a.len() < 19 && (a == "0" || (a.as_bytes()[0] != b'0' && a.bytes().all(|b| b.is_ascii_digit())));
+    let plain_integer =
+        a.len() < 19 && (a == "0" || (a.as_bytes()[0] != b'0' && a.bytes().all(|b| b.is_ascii_digit())));
     if plain_integer || matches!(a, "true" | "false" | "null") {
         out.push_str(a);
     } else {
@@ -452,7 +456,10 @@ mod tests {
 
     #[test]
     fn trailing_commas_are_allowed_once() {
-        assert_eq!(pretty(r#"{"a": [1, 2, ], "b": "x,}", }"#).unwrap(), serde_pretty(r#"{"a": [1, 2], "b": "x,}"}"#));
+        assert_eq!(
+            pretty(r#"{"a": [1, 2, ], "b": "x,}", }"#).unwrap(),
+            serde_pretty(r#"{"a": [1, 2], "b": "x,}"}"#)
+        );
         assert!(pretty("[1,,]").is_err());
         assert!(pretty("[,]").is_err());
         assert!(pretty("{,}").is_err());
@@ -468,7 +475,17 @@ mod tests {
 
     #[test]
     fn bad_json_is_an_error_with_a_position() {
-        for bad in ["{", r#"{"a" 1}"#, r#"{"a": tru}"#, "01", "1.", r#""\x""#, "\"a\nb\"", "{} x", r#"{"a": 1 "b": 2}"#] {
+        for bad in [
+            "{",
+            r#"{"a" 1}"#,
+            r#"{"a": tru}"#,
+            "01",
+            "1.",
+            r#""\x""#,
+            "\"a\nb\"",
+            "{} x",
+            r#"{"a": 1 "b": 2}"#,
+        ] {
             assert!(pretty(bad).is_err(), "{bad:?}");
         }
         assert!(pretty("{\n  \"a\": ?\n}").unwrap_err().contains("line 2 column 8"));
@@ -481,9 +498,17 @@ mod tests {
         let merged = merge(vec![a, b]).unwrap();
         assert_eq!(merged.get("Resources").unwrap().entries().len(), 2);
         let c = parse(r#"{"Resources": {"B": {}}}"#).unwrap();
-        assert!(merge(vec![merged, c]).unwrap_err().contains("`Resources.B` is defined twice"));
+        assert!(
+            merge(vec![merged, c])
+                .unwrap_err()
+                .contains("`Resources.B` is defined twice")
+        );
         let d = parse(r#"{"Description": "x"}"#).unwrap();
         let e = parse(r#"{"Description": "y"}"#).unwrap();
-        assert!(merge(vec![d, e]).unwrap_err().contains("`Description` is defined twice"));
+        assert!(
+            merge(vec![d, e])
+                .unwrap_err()
+                .contains("`Description` is defined twice")
+        );
     }
 }

@@ -81,7 +81,11 @@ impl Outline {
 
 /// Whether a template is within every quota (used to decide whether services need grouping).
 pub fn fits(t: &Template) -> bool {
-    t.text.len() <= MAX_BODY_S3 && SECTIONS.iter().zip(&t.outline.sections).all(|((_, max), ids)| ids.len() <= *max)
+    t.text.len() <= MAX_BODY_S3
+        && SECTIONS
+            .iter()
+            .zip(&t.outline.sections)
+            .all(|((_, max), ids)| ids.len() <= *max)
 }
 
 /// Every quota problem of a bundle, as diagnostics at the manifest entry that produced it.
@@ -168,7 +172,10 @@ fn rule_quota(bundle: &Bundle, at: &Locations, out: &mut Vec<Diagnostic>) {
     let mut per_listener: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (_, t) in &bundle.services {
         for r in &t.outline.listener_rules {
-            let http_only = matches!(r.condition.as_deref(), Some("RouteHttp" | "InternalDomainsAndRouteHttp"));
+            let http_only = matches!(
+                r.condition.as_deref(),
+                Some("RouteHttp" | "InternalDomainsAndRouteHttp")
+            );
             if !http_only {
                 *per_listener.entry(r.listener.clone()).or_default() += 1;
             }
@@ -235,21 +242,37 @@ pub fn logical_id_collisions(app: &crate::ir::App, at: &Locations) -> Vec<Diagno
             at.diagnostic(
                 Code::LogicalIdCollision,
                 &[&format!("{}#name", second.0), &second.0],
-                format!("{} and {} both become the CloudFormation logical ID {id} {where_}", second.1, first.1),
+                format!(
+                    "{} and {} both become the CloudFormation logical ID {id} {where_}",
+                    second.1, first.1
+                ),
             )
             .help("rename one of them"),
         );
     };
     let service = |s: &crate::ir::Service| {
-        (format!("services.{}", s.name), format!("service `{}`", s.name), format!("services.{}", s.logical_name))
+        (
+            format!("services.{}", s.name),
+            format!("service `{}`", s.name),
+            format!("services.{}", s.logical_name),
+        )
     };
     let resource = |r: &crate::ir::Resource| {
-        (format!("resources.{}", r.name), format!("resource `{}`", r.name), format!("resources.{}", r.logical_name))
+        (
+            format!("resources.{}", r.name),
+            format!("resource `{}`", r.name),
+            format!("resources.{}", r.logical_name),
+        )
     };
     // the app stack's Resources
     let mut ids: BTreeMap<String, Owner> = ["LogGroup", "Registry", "ServiceRole", "ExecutionRole"]
         .iter()
-        .map(|id| (id.to_string(), (String::new(), format!("the app's own {id}"), String::new())))
+        .map(|id| {
+            (
+                id.to_string(),
+                (String::new(), format!("the app's own {id}"), String::new()),
+            )
+        })
         .collect();
     let mut claim = |id: String, owner: Owner| match ids.get(&id) {
         Some(first) if first.2 == owner.2 => {} // the front end reports it
@@ -272,18 +295,31 @@ pub fn logical_id_collisions(app: &crate::ir::App, at: &Locations) -> Vec<Diagno
     for t in &app.timers {
         claim(
             format!("Timer{}", t.logical_name),
-            (format!("timers.{}", t.name), format!("timer `{}`", t.name), format!("timers.{}", t.logical_name)),
+            (
+                format!("timers.{}", t.name),
+                format!("timer `{}`", t.name),
+                format!("timers.{}", t.logical_name),
+            ),
         );
     }
     // a service stack's parameters for its linked resources
     for s in &app.services {
         let mut params: BTreeMap<String, Owner> = BTreeMap::new();
-        for r in s.resources.iter().filter_map(|n| app.resources.iter().find(|r| &r.name == n)) {
+        for r in s
+            .resources
+            .iter()
+            .filter_map(|n| app.resources.iter().find(|r| &r.name == n))
+        {
             for id in super::view::linked_parameter_names(r) {
                 let owner = resource(r);
                 match params.get(&id) {
                     Some(first) if first.2 != owner.2 => {
-                        report(&id, first, &owner, &format!("among the parameters of service {}", s.name));
+                        report(
+                            &id,
+                            first,
+                            &owner,
+                            &format!("among the parameters of service {}", s.name),
+                        );
                     }
                     _ => {
                         params.insert(id, owner);
@@ -414,8 +450,14 @@ mod tests {
         assert!(out.iter().all(|d| d.is_error() && d.span != crate::Span::default()));
         assert!(loaded.app.is_none());
         // one resource linked once, distinct names: nothing
-        let fine = load("resources:\n  db:\n    type: postgres\nservices:\n  web:\n    image: x\n    resources:\n      - db\n");
-        assert!(!fine.diagnostics.iter().any(Diagnostic::is_error), "{:?}", fine.diagnostics);
+        let fine = load(
+            "resources:\n  db:\n    type: postgres\nservices:\n  web:\n    image: x\n    resources:\n      - db\n",
+        );
+        assert!(
+            !fine.diagnostics.iter().any(Diagnostic::is_error),
+            "{:?}",
+            fine.diagnostics
+        );
     }
 
     #[test]

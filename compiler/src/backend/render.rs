@@ -119,9 +119,7 @@ impl Renderer {
             .collect::<Result<Vec<_>, RenderError>>()?;
         let fragments = texts
             .iter()
-            .map(|(name, text)| {
-                canon::parse(text).map_err(|e| RenderError(format!("{name}: {e}\n{}", numbered(text))))
-            })
+            .map(|(name, text)| canon::parse(text).map_err(|e| RenderError(format!("{name}: {e}\n{}", numbered(text)))))
             .collect::<Result<Vec<_>, RenderError>>()?;
         let stack = canon::merge(fragments).map_err(|e| RenderError(format!("{}: {e}", templates.join(", "))))?;
         Ok(super::Template::from_node(&stack))

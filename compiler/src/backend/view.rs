@@ -228,7 +228,10 @@ impl RootView<'_> {
 /// A map whose values reach the templates as JSON text marked safe, printed as it is: the
 /// templates only print them, and a 500-service app has some 30,000 of them.
 fn json_values<S: serde::Serializer>(m: &BTreeMap<String, Value>, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_map(m.iter().map(|(k, v)| (k, minijinja::Value::from_safe_string(v.to_string()))))
+    s.collect_map(
+        m.iter()
+            .map(|(k, v)| (k, minijinja::Value::from_safe_string(v.to_string()))),
+    )
 }
 
 fn hoist_name(param: &str, v: &Value) -> String {
@@ -539,7 +542,11 @@ pub(crate) fn linked_parameter_names(r: &Resource) -> Vec<String> {
 /// The logical IDs a resource adds to the app stack's Resources.
 pub(crate) fn app_resource_ids(r: &Resource) -> Vec<String> {
     let l = format!("Resource{}", r.logical_name);
-    if has_secret(r) { vec![format!("{l}Secret"), l] } else { vec![l] }
+    if has_secret(r) {
+        vec![format!("{l}Secret"), l]
+    } else {
+        vec![l]
+    }
 }
 
 fn sub_with(text: &str, vars: Value) -> Value {
