@@ -130,10 +130,6 @@ pub fn load(input: Input) -> Loaded {
         &mut diagnostics,
         &mut locations,
     );
-    if let Some(app) = &app {
-        // names of different kinds that the backend would turn into one logical ID
-        diagnostics.extend(crate::backend::limits::logical_id_collisions(app, &locations));
-    }
     diagnostic::sort(&mut diagnostics);
     let app = if diagnostics.iter().any(Diagnostic::is_error) {
         None

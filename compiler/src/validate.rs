@@ -219,53 +219,107 @@ fn names(cx: &mut Cx, app: &Decoded) {
             }
         }
     }
-    // logical-ID collisions (Service<X>, Resource<X>, Timer<X>)
-    type Names<'a> = Vec<(&'a str, &'a str)>;
-    let groups: [(&str, &str, Names); 3] = [
-        (
-            "services",
-            "Service",
-            app.services
-                .iter()
-                .map(|s| (s.name.as_str(), s.logical_name.as_str()))
-                .collect(),
-        ),
-        (
-            "resources",
-            "Resource",
-            app.resources
-                .iter()
-                .map(|r| (r.name.as_str(), r.logical_name.as_str()))
-                .collect(),
-        ),
-        (
-            "timers",
-            "Timer",
-            app.timers
-                .iter()
-                .map(|t| (t.name.as_str(), t.logical_name.as_str()))
-                .collect(),
-        ),
-    ];
-    for (section, prefix, items) in groups {
-        for (i, (name, logical)) in items.iter().enumerate() {
-            if let Some((first, _)) = items[..i].iter().find(|(_, l)| l == logical) {
-                let first_span = cx.at(&format!("{section}.{first}#name"));
-                let source = cx.source;
-                cx.report(
-                    Code::LogicalIdCollision,
-                    &join(section, name),
-                    &format!("{section}.{name}#name"),
-                    format!("`{name}` and `{first}` both become the CloudFormation logical ID {prefix}{logical}"),
-                    Some("rename one of them: convox would silently overwrite the first with the second".into()),
-                )
-                .related
-                .push(crate::diagnostic::Related {
-                    source,
-                    span: first_span,
-                    label: "first declared here".into(),
-                });
+    logical_ids(cx, app);
+}
+
+/// Names that become the same CloudFormation logical ID: two of one kind (`my-db` and `my_db`
+/// are both `ResourceMyDb`), or of different kinds (a service `role` is the app's `ServiceRole`;
+/// resources `db` and `db-secret` both make `ResourceDbSecret`; a service linking `db` and
+/// `db-host` would get the parameter `ResourceDbHost` twice). convox silently overwrites the
+/// first; the ID lists are the backend's (`backend::view`).
+fn logical_ids(cx: &mut Cx, app: &Decoded) {
+    use crate::backend::view::{app_resource_ids, linked_parameter_names};
+    /// Who makes an ID: the manifest path (empty for the app's own) and how to say it.
+    type Owner = (String, String);
+    let service = |s: &Service| (join("services", &s.name), format!("service `{}`", s.name));
+    let resource = |r: &Resource| (join("resources", &r.name), format!("resource `{}`", r.name));
+    /// (ID, first owner, second owner, where): found first, reported after.
+    type Clash = (String, Owner, Owner, String);
+    let mut clashes: Vec<Clash> = Vec::new();
+    let mut ids: BTreeMap<String, Owner> = ["LogGroup", "Registry", "ServiceRole", "ExecutionRole"]
+        .iter()
+        .map(|id| (id.to_string(), (String::new(), format!("the app's own {id}"))))
+        .collect();
+    /// Take `id` for `owner`, or note the clash with whoever has it (a pair of names is one
+    /// problem, however many IDs they share).
+    fn claim(ids: &mut BTreeMap<String, Owner>, id: String, owner: Owner, clashes: &mut Vec<Clash>, at: &str) {
+        match ids.get(&id) {
+            Some(first) if *first != owner && !clashes.iter().any(|c| c.1 == *first && c.2 == owner) => {
+                clashes.push((id, first.clone(), owner, at.to_string()));
             }
+            Some(_) => {}
+            None => {
+                ids.insert(id, owner);
+            }
+        }
+    }
+    let in_app = "in the app stack";
+    for s in &app.services {
+        claim(
+            &mut ids,
+            format!("Service{}", s.logical_name),
+            service(s),
+            &mut clashes,
+            in_app,
+        );
+        if s.port.is_some() && !s.domains.is_empty() {
+            claim(
+                &mut ids,
+                format!("Balancer{}Certificate", s.logical_name),
+                service(s),
+                &mut clashes,
+                in_app,
+            );
+        }
+    }
+    for r in &app.resources {
+        for id in app_resource_ids(r) {
+            claim(&mut ids, id, resource(r), &mut clashes, in_app);
+        }
+    }
+    for t in &app.timers {
+        let owner = (join("timers", &t.name), format!("timer `{}`", t.name));
+        claim(
+            &mut ids,
+            format!("Timer{}", t.logical_name),
+            owner,
+            &mut clashes,
+            in_app,
+        );
+    }
+    // a service stack's parameters for its linked resources
+    for s in &app.services {
+        let mut params: BTreeMap<String, Owner> = BTreeMap::new();
+        let at = format!("among the parameters of service {}", s.name);
+        for r in s
+            .resources
+            .iter()
+            .filter_map(|n| app.resources.iter().find(|r| &r.name == n))
+        {
+            for id in linked_parameter_names(r) {
+                claim(&mut params, id, resource(r), &mut clashes, &at);
+            }
+        }
+    }
+    for (id, first, second, at) in clashes {
+        let first_span = cx.at(&format!("{}#name", first.0));
+        let source = cx.source;
+        let d = cx.report(
+            Code::LogicalIdCollision,
+            &second.0,
+            &format!("{}#name", second.0),
+            format!(
+                "{} and {} both become the CloudFormation logical ID {id} {at}",
+                second.1, first.1
+            ),
+            Some("rename one of them: convox would silently overwrite one with the other".into()),
+        );
+        if !first.0.is_empty() {
+            d.related.push(crate::diagnostic::Related {
+                source,
+                span: first_span,
+                label: "first declared here".into(),
+            });
         }
     }
 }

@@ -154,6 +154,33 @@ fn names_and_logical_ids() {
             (W, "engine-version", 4, "convox's default version"),
         ],
     );
+    // names of different kinds: the app's own ServiceRole, a resource's secret, a service's
+    // parameters for two linked resources
+    expect(
+        "resources:\n  db:\n    type: postgres\n    options:\n      version: \"16\"\n  db-secret:\n    type: postgres\n    \
+         options:\n      version: \"16\"\n  db-host:\n    type: redis\nservices:\n  role:\n    image: x\n  web:\n    \
+         image: x\n    resources:\n      - db-host\n      - db\n",
+        &[
+            (
+                E,
+                "logical-id-collision",
+                2,
+                "resource `db` and resource `db-host` both become the CloudFormation logical ID ResourceDbHost among the parameters of service web",
+            ),
+            (
+                E,
+                "logical-id-collision",
+                6,
+                "resource `db-secret` and resource `db` both become the CloudFormation logical ID ResourceDbSecret in the app stack",
+            ),
+            (
+                E,
+                "logical-id-collision",
+                13,
+                "service `role` and the app's own ServiceRole both become the CloudFormation logical ID ServiceRole",
+            ),
+        ],
+    );
     expect(
         "timers:\n  my timer:\n    command: x\n    schedule: \"0 3 * * ?\"\n    service: web\nservices:\n  web: {}\n",
         &[(E, "invalid-name", 2, "timer name")],

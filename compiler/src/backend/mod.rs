@@ -7,7 +7,7 @@ pub mod canon;
 pub mod imports;
 pub mod limits;
 pub(crate) mod render;
-mod view;
+pub(crate) mod view;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::ir::App;
