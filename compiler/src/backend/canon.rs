@@ -67,6 +67,8 @@ pub fn parse(text: &str) -> Result<Node<'_>, String> {
         src: text,
         bytes: text.as_bytes(),
         pos: 0,
+        entries: Vec::with_capacity(64),
+        items: Vec::with_capacity(64),
     };
     let v = p.value(0)?;
     p.ws();
@@ -86,7 +88,7 @@ pub fn merge<'a>(fragments: Vec<Node<'a>>) -> Result<Node<'a>, String> {
         };
         sections.extend(entries);
     }
-    sections.sort_by(|a, b| a.0.cmp(&b.0));
+    sections.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let mut out: Vec<(Cow<'a, str>, Node<'a>)> = Vec::with_capacity(sections.len());
     for (key, value) in sections {
         match out.last_mut() {
@@ -95,7 +97,7 @@ pub fn merge<'a>(fragments: Vec<Node<'a>>) -> Result<Node<'a>, String> {
                     return Err(format!("`{key}` is defined twice"));
                 };
                 into.extend(more);
-                into.sort_by(|a, b| a.0.cmp(&b.0));
+                into.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                 if let Some(w) = into.windows(2).find(|w| w[0].0 == w[1].0) {
                     return Err(format!("`{key}.{}` is defined twice", w[0].0));
                 }
@@ -243,6 +245,10 @@ struct Parser<'a> {
     src: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    /// Entries and items of the containers being parsed, innermost last: each container is
+    /// moved out into a vector of its exact size when it closes (no growing per container).
+    entries: Vec<(Cow<'a, str>, Node<'a>)>,
+    items: Vec<Node<'a>>,
 }
 
 impl<'a> Parser<'a> {
@@ -382,15 +388,16 @@ impl<'a> Parser<'a> {
     fn array(&mut self, depth: usize) -> Result<Node<'a>, String> {
         self.pos += 1;
         self.ws();
-        let mut items = Vec::new();
         if self.bytes.get(self.pos) == Some(&b']') {
             self.pos += 1;
-            return Ok(Node::Array(items));
+            return Ok(Node::Array(Vec::new()));
         }
+        let base = self.items.len();
         loop {
-            items.push(self.value(depth + 1)?);
+            let item = self.value(depth + 1)?;
+            self.items.push(item);
             if self.next_or_end(b']')? {
-                return Ok(Node::Array(items));
+                return Ok(Node::Array(self.items.drain(base..).collect()));
             }
         }
     }
@@ -398,11 +405,11 @@ impl<'a> Parser<'a> {
     fn object(&mut self, depth: usize) -> Result<Node<'a>, String> {
         self.pos += 1;
         self.ws();
-        let mut entries: Vec<(Cow<'a, str>, Node<'a>)> = Vec::new();
         if self.bytes.get(self.pos) == Some(&b'}') {
             self.pos += 1;
-            return Ok(Node::Object(entries));
+            return Ok(Node::Object(Vec::new()));
         }
+        let base = self.entries.len();
         loop {
             self.ws();
             if self.bytes.get(self.pos) != Some(&b'"') {
@@ -420,12 +427,13 @@ impl<'a> Parser<'a> {
             }
             self.pos += 1;
             let value = self.value(depth + 1)?;
-            entries.push((key, value));
+            self.entries.push((key, value));
             if self.next_or_end(b'}')? {
                 break;
             }
         }
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut entries: Vec<_> = self.entries.drain(base..).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         if let Some(w) = entries.windows(2).find(|w| w[0].0 == w[1].0) {
             return Err(format!("duplicate key `{}`", w[0].0));
         }

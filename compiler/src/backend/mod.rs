@@ -65,8 +65,8 @@ impl Template {
     }
 
     /// A template from a parsed, merged stack (sorted keys, no duplicates).
-    pub(crate) fn from_node(node: &canon::Node) -> Self {
-        let mut text = String::new();
+    pub(crate) fn from_node(node: &canon::Node, size_hint: usize) -> Self {
+        let mut text = String::with_capacity(size_hint);
         canon::write_pretty(node, &mut text);
         text.push('\n');
         Template::with(text, limits::Outline::of(node), std::sync::OnceLock::new())
@@ -98,7 +98,13 @@ impl Template {
 pub const KEY_PREFIX: &str = "convoxc/templates/";
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
 }
 
 /// The app stack and its nested stacks.
@@ -130,7 +136,7 @@ impl Bundle {
 
 /// Compile a validated app to its CloudFormation bundle.
 pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
-    let r = render::Renderer::new()?;
+    let r = render::shared()?;
     let model = view::AppView::new(app, options);
     // nested stacks are independent: render them in parallel (the order of the results is the
     // manifest's, so the output does not depend on scheduling)
@@ -176,10 +182,12 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
         .map(|(i, g)| Ok((format!("group{i}"), r.template(&["group.json"], g)?)))
         .collect::<Result<Vec<_>, RenderError>>()?;
     root_view.set_groups(&group_views, &groups.iter().map(|(_, t)| t.key()).collect::<Vec<_>>());
-    let root = r.template(&["app.json"], &root_view)?;
-    // the view model of a large app is many small allocations: freed on both threads
-    drop(root_view);
-    rayon::join(|| drop(group_views), || drop(model));
+    // the view model of a large app is many small allocations: freed while the app stack renders
+    let (root, _) = rayon::join(
+        || r.template(&["app.json"], &root_view),
+        || rayon::join(|| drop(group_views), || drop(model)),
+    );
+    let root = root?;
     Ok(Bundle {
         app: root,
         services,

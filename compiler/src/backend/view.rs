@@ -91,18 +91,20 @@ pub struct NestedKeys {
     pub resources: BTreeMap<String, String>,
 }
 
+/// The app stack's view: it owns what it shows, so that the app's view model can be freed
+/// while the app stack renders.
 #[derive(Serialize)]
-pub struct RootView<'a> {
-    app: &'a str,
-    rack: &'a Option<String>,
-    params: &'a [ParamView],
+pub struct RootView {
+    app: String,
+    rack: Option<String>,
+    params: Vec<ParamView>,
     certificates: Vec<CertificateView>,
     resources: Vec<NestedView>,
     services: Vec<NestedView>,
     groups: Vec<NestedView>,
     timers: Vec<NestedView>,
-    agents: &'a [String],
-    service_names: &'a [String],
+    agents: Vec<String>,
+    service_names: Vec<String>,
 }
 
 /// A group of services in its own nested stack (for apps too big for one app stack).
@@ -124,7 +126,7 @@ struct GroupParam {
     no_echo: bool,
 }
 
-impl RootView<'_> {
+impl RootView {
     /// Move the services (and their certificates) into groups of `size`. Each service parameter
     /// that is an expression of the app stack becomes a group parameter (named after what it
     /// refers to), whose value the app stack passes.
@@ -165,11 +167,20 @@ impl RootView<'_> {
                             continue; // a certificate of this group
                         }
                         let mut hoisted = hoist_name(name, v);
-                        while values.get(&hoisted).is_some_and(|existing| existing != v) {
-                            hoisted.push('X');
+                        loop {
+                            match values.get(&hoisted) {
+                                Some(existing) if existing == v => break,
+                                Some(_) => hoisted.push('X'),
+                                None => {
+                                    values.insert(hoisted.clone(), v.clone());
+                                    break;
+                                }
+                            }
                         }
-                        values.insert(hoisted.clone(), v.clone());
-                        *v = json!({ "Ref": hoisted });
+                        // most are `Ref`s of app-stack parameters, which keep their names
+                        if v.get("Ref").and_then(Value::as_str) != Some(hoisted.as_str()) {
+                            *v = json!({ "Ref": hoisted });
+                        }
                     }
                     stacks.push(s);
                 }
@@ -225,13 +236,16 @@ impl RootView<'_> {
 
 /// The group parameter for an app-stack expression: `Ref X` → X, `GetAtt L.A` → LA, else the
 /// service parameter's own name.
-/// A map whose values reach the templates as JSON text marked safe, printed as it is: the
-/// templates only print them, and a 500-service app has some 30,000 of them.
-fn json_values<S: serde::Serializer>(m: &BTreeMap<String, Value>, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_map(
-        m.iter()
-            .map(|(k, v)| (k, minijinja::Value::from_safe_string(v.to_string()))),
-    )
+/// A nested stack's parameters reach the templates as one JSON text marked safe: its entries,
+/// each followed by a comma (`"Name": value,`), printed inside the `Parameters` object. The
+/// templates only print them, and a 500-service app has some 30,000.
+fn json_entries<S: serde::Serializer>(m: &BTreeMap<String, Value>, s: S) -> Result<S::Ok, S::Error> {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(m.len() * 64);
+    for (k, v) in m {
+        let _ = write!(text, "{}: {v},", Value::from(k.as_str()));
+    }
+    serde::Serialize::serialize(&minijinja::Value::from_safe_string(text), s)
 }
 
 fn hoist_name(param: &str, v: &Value) -> String {
@@ -250,7 +264,7 @@ struct NestedView {
     logical: String,
     name: String,
     key: String,
-    #[serde(serialize_with = "json_values")]
+    #[serde(serialize_with = "json_entries")]
     parameters: BTreeMap<String, Value>,
     /// The service has an `Endpoint` output (its first domain).
     endpoint: bool,
@@ -261,7 +275,7 @@ struct NestedView {
     secret: Option<Value>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct ParamView {
     name: String,
     #[serde(rename = "type")]
@@ -595,12 +609,18 @@ impl AppView {
                 }
             })
             .collect();
-        let mut priorities = Priorities::default();
-        let services: Vec<ServiceView> = ir
+        use rayon::prelude::*;
+        let mut services: Vec<ServiceView> = ir
             .services
-            .iter()
-            .map(|s| ServiceView::new(ir, s, &app, &options.env_names, &mut priorities))
+            .par_iter()
+            .map(|s| ServiceView::new(ir, s, &app, &options.env_names))
             .collect();
+        // convox's priorities collide: a rule whose priority an earlier rule (in manifest order)
+        // of its listener has taken moves on, so this pass is in order
+        let mut priorities = Priorities::default();
+        for rule in services.iter_mut().flat_map(|s| s.rules.iter_mut()) {
+            rule.priority = priorities.take(&rule.listener, rule.priority);
+        }
         let timers = ir
             .timers
             .iter()
@@ -709,7 +729,7 @@ impl AppView {
         out
     }
 
-    pub fn with_keys(&self, keys: NestedKeys) -> RootView<'_> {
+    pub fn with_keys(&self, keys: NestedKeys) -> RootView {
         use rayon::prelude::*;
         let key = |m: &BTreeMap<String, String>, n: &str| m.get(n).cloned().unwrap_or_default();
         let resources = self
@@ -755,16 +775,16 @@ impl AppView {
             })
             .collect();
         RootView {
-            app: &self.app,
-            rack: &self.rack,
-            params: &self.params,
+            app: self.app.clone(),
+            rack: self.rack.clone(),
+            params: self.params.clone(),
             certificates: self.certificates.clone(),
             resources,
             services,
             groups: Vec::new(),
             timers,
-            agents: &self.agents,
-            service_names: &self.service_names,
+            agents: self.agents.clone(),
+            service_names: self.service_names.clone(),
         }
     }
 
@@ -899,13 +919,7 @@ impl AppView {
 }
 
 impl ServiceView {
-    fn new(
-        ir: &App,
-        s: &Service,
-        app: &str,
-        env_names: &std::collections::BTreeSet<String>,
-        priorities: &mut Priorities,
-    ) -> ServiceView {
+    fn new(ir: &App, s: &Service, app: &str, env_names: &std::collections::BTreeSet<String>) -> ServiceView {
         let router = if s.internal { "RouterInternal" } else { "Router" };
         let formation_param: Vec<String> = ir
             .params
@@ -1170,14 +1184,15 @@ impl ServiceView {
             fargate,
             ir: s.clone(),
         };
-        view.routing(app, priorities);
+        view.routing(app);
         view.nlb(ir);
         view.scaling();
         view
     }
 
-    /// Target groups and host-header rules (reference §2.2.3), with convox's logical IDs and priorities.
-    fn routing(&mut self, app: &str, priorities: &mut Priorities) {
+    /// Target groups and host-header rules (reference §2.2.3), with convox's logical IDs and
+    /// priorities (before collisions with other services' rules are resolved).
+    fn routing(&mut self, app: &str) {
         let Some(port) = self.port.as_ref().map(|p| p.port) else {
             return;
         };
@@ -1289,9 +1304,6 @@ impl ServiceView {
                 target_group: tg.clone(),
             });
             add_set(self, "Router", &tg, "External", "default-external");
-        }
-        for rule in &mut self.rules {
-            rule.priority = priorities.take(&rule.listener, rule.priority);
         }
     }
 

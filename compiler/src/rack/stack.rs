@@ -182,7 +182,7 @@ pub fn exports(p: &RackParams) -> BTreeSet<String> {
 
 /// Build the rack template. The params must have passed [`problems`].
 pub fn build(name: &str, p: &RackParams) -> Result<Template, RenderError> {
-    let r = crate::backend::render::Renderer::new()?;
+    let r = crate::backend::render::shared()?;
     let view = RackView::new(name, p);
     r.template(&["rack.json"], &view)
 }
