@@ -35,6 +35,7 @@ impl From<minijinja::Error> for RenderError {
 
 const TEMPLATES: &[(&str, &str)] = &[
     ("_container.json", include_str!("../../../templates/_container.json")),
+    ("_record.json", include_str!("../../../templates/_record.json")),
     ("app.json", include_str!("../../../templates/app.json")),
     ("group.json", include_str!("../../../templates/group.json")),
     ("rack.json", include_str!("../../../templates/rack.json")),

@@ -152,6 +152,13 @@ impl RootView {
             .zip(certs)
             .map(|(chunk, certs)| {
                 let local: std::collections::BTreeSet<&str> = certs.iter().map(|c| c.logical.as_str()).collect();
+                // a group parameter must not take the logical ID of one of the group's resources
+                // (a service `role-arn` is `ServiceRoleArn`, like the hoisted ServiceRole ARN)
+                let resources: std::collections::BTreeSet<String> = chunk
+                    .iter()
+                    .flat_map(|s| std::iter::once(s.logical.clone()).chain(s.record.iter().map(|r| r.logical.clone())))
+                    .chain(local.iter().map(|l| l.to_string()))
+                    .collect();
                 let mut values: BTreeMap<String, Value> = BTreeMap::new();
                 let first = chunk.first().map(|s| s.name.clone()).unwrap_or_default();
                 let last = chunk.last().map(|s| s.name.clone()).unwrap_or_default();
@@ -169,6 +176,7 @@ impl RootView {
                         let mut hoisted = hoist_name(name, v);
                         loop {
                             match values.get(&hoisted) {
+                                _ if resources.contains(&hoisted) => hoisted.push('X'),
                                 Some(existing) if existing == v => break,
                                 Some(_) => hoisted.push('X'),
                                 None => {
@@ -208,7 +216,15 @@ impl RootView {
     /// certificates than 500 resources, or service parameters alone near the 1 MB body limit),
     /// so that rendering it can be skipped.
     pub fn clearly_too_big(&self) -> bool {
-        let resources = 4 + self.certificates.len() + self.services.len() + self.timers.len() + self.resources.len();
+        let records = self.services.iter().filter(|s| s.record.is_some()).count();
+        let secrets = self.resources.iter().filter(|r| r.secret.is_some()).count();
+        let resources = 4
+            + self.certificates.len()
+            + self.services.len()
+            + records
+            + self.timers.len()
+            + self.resources.len()
+            + secrets;
         // a parameter entry takes ~100 bytes of pretty JSON in the root
         let parameter_bytes: usize = self.services.iter().map(|s| s.parameters.len() * 100).sum();
         resources > super::limits::MAX_RESOURCES || parameter_bytes > super::limits::MAX_BODY_S3
@@ -229,6 +245,7 @@ impl RootView {
                 auto_minor: false,
                 password: false,
                 secret: None,
+                record: None,
             })
             .collect();
     }
@@ -273,6 +290,20 @@ struct NestedView {
     /// The resource's URL and password as a Secrets Manager secret (`{"url", "password"}`):
     /// containers read them as ECS secrets, never as plain task-definition environment.
     secret: Option<Value>,
+    /// A service with a port: convox's `internal-<service>.<app>.<rack>.convox` record.
+    record: Option<InternalRecord>,
+}
+
+/// convox's `RecordSet<Service>Internal` (reference §2.1): a CNAME in the rack's private zone
+/// from `internal-<service>.<app>.<rack>.convox` to the service's load balancer, made in the app
+/// stack (or the service's group stack) for every service with a port.
+#[derive(Serialize, Clone)]
+struct InternalRecord {
+    logical: String,
+    /// The record name as an `Fn::Sub` text over `${Rack}`.
+    name: String,
+    /// The rack export holding the load balancer's DNS name: `Domain` or `DomainInternal`.
+    target: &'static str,
 }
 
 #[derive(Serialize, Clone)]
@@ -432,6 +463,9 @@ struct PolicyView {
     metric: &'static str,
     value: f64,
     target_group: Option<String>,
+    /// Requests of an internalAndExternal service: its target groups on both load balancers,
+    /// whose requests per target are added up.
+    target_groups: Vec<String>,
     custom: Option<CustomView>,
 }
 
@@ -744,6 +778,7 @@ impl AppView {
                 auto_minor: r.ir.kind != ResourceType::Efs,
                 password: r.needs_password(),
                 secret: self.resource_secret(r),
+                record: None,
             })
             .collect();
         let services = self
@@ -758,6 +793,11 @@ impl AppView {
                 auto_minor: false,
                 password: false,
                 secret: None,
+                record: s.port.is_some().then(|| InternalRecord {
+                    logical: format!("RecordSet{}Internal", s.ir.logical_name),
+                    name: format!("internal-{}.{}.${{Rack}}.convox.", s.name, self.app),
+                    target: if s.internal { "DomainInternal" } else { "Domain" },
+                }),
             })
             .collect();
         let timers = self
@@ -772,6 +812,7 @@ impl AppView {
                 auto_minor: false,
                 password: false,
                 secret: None,
+                record: None,
             })
             .collect();
         RootView {
@@ -1365,6 +1406,11 @@ impl ServiceView {
         }
         let t = &s.scale.targets;
         let main_tg = self.target_groups.first().map(|t| t.logical.clone());
+        // internalAndExternal: the same tasks are targets of both load balancers
+        let both_tgs: Vec<String> = match self.target_groups.as_slice() {
+            [_, _] => self.target_groups.iter().map(|t| t.logical.clone()).collect(),
+            _ => Vec::new(),
+        };
         let mut policies = Vec::new();
         for (logical, metric, value) in [
             ("AutoscalingPolicyCpu", "ECSServiceAverageCPUUtilization", t.cpu),
@@ -1379,11 +1425,13 @@ impl ServiceView {
                 let tg = (metric == "ALBRequestCountPerTarget")
                     .then(|| main_tg.clone())
                     .flatten();
+                let requests = metric == "ALBRequestCountPerTarget";
                 policies.push(PolicyView {
                     logical: logical.into(),
                     metric,
                     value: f64::from(v),
                     target_group: tg,
+                    target_groups: if requests { both_tgs.clone() } else { Vec::new() },
                     custom: None,
                 });
             }
@@ -1394,6 +1442,7 @@ impl ServiceView {
                 metric: "",
                 value: m.value,
                 target_group: None,
+                target_groups: Vec::new(),
                 custom: Some(CustomView {
                     name: m.name.clone(),
                     namespace: m.namespace.clone(),
