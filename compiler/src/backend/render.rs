@@ -80,11 +80,6 @@ pub struct Renderer {
     env: Environment<'static>,
 }
 
-/// A string as a JSON string literal.
-fn quoted(s: &str) -> String {
-    serde_json::to_string(s).expect("a string serialises")
-}
-
 /// The renderer of the app stacks and the rack, compiled once per process.
 pub fn shared() -> Result<&'static Renderer, RenderError> {
     static SHARED: std::sync::OnceLock<Result<Renderer, String>> = std::sync::OnceLock::new();
@@ -103,19 +98,14 @@ impl Renderer {
             env.add_template(name, source)?;
         }
         // the intrinsics are written as JSON text marked safe: printed as they are (every use is
-        // a `{{ … }}` of its own), without building a value per call
-        env.add_function("import", |name: &str| {
-            JValue::from_safe_string(format!(
-                r#"{{"Fn::ImportValue": {{"Fn::Sub": {}}}}}"#,
-                quoted(&format!("${{Rack}}:{name}"))
-            ))
-        });
-        env.add_function("sub", |s: &str| {
-            JValue::from_safe_string(format!(r#"{{"Fn::Sub": {}}}"#, quoted(s)))
-        });
-        env.add_function("template_url", |key: &str| {
-            let url = format!("https://${{TemplateBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}");
-            JValue::from_safe_string(format!(r#"{{"Fn::Sub": {}}}"#, quoted(&url)))
+        // a `{{ … }}` of its own), without building a map per call
+        let json_text = |v: Value| JValue::from_safe_string(v.to_string());
+        env.add_function("import", move |name: &str| json_text(import(name)));
+        env.add_function("sub", move |s: &str| json_text(json!({ "Fn::Sub": s })));
+        env.add_function("template_url", move |key: &str| {
+            json_text(json!({
+                "Fn::Sub": format!("https://${{TemplateBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{key}")
+            }))
         });
         Ok(Renderer { env })
     }

@@ -175,8 +175,11 @@ impl RootView {
                         }
                         let mut hoisted = hoist_name(name, v);
                         loop {
+                            if resources.contains(&hoisted) {
+                                hoisted.push('X');
+                                continue;
+                            }
                             match values.get(&hoisted) {
-                                _ if resources.contains(&hoisted) => hoisted.push('X'),
                                 Some(existing) if existing == v => break,
                                 Some(_) => hoisted.push('X'),
                                 None => {
@@ -462,9 +465,8 @@ struct PolicyView {
     logical: String,
     metric: &'static str,
     value: f64,
-    target_group: Option<String>,
-    /// Requests of an internalAndExternal service: its target groups on both load balancers,
-    /// whose requests per target are added up.
+    /// The target groups whose requests per target a `requests` policy tracks: the service's
+    /// one, or an internalAndExternal service's two (added up).
     target_groups: Vec<String>,
     custom: Option<CustomView>,
 }
@@ -1405,11 +1407,16 @@ impl ServiceView {
             return;
         }
         let t = &s.scale.targets;
-        let main_tg = self.target_groups.first().map(|t| t.logical.clone());
-        // internalAndExternal: the same tasks are targets of both load balancers
-        let both_tgs: Vec<String> = match self.target_groups.as_slice() {
-            [_, _] => self.target_groups.iter().map(|t| t.logical.clone()).collect(),
-            _ => Vec::new(),
+        // requests per target of the service's target groups: one, or for internalAndExternal
+        // both (the same tasks are targets of both load balancers)
+        let target_groups: Vec<String> = if self.internal_and_external {
+            self.target_groups.iter().map(|t| t.logical.clone()).collect()
+        } else {
+            self.target_groups
+                .first()
+                .map(|t| t.logical.clone())
+                .into_iter()
+                .collect()
         };
         let mut policies = Vec::new();
         for (logical, metric, value) in [
@@ -1422,16 +1429,15 @@ impl ServiceView {
             ("AutoscalingPolicyRequests", "ALBRequestCountPerTarget", t.requests),
         ] {
             if let Some(v) = value {
-                let tg = (metric == "ALBRequestCountPerTarget")
-                    .then(|| main_tg.clone())
-                    .flatten();
-                let requests = metric == "ALBRequestCountPerTarget";
                 policies.push(PolicyView {
                     logical: logical.into(),
                     metric,
                     value: f64::from(v),
-                    target_group: tg,
-                    target_groups: if requests { both_tgs.clone() } else { Vec::new() },
+                    target_groups: if metric == "ALBRequestCountPerTarget" {
+                        target_groups.clone()
+                    } else {
+                        Vec::new()
+                    },
                     custom: None,
                 });
             }
@@ -1441,7 +1447,6 @@ impl ServiceView {
                 logical: format!("AutoscalingPolicyCustom{i}"),
                 metric: "",
                 value: m.value,
-                target_group: None,
                 target_groups: Vec::new(),
                 custom: Some(CustomView {
                     name: m.name.clone(),
