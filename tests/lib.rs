@@ -166,21 +166,21 @@ pub fn golden_cases() -> Vec<Case> {
 }
 
 /// Load and build a manifest (app `myapp` on rack `production`), panicking with the diagnostics.
-pub fn build_path(path: &Path, vars: &[(String, String)]) -> convoxc_compiler::backend::Bundle {
+pub fn build_path(path: &Path, vars: &[(String, String)]) -> convoxc_compiler::back::Bundle {
     let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let l = load_interpolated(path, &pairs);
     let why = explain(&l);
     let app = l.app.unwrap_or_else(|| panic!("{}: {why}", path.display()));
-    let options = convoxc_compiler::backend::BuildOptions {
+    let options = convoxc_compiler::back::BuildOptions {
         app: "myapp".into(),
         rack: Some("production".into()),
         env_names: Default::default(),
     };
-    convoxc_compiler::backend::build(&app, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    convoxc_compiler::back::build(&app, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Write a bundle under `dir`; returns the files written.
-pub fn write_bundle(bundle: &convoxc_compiler::backend::Bundle, dir: &Path) -> Vec<PathBuf> {
+pub fn write_bundle(bundle: &convoxc_compiler::back::Bundle, dir: &Path) -> Vec<PathBuf> {
     let mut files = vec![(dir.join("app.json"), &bundle.app.text)];
     for (rel, t) in bundle.nested() {
         files.push((dir.join(rel), &t.text));

@@ -106,7 +106,7 @@ pub enum TemplateFormat {
 }
 
 impl TemplateFormat {
-    pub fn render(self, t: &convoxc_compiler::backend::Template) -> String {
+    pub fn render(self, t: &convoxc_compiler::back::Template) -> String {
         match self {
             TemplateFormat::Json => t.text.clone(),
             TemplateFormat::Yaml => {
@@ -141,7 +141,7 @@ pub const USAGE: u8 = 2;
 
 /// Print one template, or write it as `DIR/<stem>.<json|yaml>`.
 fn emit(
-    template: &convoxc_compiler::backend::Template,
+    template: &convoxc_compiler::back::Template,
     output: &OutputArgs,
     out_dir: Option<&Path>,
     stem: &str,
@@ -232,9 +232,9 @@ fn main() -> ExitCode {
         Command::Resources(command) => resources_cmd::run(command),
         Command::Schema { rack_params } => {
             if rack_params {
-                print!("{}", convoxc_compiler::schema::rack_params_text());
+                print!("{}", convoxc_compiler::front::schema::rack_params_text());
             } else {
-                print!("{}", convoxc_compiler::schema::MANIFEST);
+                print!("{}", convoxc_compiler::front::schema::MANIFEST);
             }
             ExitCode::SUCCESS
         }
@@ -260,14 +260,14 @@ fn app_name(app: Option<&str>, file: &Path) -> Result<String, String> {
 /// None when there is an error. Used by `build` and `apply`.
 fn compile_and_report(
     loaded: &convoxc_compiler::Loaded,
-    options: &convoxc_compiler::backend::BuildOptions,
+    options: &convoxc_compiler::back::BuildOptions,
     format: Format,
-) -> Option<convoxc_compiler::backend::Bundle> {
+) -> Option<convoxc_compiler::back::Bundle> {
     let mut diagnostics = loaded.diagnostics.clone();
     let bundle = if loaded.has_errors() {
         None
     } else {
-        match convoxc_compiler::backend::compile(loaded, options) {
+        match convoxc_compiler::compile(loaded, options) {
             Ok((bundle, more)) => {
                 diagnostics.extend(more);
                 Some(bundle)
@@ -304,7 +304,7 @@ fn build(args: BuildArgs) -> ExitCode {
         let (pairs, _) = convoxc_compiler::parse_env_file(f, convoxc_compiler::SourceId(0));
         env_names.extend(pairs.into_iter().map(|(k, _)| k));
     }
-    let options = convoxc_compiler::backend::BuildOptions {
+    let options = convoxc_compiler::back::BuildOptions {
         app,
         rack: args.rack_name.clone(),
         env_names,

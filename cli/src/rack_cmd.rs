@@ -42,7 +42,7 @@ pub fn compile(
     name: &str,
     rack_params: Option<&std::path::Path>,
     diagnostics: Format,
-) -> Result<convoxc_compiler::backend::Template, ExitCode> {
+) -> Result<convoxc_compiler::back::Template, ExitCode> {
     let params = match rack_params {
         Some(path) => read(path)?,
         // no file: every param at its default (the problems then point at this empty document)
@@ -59,7 +59,7 @@ pub fn compile(
     let Some(params) = loaded.rack.as_ref().filter(|_| !loaded.has_errors()) else {
         return Err(ExitCode::from(1));
     };
-    convoxc_compiler::rack::stack::build(name, params).map_err(|e| {
+    convoxc_compiler::back::rack::build(name, params).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::from(1)
     })

@@ -3,7 +3,9 @@
 
 use crate::{OutputArgs, USAGE, output, read};
 use clap::{Args, Subcommand};
-use convoxc_compiler::rack_resources::{self, Kind, Request};
+use convoxc_compiler::front::rack_resource::Request;
+use convoxc_compiler::ir::rack_resource::Kind;
+use convoxc_compiler::{back, front};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -102,7 +104,7 @@ fn build(args: BuildArgs) -> ExitCode {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let loaded = rack_resources::load(Request {
+    let loaded = front::rack_resource::load(Request {
         kind,
         name: args.name.clone(),
         options: args.options,
@@ -115,7 +117,7 @@ fn build(args: BuildArgs) -> ExitCode {
     let Some(resource) = &loaded.resource else {
         return ExitCode::from(1);
     };
-    let template = match rack_resources::build(resource) {
+    let template = match back::rack_resource::build(resource) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");

@@ -85,7 +85,7 @@ fn generated_services(b: divan::Bencher, n: usize) {
 fn generated_yaml_parse_only(b: divan::Bencher, n: usize) {
     let text = generated(n);
     b.counter(divan::counter::BytesCount::of_str(&text))
-        .bench(|| convoxc_compiler::yaml::parse(divan::black_box(&text)));
+        .bench(|| convoxc_compiler::front::yaml::parse(divan::black_box(&text)));
 }
 
 /// `build` (IR → every template of the bundle) of generated apps; 500 services use group stacks.
@@ -93,10 +93,10 @@ fn generated_yaml_parse_only(b: divan::Bencher, n: usize) {
 fn build_services(b: divan::Bencher, n: usize) {
     let text = generated(n);
     let app = load(input(&text)).app.expect("valid");
-    let options = convoxc_compiler::backend::BuildOptions {
+    let options = convoxc_compiler::back::BuildOptions {
         app: "bench".into(),
         rack: None,
         env_names: Default::default(),
     };
-    b.bench(|| convoxc_compiler::backend::build(divan::black_box(&app), &options).expect("builds"));
+    b.bench(|| convoxc_compiler::back::build(divan::black_box(&app), &options).expect("builds"));
 }

@@ -261,3 +261,21 @@ impl miette::Diagnostic for Report<'_> {
         Some(Box::new(labels.into_iter()))
     }
 }
+
+/// The manifest's key paths and their spans (`services.web` → its value, `services.web#name` → its key).
+#[derive(Debug, Default)]
+pub struct Locations {
+    pub source: SourceId,
+    pub spans: std::collections::HashMap<String, Span>,
+}
+
+impl Locations {
+    /// A diagnostic at the first of `paths` that is known (else at the start of the file).
+    pub fn diagnostic(&self, code: Code, paths: &[&str], message: impl Into<String>) -> Diagnostic {
+        let (path, span) = paths
+            .iter()
+            .find_map(|p| self.spans.get(*p).map(|s| (*p, *s)))
+            .unwrap_or((paths.first().copied().unwrap_or(""), Span::default()));
+        Diagnostic::new(code, self.source, span, path.split('#').next().unwrap_or(""), message)
+    }
+}

@@ -88,6 +88,17 @@ impl Sources {
     }
 }
 
+/// The byte-order mark some editors put first in a file.
+pub const BOM: &str = "\u{feff}";
+
+/// A text without its byte-order mark, and where the rest starts.
+pub fn strip_bom(text: &str) -> (&str, usize) {
+    match text.strip_prefix(BOM) {
+        Some(rest) => (rest, BOM.len()),
+        None => (text, 0),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! Properties of `build`: the same manifest gives the same bytes; changing one service changes
 //! only that service's nested template and its TemplateURL in the root.
 
-use convoxc_compiler::backend::{BuildOptions, Bundle, build};
+use convoxc_compiler::back::{BuildOptions, Bundle, build};
 use convoxc_compiler::{Input, SourceFile, load};
 use proptest::prelude::*;
 
@@ -129,15 +129,14 @@ fn five_hundred_services_stay_within_every_limit() {
         rack: None,
         env_names: Default::default(),
     };
-    let (bundle, warnings) =
-        convoxc_compiler::backend::compile(&l, &options).unwrap_or_else(|e| panic!("{:?}", e.first()));
+    let (bundle, warnings) = convoxc_compiler::compile(&l, &options).unwrap_or_else(|e| panic!("{:?}", e.first()));
     assert!(warnings.iter().all(|w| !w.is_error()));
     assert_eq!(bundle.services.len(), 500);
     assert!(bundle.groups.len() >= 7, "{} groups", bundle.groups.len());
     for (name, t) in
         std::iter::once(("app".to_string(), &bundle.app)).chain(bundle.groups.iter().map(|(n, t)| (n.clone(), t)))
     {
-        assert!(convoxc_compiler::backend::limits::fits(t), "{name} is over a quota");
+        assert!(convoxc_compiler::back::limits::fits(t), "{name} is over a quota");
     }
 }
 
@@ -200,7 +199,7 @@ proptest! {
             with_trailing_commas.push('\n');
         }
         for text in [compact.clone(), escape_like_minijinja(&compact), with_trailing_commas] {
-            prop_assert_eq!(&convoxc_compiler::backend::canon::pretty(&text).unwrap(), &expected, "{}", text);
+            prop_assert_eq!(&convoxc_compiler::back::canon::pretty(&text).unwrap(), &expected, "{}", text);
         }
     }
 }

@@ -2,10 +2,10 @@
 //! golden/racks/snapshots), cfn-lint over them, and the cross-stack check that every export a
 //! golden app bundle imports is one the rack makes under the params that app needs.
 
-use convoxc_compiler::backend::imports::imports;
+use convoxc_compiler::back::imports::imports;
+use convoxc_compiler::back::rack as rack_stack;
+use convoxc_compiler::ir::RackParams;
 use convoxc_compiler::ir::{App, NlbScheme};
-use convoxc_compiler::rack::RackParams;
-use convoxc_compiler::rack::stack;
 use convoxc_compiler::{Input, Loaded, Severity, SourceFile, load};
 use convoxc_tests::*;
 use std::path::PathBuf;
@@ -51,8 +51,8 @@ fn golden_racks() {
             let l = load_rack(&path.display().to_string(), &read(path));
             assert!(!l.has_errors(), "{name}: {}", explain(&l));
             let p = l.rack.unwrap();
-            let t = stack::build(name, &p).unwrap();
-            assert_eq!(t, stack::build(name, &p).unwrap(), "{name}: not deterministic");
+            let t = rack_stack::build(name, &p).unwrap();
+            assert_eq!(t, rack_stack::build(name, &p).unwrap(), "{name}: not deterministic");
             insta::assert_snapshot!(format!("{name}.json"), t.text);
         }
     });
@@ -63,7 +63,7 @@ fn golden_racks_pass_cfn_lint() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (name, path) in rack_cases() {
-        let t = stack::build(&name, &params(&read(&path))).unwrap();
+        let t = rack_stack::build(&name, &params(&read(&path))).unwrap();
         let f = dir.path().join(format!("{name}.json"));
         std::fs::write(&f, &t.text).unwrap();
         files.push(f);
@@ -110,7 +110,7 @@ fn every_app_import_is_a_rack_export() {
             "{}: no imports found",
             case.name
         );
-        let exports = stack::exports(&params(&rack_for(app)));
+        let exports = rack_stack::exports(&params(&rack_for(app)));
         let missing: Vec<_> = wanted.iter().filter(|i| !exports.contains(&i.name)).collect();
         assert!(
             missing.is_empty(),
@@ -128,12 +128,12 @@ fn build_with_rack_params_reports_missing_exports() {
     let rack = "RouterHost: apps.example.com\nDisableALBPort80: Yes\n";
     let l = load_with_rack("convox.yml", manifest, None, Some(rack));
     assert!(!l.has_errors(), "{}", explain(&l));
-    let options = convoxc_compiler::backend::BuildOptions {
+    let options = convoxc_compiler::back::BuildOptions {
         app: "myapp".into(),
         rack: Some("production".into()),
         env_names: Default::default(),
     };
-    let diags = convoxc_compiler::backend::compile(&l, &options).expect_err("a missing export is an error");
+    let diags = convoxc_compiler::compile(&l, &options).expect_err("a missing export is an error");
     let found: Vec<_> = diags
         .iter()
         .filter(|d| d.severity == Severity::Error)
@@ -148,7 +148,7 @@ fn build_with_rack_params_reports_missing_exports() {
     assert_eq!(found, [("missing-export", "services.web", true)]);
     // the same app on a rack with port 80 builds
     let ok = load_with_rack("convox.yml", manifest, None, Some("RouterHost: apps.example.com\n"));
-    assert!(convoxc_compiler::backend::compile(&ok, &options).is_ok());
+    assert!(convoxc_compiler::compile(&ok, &options).is_ok());
 }
 
 #[test]
@@ -204,7 +204,7 @@ fn params_convoxc_does_differently_are_warned_about() {
 fn exports_match_what_the_template_outputs() {
     for (name, path) in rack_cases() {
         let p = params(&read(&path));
-        let t = stack::build(&name, &p).unwrap();
+        let t = rack_stack::build(&name, &p).unwrap();
         let outputs: std::collections::BTreeSet<String> = t.value()["Outputs"]
             .as_object()
             .unwrap()
@@ -212,7 +212,7 @@ fn exports_match_what_the_template_outputs() {
             .filter(|(_, o)| o.get("Export").is_some())
             .map(|(k, _)| k.clone())
             .collect();
-        assert_eq!(outputs, stack::exports(&p), "{name}");
+        assert_eq!(outputs, rack_stack::exports(&p), "{name}");
     }
 }
 
@@ -220,7 +220,8 @@ fn exports_match_what_the_template_outputs() {
 /// or done differently with a warning: none is dropped silently.
 #[test]
 fn every_rack_param_is_honoured_or_warned_about() {
-    use convoxc_compiler::rack::{DIFFERENT, IGNORED, Kind, all};
+    use convoxc_compiler::front::rack_params::{DIFFERENT, IGNORED};
+    use convoxc_compiler::ir::rack::{Kind, all};
     // params that only matter with others: (param, value, context)
     let special: &[(&str, &str, &str)] = &[
         ("Ami", "ami-0123456789abcdef0", ""),
@@ -357,8 +358,8 @@ fn every_rack_param_is_honoured_or_warned_about() {
         }
         assert!(!l.has_errors(), "{name}={value}: {}", explain(&l));
         assert!(!warned, "{name} is honoured but warned about");
-        let t0 = stack::build("r", &params(&before)).unwrap();
-        let t1 = stack::build("r", &l.rack.unwrap()).unwrap();
+        let t0 = rack_stack::build("r", &params(&before)).unwrap();
+        let t1 = rack_stack::build("r", &l.rack.unwrap()).unwrap();
         assert_ne!(t0.text, t1.text, "{name}={value} does not change the rack template");
         honoured += 1;
     }
@@ -372,25 +373,25 @@ fn rack_owned_app_params_come_from_the_rack_params() {
     let rack = "RouterHost: apps.example.com\nPrivate: Yes\nSyslogDestination: tcp+tls://logs.example.com:1234\n";
     let l = load_with_rack("convox.yml", manifest, None, Some(rack));
     assert!(!l.has_errors(), "{}", explain(&l));
-    let options = convoxc_compiler::backend::BuildOptions {
+    let options = convoxc_compiler::back::BuildOptions {
         app: "myapp".into(),
         rack: Some("production".into()),
         env_names: Default::default(),
     };
-    let (bundle, _) = convoxc_compiler::backend::compile(&l, &options).unwrap();
+    let (bundle, _) = convoxc_compiler::compile(&l, &options).unwrap();
     let p = &bundle.app.value()["Parameters"];
     assert_eq!(p["Private"]["Default"], "Yes");
     assert_eq!(p["SyslogDestination"]["Default"], "tcp+tls://logs.example.com:1234");
     // the rack's LogDriver (CloudWatch, its default) wins over the manifest's, as on a convox rack
     assert_eq!(p["LogDriver"]["Default"], "CloudWatch");
     // and the rack stack outputs them for the applier
-    let t = stack::build("production", l.rack.as_ref().unwrap()).unwrap();
+    let t = rack_stack::build("production", l.rack.as_ref().unwrap()).unwrap();
     assert_eq!(t.value()["Outputs"]["AppParamPrivate"]["Value"], "Yes");
 }
 
 #[test]
 fn rack_resources_import_only_rack_exports() {
-    let exports = stack::exports(&params("RouterHost: apps.example.com\nPrivate: Yes\n"));
+    let exports = rack_stack::exports(&params("RouterHost: apps.example.com\nPrivate: Yes\n"));
     let mut seen = 0;
     for entry in std::fs::read_dir(repo().join("golden/rack-resources")).unwrap() {
         let text = read(&entry.unwrap().path());

@@ -2,8 +2,11 @@
 //! with non-default ones is an insta snapshot (golden/rack-resources/) and passes cfn-lint with
 //! zero findings; every option check can fail; the same input gives the same bytes.
 
-use convoxc_compiler::rack_resources::{self, Kind, Request};
+use convoxc_compiler::back::rack_resource::{SYSLOG_CODE, WEBHOOK_CODE};
+use convoxc_compiler::front::rack_resource::Request;
+use convoxc_compiler::ir::rack_resource::Kind;
 use convoxc_compiler::{Located, SourceFile};
+use convoxc_compiler::{back, front};
 use convoxc_tests::*;
 
 const PRIVATE: &str = "Private: Yes\n";
@@ -132,7 +135,7 @@ fn request(kind: &str, options: &[&str], rack_params: Option<&str>) -> Request {
 }
 
 /// The diagnostics of a load, one line each: `code path line:column message`.
-fn diagnostics(l: &rack_resources::Loaded) -> Vec<String> {
+fn diagnostics(l: &front::rack_resource::Loaded) -> Vec<String> {
     l.diagnostics
         .iter()
         .map(|d| {
@@ -142,13 +145,13 @@ fn diagnostics(l: &rack_resources::Loaded) -> Vec<String> {
         .collect()
 }
 
-fn build(kind: &str, options: &[&str], rack_params: Option<&str>) -> convoxc_compiler::backend::Template {
-    let l = rack_resources::load(request(kind, options, rack_params));
+fn build(kind: &str, options: &[&str], rack_params: Option<&str>) -> convoxc_compiler::back::Template {
+    let l = front::rack_resource::load(request(kind, options, rack_params));
     let r = l
         .resource
         .clone()
         .unwrap_or_else(|| panic!("{kind} {options:?}: {:#?}", diagnostics(&l)));
-    rack_resources::build(&r).unwrap_or_else(|e| panic!("{kind}: {e}"))
+    back::rack_resource::build(&r).unwrap_or_else(|e| panic!("{kind}: {e}"))
 }
 
 #[test]
@@ -469,7 +472,7 @@ const FAILURES: &[(&str, &[&str], &str)] = &[
 fn every_check_fails_as_it_should() {
     let mut wrong = Vec::new();
     for (kind, options, want) in FAILURES {
-        let l = rack_resources::load(request(kind, options, None));
+        let l = front::rack_resource::load(request(kind, options, None));
         let got = diagnostics(&l);
         if !got.iter().any(|d| d.starts_with(want)) || l.resource.is_some() {
             wrong.push(format!("{kind} {options:?}: expected `{want}`, got {got:#?}"));
@@ -502,7 +505,7 @@ fn names_are_checked() {
         let mut req = request("s3", &[], None);
         req.name = name.to_string();
         req.rack = rack.map(str::to_string);
-        let l = rack_resources::load(req);
+        let l = front::rack_resource::load(req);
         let got = diagnostics(&l);
         assert!(
             got.iter().any(|d| d.starts_with(want)),
@@ -513,14 +516,14 @@ fn names_are_checked() {
 
 #[test]
 fn unknown_options_suggest_the_right_one() {
-    let l = rack_resources::load(request("postgres", &["max-conections=100"], None));
+    let l = front::rack_resource::load(request("postgres", &["max-conections=100"], None));
     assert_eq!(l.diagnostics[0].help.as_deref(), Some("did you mean `MaxConnections`?"));
-    let l = rack_resources::load(request("postgres", &["allocatedstorage=30"], None));
+    let l = front::rack_resource::load(request("postgres", &["allocatedstorage=30"], None));
     assert_eq!(
         l.diagnostics[0].help.as_deref(),
         Some("did you mean `AllocatedStorage`?")
     );
-    let l = rack_resources::load(request("sqs", &["zzz=1"], None));
+    let l = front::rack_resource::load(request("sqs", &["zzz=1"], None));
     assert!(
         l.diagnostics[0]
             .help
@@ -532,7 +535,7 @@ fn unknown_options_suggest_the_right_one() {
 
 #[test]
 fn snapshot_restore_warns_about_ignored_options() {
-    let l = rack_resources::load(request(
+    let l = front::rack_resource::load(request(
         "mysql",
         &["database-snapshot-identifier=snap-1", "encrypted=true", "database=x"],
         None,
@@ -545,11 +548,11 @@ fn snapshot_restore_warns_about_ignored_options() {
 
 #[test]
 fn options_are_camelized_as_convox_does() {
-    assert_eq!(rack_resources::camelize("allocated-storage"), "AllocatedStorage");
-    assert_eq!(rack_resources::camelize("multi-az"), "MultiAZ");
-    assert_eq!(rack_resources::camelize("multi_az"), "MultiAZ");
-    assert_eq!(rack_resources::camelize("MultiAZ"), "MultiAZ");
-    assert_eq!(rack_resources::camelize("engineVersion"), "EngineVersion");
+    assert_eq!(front::rack_resource::camelize("allocated-storage"), "AllocatedStorage");
+    assert_eq!(front::rack_resource::camelize("multi-az"), "MultiAZ");
+    assert_eq!(front::rack_resource::camelize("multi_az"), "MultiAZ");
+    assert_eq!(front::rack_resource::camelize("MultiAZ"), "MultiAZ");
+    assert_eq!(front::rack_resource::camelize("engineVersion"), "EngineVersion");
 }
 
 #[test]
@@ -568,7 +571,7 @@ fn postgres_family_follows_the_version() {
 
 #[test]
 fn bad_rack_params_are_reported() {
-    let l = rack_resources::load(request("mysql", &[], Some("Private: Maybe\n")));
+    let l = front::rack_resource::load(request("mysql", &[], Some("Private: Maybe\n")));
     assert!(l.resource.is_none());
     assert!(
         diagnostics(&l).iter().any(|d| d.starts_with("rack-param Private")),
@@ -579,7 +582,7 @@ fn bad_rack_params_are_reported() {
 
 #[test]
 fn the_forwarders_are_small_and_ours() {
-    for code in [rack_resources::SYSLOG_CODE, rack_resources::WEBHOOK_CODE] {
+    for code in [SYSLOG_CODE, WEBHOOK_CODE] {
         assert!(code.len() < 4096, "{} bytes", code.len());
         assert!(code.starts_with("# convoxc "));
     }
@@ -589,8 +592,8 @@ fn the_forwarders_are_small_and_ours() {
 #[test]
 fn the_syslog_forwarder_formats_lines() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.py"), rack_resources::SYSLOG_CODE).unwrap();
-    std::fs::write(dir.path().join("webhook.py"), rack_resources::WEBHOOK_CODE).unwrap();
+    std::fs::write(dir.path().join("index.py"), SYSLOG_CODE).unwrap();
+    std::fs::write(dir.path().join("webhook.py"), WEBHOOK_CODE).unwrap();
     let script = r#"
 import os
 os.environ["SYSLOG_URL"] = "tcp+tls://logs.example.org"

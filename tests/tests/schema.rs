@@ -2,8 +2,7 @@
 //! convox.yml schema accepts; every file rejected for an unknown key, it rejects. The rack-params
 //! schema file is the one generated from the parameter table.
 
-use convoxc_compiler::schema;
-use convoxc_compiler::yaml;
+use convoxc_compiler::front::{schema, yaml};
 use convoxc_tests::*;
 use std::path::Path;
 
@@ -96,7 +95,7 @@ fn unknown_key_files_are_rejected_by_the_schema() {
 fn schema_describes_every_service_key_the_compiler_knows() {
     let s: serde_json::Value = serde_json::from_str(schema::MANIFEST).unwrap();
     let text = s.to_string();
-    for key in convoxc_compiler::keys::Place::Service.known() {
+    for key in convoxc_compiler::front::keys::Place::Service.known() {
         assert!(text.contains(&format!("\"{key}\"")), "schema lacks service key {key}");
     }
 }

@@ -15,7 +15,7 @@ mod upload;
 use aws::{Clients, Error, Result, describe, err};
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter, Stack, Tag};
 use clap::Args;
-use convoxc_compiler::backend::{Bundle, Template};
+use convoxc_compiler::back::{Bundle, Template};
 use serde_json::Value;
 use stack::{ParamValue, Preflight};
 use std::collections::BTreeMap;
@@ -195,7 +195,7 @@ async fn apply_app(
         env_known,
         rack_params,
     });
-    let options = convoxc_compiler::backend::BuildOptions {
+    let options = convoxc_compiler::back::BuildOptions {
         app: app.clone(),
         rack: Some(rack.clone()),
         env_names,
@@ -216,7 +216,7 @@ async fn apply_app(
     if !given.is_empty() {
         println!(
             "environment: {written} value(s) written, {unchanged} unchanged (SSM SecureString under {})",
-            convoxc_compiler::backend::env_parameter_path(rack, &app, "")
+            convoxc_compiler::ir::naming::env_parameter_path(rack, &app, "")
         );
     }
 
@@ -257,7 +257,7 @@ async fn apply_app(
             None if deployed_has("ResourcePassword") => {
                 eprintln!(
                     "warning: the resource password is not in SSM ({}); keeping the deployed one",
-                    convoxc_compiler::backend::env_parameter_path(rack, &app, secrets::RESOURCE_PASSWORD)
+                    convoxc_compiler::ir::naming::env_parameter_path(rack, &app, secrets::RESOURCE_PASSWORD)
                 );
                 ParamValue::UsePrevious
             }
@@ -425,7 +425,7 @@ async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<convoxc_compile
             .parameters()
             .iter()
             .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
-            .filter(|(k, v)| v != "****" && convoxc_compiler::rack::spec(k).is_some_and(|s| !s.no_echo))
+            .filter(|(k, v)| v != "****" && convoxc_compiler::ir::rack::spec(k).is_some_and(|s| !s.no_echo))
             .collect(),
     };
     if params.is_empty() && template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_none() {
@@ -811,7 +811,7 @@ async fn with_nested_predictions(
             .map(Value::to_string)
             .unwrap_or_default();
         let Some(new) = url
-            .find(convoxc_compiler::backend::KEY_PREFIX)
+            .find(convoxc_compiler::back::KEY_PREFIX)
             .and_then(|i| url[i..].split('"').next())
             .and_then(|key| by_key.get(key))
         else {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 pub const RESOURCE_PASSWORD: &str = ".resource-password";
 
 fn prefix(rack: &str, app: &str) -> String {
-    convoxc_compiler::backend::env_parameter_path(rack, app, "")
+    convoxc_compiler::ir::naming::env_parameter_path(rack, app, "")
 }
 
 /// Every value stored for the app: environment variables and the resource password.
@@ -49,7 +49,7 @@ pub async fn write(
         if stored.get(name) == Some(value) {
             continue;
         }
-        let path = convoxc_compiler::backend::env_parameter_path(rack, app, name);
+        let path = convoxc_compiler::ir::naming::env_parameter_path(rack, app, name);
         c.ssm
             .put_parameter()
             .name(&path)

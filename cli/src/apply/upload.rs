@@ -3,7 +3,7 @@
 
 use super::aws::{Clients, Result, describe, err};
 use aws_sdk_s3::primitives::ByteStream;
-use convoxc_compiler::backend::Template;
+use convoxc_compiler::back::Template;
 
 /// Upload the templates that are not in the bucket yet. Returns the keys uploaded and the number
 /// skipped.

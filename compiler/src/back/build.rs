@@ -1,0 +1,104 @@
+//! IR → the app's bundle: the view models of every stack, rendered (nested stacks in parallel),
+//! with services moved into group stacks when the app stack would break a quota; and the checks
+//! of a built bundle (quotas, RDS identifiers, the rack's exports).
+
+use super::app::{AppView, NestedKeys};
+use super::group;
+use super::limits;
+use super::options::BuildOptions;
+use super::render::{self, RenderError};
+use super::service::SERVICE_TEMPLATES;
+use super::template::Bundle;
+use super::{imports, rack};
+use crate::diagnostic::{Diagnostic, Locations};
+use crate::ir::{App, RackParams};
+
+/// Services per group stack (when grouping is needed): keeps a group far below 200
+/// parameters, 500 resources and 1 MB.
+pub const GROUP_SIZE: usize = 80;
+
+/// Compile a validated app to its CloudFormation bundle.
+pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
+    let r = render::shared()?;
+    let model = AppView::new(app, options);
+    // nested stacks are independent: render them in parallel (the order of the results is the
+    // manifest's, so the output does not depend on scheduling)
+    use rayon::prelude::*;
+    let resources = model
+        .resources
+        .par_iter()
+        .map(|res| Ok((res.name.clone(), r.template(&res.templates(), res)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let services = model
+        .services
+        .par_iter()
+        .map(|svc| Ok((svc.name.clone(), r.template(SERVICE_TEMPLATES, svc)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let timers = model
+        .timers
+        .par_iter()
+        .map(|t| Ok((t.name.clone(), r.template(&["timer.json"], t)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    let urls = NestedKeys {
+        services: services.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
+        timers: timers.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
+        resources: resources.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
+    };
+    let mut root_view = model.with_keys(urls);
+    if !root_view.clearly_too_big() {
+        let root = r.template(&["app.json"], &root_view)?;
+        if limits::fits(&root) {
+            return Ok(Bundle {
+                app: root,
+                services,
+                timers,
+                resources,
+                groups: Vec::new(),
+            });
+        }
+    }
+    // too big for one app stack: the services go into groups, each a nested stack
+    let group_views = group::take_groups(&mut root_view, GROUP_SIZE);
+    let groups = group_views
+        .par_iter()
+        .enumerate()
+        .map(|(i, g)| Ok((format!("group{i}"), r.template(&["group.json"], g)?)))
+        .collect::<Result<Vec<_>, RenderError>>()?;
+    group::set_groups(
+        &mut root_view,
+        &group_views,
+        &groups.iter().map(|(_, t)| t.key()).collect::<Vec<_>>(),
+    );
+    // the view model of a large app is many small allocations: freed while the app stack renders
+    let (root, _) = rayon::join(
+        || r.template(&["app.json"], &root_view),
+        || rayon::join(|| drop(group_views), || drop(model)),
+    );
+    let root = root?;
+    Ok(Bundle {
+        app: root,
+        services,
+        timers,
+        resources,
+        groups,
+    })
+}
+
+/// Check a built bundle against CloudFormation's quotas and RDS's identifier limits, and (with
+/// rack params) every export it imports against the ones the rack makes.
+pub fn check(
+    bundle: &Bundle,
+    app: &App,
+    rack: Option<&RackParams>,
+    options: &BuildOptions,
+    at: &Locations,
+) -> Vec<Diagnostic> {
+    let mut diags = limits::check(bundle, at);
+    diags.extend(limits::rds_identifiers(app, options.rack.as_deref(), &options.app, at));
+    if let Some(rack) = rack {
+        let exports = rack::exports(rack);
+        let name = options.rack.as_deref().unwrap_or("<rack>");
+        diags.extend(imports::check(bundle, &exports, name, at));
+    }
+    diags
+}

@@ -1,0 +1,177 @@
+//! The view model of an app resource's nested stack (`templates/resources/`): its engine, port,
+//! zones and tags, and what the app stack passes a service for it (its URL, or the secret that
+//! holds its URL and password).
+
+use super::values::{sub_with, user_tags};
+use crate::ir::naming::{has_secret, resource_id, url_template};
+use crate::ir::resource_options;
+use crate::ir::{App, Resource, ResourceType};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+#[derive(Serialize)]
+pub struct ResourceView {
+    pub name: String,
+    /// The rack's availability zones (its MaxAvailabilityZones, 3 unless rack params say 2):
+    /// an EFS file system needs a mount target in each zone the instances run in.
+    zones: Vec<usize>,
+    pub(super) logical: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    engine: &'static str,
+    default_version: String,
+    port: u16,
+    /// The resource's `tags:`, on every taggable resource of its stack.
+    tags: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub(super) ir: Resource,
+}
+
+impl ResourceView {
+    pub(super) fn new(ir: &App, r: &Resource) -> ResourceView {
+        let zones = match ir.rack.as_ref().and_then(|p| p.get("MaxAvailabilityZones")) {
+            Some("2") => 2,
+            _ => 3,
+        };
+        let (engine, port) = resource_engine(r.kind);
+        let default_version = resource_options::options(r.kind)
+            .iter()
+            .find(|o| o.param == "Version")
+            .map(|o| o.default.to_string())
+            .unwrap_or_default();
+        ResourceView {
+            zones: (0..zones).collect(),
+            name: r.name.clone(),
+            logical: resource_id(&r.logical_name),
+            kind: r.kind.as_str(),
+            engine,
+            default_version,
+            port,
+            tags: user_tags(&r.tags),
+            ir: r.clone(),
+        }
+    }
+
+    pub fn templates(&self) -> [&'static str; 1] {
+        [match self.ir.kind {
+            ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb => "resources/rds.json",
+            ResourceType::Redis | ResourceType::Valkey => "resources/elasticache.json",
+            ResourceType::Memcached => "resources/memcached.json",
+            ResourceType::Efs => "resources/efs.json",
+        }]
+    }
+    pub(super) fn needs_password(&self) -> bool {
+        !matches!(self.ir.kind, ResourceType::Efs | ResourceType::Memcached)
+    }
+
+    /// The secret string of a resource whose URL or password holds the password: JSON with
+    /// `url` and `password`, built by CloudFormation from the NoEcho ResourcePassword (letters
+    /// and digits only, so it needs no JSON escaping).
+    pub(super) fn secret(&self) -> Option<Value> {
+        let r = self;
+        if !has_secret(&r.ir) {
+            return None;
+        }
+        let url = url_template(&r.ir);
+        let out = |o: &str| json!({"Fn::GetAtt": [&r.logical, format!("Outputs.{o}")]});
+        Some(sub_with(
+            &format!("{{\"url\":\"{url}\",\"password\":\"${{ResourcePassword}}\"}}"),
+            json!({"Host": out("Host"), "Port": out("Port")}),
+        ))
+    }
+
+    /// The values a service gets for a linked resource (`Resource<R>`, `…User`, … or the efs ids).
+    pub(super) fn values(&self) -> Vec<(String, Value)> {
+        let r = self;
+        let l = &r.logical;
+        let out = |o: &str| json!({"Fn::GetAtt": [l, format!("Outputs.{o}")]});
+        let vars = json!({"Host": out("Host"), "Port": out("Port")});
+        match r.ir.kind {
+            ResourceType::Efs => vec![
+                (format!("{l}FileSystemId"), out("FileSystemId")),
+                (format!("{l}AccessPointId"), out("AccessPointId")),
+            ],
+            kind => {
+                // the names convox gives databases; caches have none
+                let sql = matches!(
+                    kind,
+                    ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb
+                );
+                let (user, name) = if sql { ("app", "app") } else { ("", "") };
+                let mut values = vec![
+                    (format!("{l}User"), json!(user)),
+                    (format!("{l}Host"), out("Host")),
+                    (format!("{l}Port"), out("Port")),
+                    (format!("{l}Name"), json!(name)),
+                ];
+                if has_secret(&r.ir) {
+                    // the URL and the password come from the resource's secret (ECS secrets)
+                    values.push((format!("{l}Secret"), json!({ "Ref": format!("{l}Secret") })));
+                } else {
+                    values.push((l.clone(), sub_with(url_template(&r.ir), vars.clone())));
+                    values.push((format!("{l}Pass"), json!("")));
+                }
+                values
+            }
+        }
+    }
+}
+
+fn resource_engine(kind: ResourceType) -> (&'static str, u16) {
+    match kind {
+        ResourceType::Postgres => ("postgres", 5432),
+        ResourceType::Mysql => ("mysql", 3306),
+        ResourceType::Mariadb => ("mariadb", 3306),
+        ResourceType::Redis => ("redis", 6379),
+        ResourceType::Valkey => ("valkey", 6379),
+        ResourceType::Memcached => ("memcached", 11211),
+        ResourceType::Efs => ("efs", 2049),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::naming::linked_parameter_names;
+
+    #[test]
+    fn linked_parameter_names_are_the_values_keys() {
+        let resource = |name: &str, kind: ResourceType, encrypted: bool| Resource {
+            name: name.into(),
+            logical_name: crate::names::upper_name(name),
+            kind,
+            options: if encrypted {
+                BTreeMap::from([("Encrypted".to_string(), "true".to_string())])
+            } else {
+                BTreeMap::new()
+            },
+            tags: BTreeMap::new(),
+        };
+        let app = App {
+            environment: Vec::new(),
+            params: BTreeMap::new(),
+            resources: vec![
+                resource("pg", ResourceType::Postgres, false),
+                resource("my", ResourceType::Mysql, false),
+                resource("ma", ResourceType::Mariadb, false),
+                resource("re", ResourceType::Redis, false),
+                resource("rs", ResourceType::Redis, true),
+                resource("va", ResourceType::Valkey, false),
+                resource("me", ResourceType::Memcached, false),
+                resource("fs", ResourceType::Efs, false),
+            ],
+            services: Vec::new(),
+            timers: Vec::new(),
+            rack: None,
+        };
+        for r in &app.resources {
+            let view = ResourceView::new(&app, r);
+            let mut keys: Vec<String> = view.values().into_iter().map(|(k, _)| k).collect();
+            let mut names = linked_parameter_names(r);
+            keys.sort();
+            names.sort();
+            assert_eq!(keys, names, "{}", r.name);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! Checks across sections, after decoding: names and the logical IDs they become, references,
+//! required env, app params, engine versions, scaling, Fargate sizes, and (when rack params are
+//! given) what the rack supports. One file per concern.
+
+mod engines;
+mod env;
+mod names;
+mod params;
+mod rack;
+mod references;
+mod scaling;
+
+use crate::front::cx::Cx;
+use crate::front::decode::Decoded;
+use crate::ir::RackParams;
+use std::collections::BTreeMap;
+
+pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, String>>, rack: Option<&RackParams>) {
+    names::names(cx, app);
+    names::system_env(cx, app);
+    names::reserved_tags(cx, app);
+    references::shared_domains(cx, app);
+    references::references(cx, app);
+    if let Some(env) = env {
+        env::required_env(cx, app, env);
+    }
+    params::params(cx, app);
+    engines::engine_versions(cx, app);
+    scaling::scaling(cx, app);
+    scaling::fargate(cx, app);
+    if let Some(rack) = rack {
+        rack::rack_support(cx, app, rack);
+    }
+}

@@ -1,0 +1,169 @@
+//! App resource types and their options (reference §2.4): each option is a parameter of the
+//! resource's nested stack, with its default and the check it gets (run by
+//! `front::decode::resource_options`).
+
+use super::app::ResourceType;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Any,
+    Bool,
+    /// true, false or empty
+    BoolOrEmpty,
+    Int(i64, i64),
+    Version,
+    Prefix(&'static str),
+    /// hh:mm-hh:mm (UTC)
+    Window,
+    Octal,
+}
+
+/// One option of a resource type: the nested-stack parameter, its default and its check.
+#[derive(Clone, Copy, Debug)]
+pub struct OptionSpec {
+    pub param: &'static str,
+    pub default: &'static str,
+    pub check: Check,
+    pub description: &'static str,
+}
+
+const fn o(param: &'static str, default: &'static str, check: Check, description: &'static str) -> OptionSpec {
+    OptionSpec {
+        param,
+        default,
+        check,
+        description,
+    }
+}
+
+macro_rules! rds {
+    ($version:literal) => {
+        &[
+            o(
+                "BackupRetentionPeriod",
+                "1",
+                Check::Int(0, 35),
+                "days of automated backups to keep",
+            ),
+            o("Class", "db.t3.micro", Check::Prefix("db."), "RDS instance class"),
+            o(
+                "DeletionProtection",
+                "false",
+                Check::Bool,
+                "refuse to delete the database",
+            ),
+            o("Durable", "false", Check::Bool, "Multi-AZ deployment"),
+            o("Encrypted", "", Check::BoolOrEmpty, "encrypt storage at rest"),
+            o(
+                "Iops",
+                "0",
+                Check::Int(0, 256_000),
+                "provisioned IOPS (io2 storage) or 0 for gp2",
+            ),
+            o(
+                "ParameterGroupName",
+                "",
+                Check::Any,
+                "DB parameter group (default: the engine's default group)",
+            ),
+            o(
+                "PreferredBackupWindow",
+                "",
+                Check::Window,
+                "daily backup window, hh:mm-hh:mm UTC",
+            ),
+            o(
+                "PromotedFromReplica",
+                "",
+                Check::Any,
+                "set when a read replica was promoted",
+            ),
+            o(
+                "ReadSourceDB",
+                "",
+                Check::Any,
+                "make this a read replica of another database",
+            ),
+            o("Snapshot", "", Check::Any, "snapshot identifier to restore from"),
+            o("Storage", "20", Check::Int(5, 65_536), "allocated storage in GB"),
+            o("Version", $version, Check::Version, "engine version"),
+        ]
+    };
+}
+
+const POSTGRES: &[OptionSpec] = rds!("12");
+const MYSQL: &[OptionSpec] = rds!("5.7");
+const MARIADB: &[OptionSpec] = rds!("10.4");
+
+const CACHE_CLASS: OptionSpec = o(
+    "Class",
+    "cache.t2.micro",
+    Check::Prefix("cache."),
+    "ElastiCache node type",
+);
+
+/// redis and valkey (ElastiCache replication groups) differ only in their default version.
+macro_rules! replication_group {
+    ($version:literal) => {
+        &[
+            CACHE_CLASS,
+            o("Durable", "false", Check::Bool, "automatic failover across zones"),
+            o(
+                "Encrypted",
+                "false",
+                Check::Bool,
+                "at-rest and in-transit encryption (with an auth token)",
+            ),
+            o("Nodes", "1", Check::Int(1, 6), "number of cache clusters"),
+            o("Version", $version, Check::Version, "engine version"),
+        ]
+    };
+}
+
+const REDIS: &[OptionSpec] = replication_group!("7.0");
+const VALKEY: &[OptionSpec] = replication_group!("8.1");
+const MEMCACHED: &[OptionSpec] = &[
+    CACHE_CLASS,
+    o(
+        "Encrypted",
+        "",
+        Check::BoolOrEmpty,
+        "accepted for compatibility; memcached is not encrypted",
+    ),
+    o("Nodes", "1", Check::Int(1, 40), "number of cache nodes"),
+    o("Version", "1.4", Check::Version, "engine version"),
+];
+const EFS: &[OptionSpec] = &[
+    o(
+        "Encrypted",
+        "false",
+        Check::Bool,
+        "encrypt the file system with a KMS key of its own",
+    ),
+    o(
+        "OwnerGid",
+        "1000",
+        Check::Int(0, 4_294_967_295),
+        "group owning the root directory",
+    ),
+    o(
+        "OwnerUid",
+        "1000",
+        Check::Int(0, 4_294_967_295),
+        "user owning the root directory",
+    ),
+    o("Path", "/", Check::Any, "root directory of the access point"),
+    o("Permissions", "0777", Check::Octal, "permissions of the root directory"),
+];
+
+pub fn options(kind: ResourceType) -> &'static [OptionSpec] {
+    match kind {
+        ResourceType::Postgres => POSTGRES,
+        ResourceType::Mysql => MYSQL,
+        ResourceType::Mariadb => MARIADB,
+        ResourceType::Redis => REDIS,
+        ResourceType::Valkey => VALKEY,
+        ResourceType::Memcached => MEMCACHED,
+        ResourceType::Efs => EFS,
+    }
+}
