@@ -49,7 +49,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub app: Option<String>,
     /// Set an environment variable (repeatable). Stored in SSM as a SecureString, never in a template.
-    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = crate::parse_pair)]
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = crate::args::parse_pair)]
     pub env: Vec<(String, String)>,
     /// Read environment variables from a file of KEY=VALUE lines (applied before -e).
     #[arg(long, value_name = "FILE")]
@@ -129,18 +129,18 @@ fn events_finish_line() {
 
 /// `convoxc apply`.
 pub fn apply(args: ApplyArgs) -> ExitCode {
-    let app = match crate::app_name(args.app.as_deref(), &args.file) {
+    let app = match crate::names::app_name(args.app.as_deref(), &args.file) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(crate::USAGE);
+            return ExitCode::from(crate::args::USAGE);
         }
     };
-    let manifest = match crate::read(&args.file) {
+    let manifest = match crate::input::read(&args.file) {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let env_file = match args.env_file.as_deref().map(crate::read).transpose() {
+    let env_file = match args.env_file.as_deref().map(crate::input::read).transpose() {
         Ok(f) => f,
         Err(code) => return code,
     };
@@ -200,7 +200,7 @@ async fn apply_app(
         rack: Some(rack.clone()),
         env_names,
     };
-    let compiled = crate::compile_and_report(&loaded, &options, crate::Format::Human);
+    let compiled = crate::compile::compile_and_report(&loaded, &options, crate::args::Format::Human);
     let Some(bundle) = compiled else {
         return err(format!("{} has errors; nothing was deployed", args.file.display()));
     };
@@ -301,16 +301,17 @@ async fn apply_app(
 
 /// `convoxc rack apply`.
 pub fn rack_apply(args: RackApplyArgs) -> ExitCode {
-    if let Err(e) = crate::valid_name("rack", &args.name) {
+    if let Err(e) = crate::names::valid_name("rack", &args.name) {
         eprintln!("error: {e}");
-        return ExitCode::from(crate::USAGE);
+        return ExitCode::from(crate::args::USAGE);
     }
     let Some(path) = &args.template else {
         // the compiled rack: rack params are compiled in, the stack takes no parameters
-        let template = match crate::rack_cmd::compile(&args.name, args.rack_params.as_deref(), crate::Format::Human) {
-            Ok(t) => t,
-            Err(code) => return code,
-        };
+        let template =
+            match crate::compile::rack_template(&args.name, args.rack_params.as_deref(), crate::args::Format::Human) {
+                Ok(t) => t,
+                Err(code) => return code,
+            };
         return run(args.name.clone(), apply_rack(args, template, BTreeMap::new()));
     };
     // a custom template: rack params are its stack parameters
@@ -321,14 +322,14 @@ pub fn rack_apply(args: RackApplyArgs) -> ExitCode {
         Ok(v) => Template::new(v),
         Err(e) => {
             eprintln!("error: cannot read the template {}: {e}", path.display());
-            return ExitCode::from(crate::USAGE);
+            return ExitCode::from(crate::args::USAGE);
         }
     };
     let params = match args.rack_params.as_deref().map(read_params).transpose() {
         Ok(p) => p.unwrap_or_default(),
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::from(crate::USAGE);
+            return ExitCode::from(crate::args::USAGE);
         }
     };
     let undeclared: Vec<&String> = params
