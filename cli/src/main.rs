@@ -33,7 +33,7 @@ enum Command {
     /// Compile convox.yml to CloudFormation: the app stack on stdout, or the whole bundle with --out-dir.
     Build(commands::build::BuildArgs),
     /// Deploy an app to a rack: upload its templates, create a change set, execute it, follow it.
-    Apply(apply::ApplyArgs),
+    Apply(commands::apply::ApplyArgs),
     /// The rack stack: `convoxc rack build`, `convoxc rack apply`.
     #[command(subcommand)]
     Rack(commands::rack::RackCommand),
@@ -52,7 +52,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Build(args) => commands::build::run(args),
-        Command::Apply(args) => apply::apply(args),
+        Command::Apply(args) => commands::apply::run(args),
         Command::Rack(command) => commands::rack::run(command),
         Command::Resources(command) => commands::resources::run(command),
         Command::Schema(args) => commands::schema::run(args),

@@ -1,5 +1,6 @@
 //! `convoxc rack`: the rack stack (`rack build`, `rack apply`).
 
+mod apply;
 mod build;
 
 use clap::Subcommand;
@@ -10,12 +11,12 @@ pub enum RackCommand {
     /// Compile the rack stack (network, cluster, instances, load balancers) from rack params.
     Build(build::BuildArgs),
     /// Deploy the rack stack: create a change set, execute it, follow it.
-    Apply(crate::apply::RackApplyArgs),
+    Apply(apply::RackApplyArgs),
 }
 
 pub fn run(command: RackCommand) -> ExitCode {
     match command {
         RackCommand::Build(args) => build::run(args),
-        RackCommand::Apply(args) => crate::apply::rack_apply(args),
+        RackCommand::Apply(args) => apply::run(args),
     }
 }
