@@ -1,6 +1,6 @@
 //! Printing diagnostics: human (miette), JSON, SARIF 2.1.0, GitHub workflow commands.
 
-use crate::Format;
+use crate::args::Format;
 use convoxc_compiler::{Code, Diagnostic, Located, Report, Severity, Sources};
 use serde_json::json;
 use std::io::IsTerminal;

@@ -4,13 +4,14 @@
 
 use super::aws::{Clients, Result, describe};
 use aws_sdk_ssm::types::ParameterType;
+use convoxc_compiler::ir::naming::env_parameter_path;
 use std::collections::BTreeMap;
 
 /// The resource password's parameter name (environment names cannot start with a dot).
 pub const RESOURCE_PASSWORD: &str = ".resource-password";
 
 fn prefix(rack: &str, app: &str) -> String {
-    convoxc_compiler::ir::naming::env_parameter_path(rack, app, "")
+    env_parameter_path(rack, app, "")
 }
 
 /// Every value stored for the app: environment variables and the resource password.
@@ -49,7 +50,7 @@ pub async fn write(
         if stored.get(name) == Some(value) {
             continue;
         }
-        let path = convoxc_compiler::ir::naming::env_parameter_path(rack, app, name);
+        let path = env_parameter_path(rack, app, name);
         c.ssm
             .put_parameter()
             .name(&path)

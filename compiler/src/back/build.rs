@@ -95,6 +95,7 @@ pub fn check(
 ) -> Vec<Diagnostic> {
     let mut diags = limits::check(bundle, at);
     diags.extend(limits::rds_identifiers(app, options.rack.as_deref(), &options.app, at));
+    // with rack params: every export the app imports must be one the rack makes
     if let Some(rack) = rack {
         let exports = rack::exports(rack);
         let name = options.rack.as_deref().unwrap_or("<rack>");

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
+/// A group of services in its own nested stack (for apps too big for one app stack).
 #[derive(Serialize)]
 pub struct GroupView {
     app: String,

@@ -506,14 +506,6 @@ fn user_data(p: &RackParams) -> Value {
 mod tests {
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> RackParams {
-        let mut p = RackParams::defaults();
-        for (k, v) in pairs {
-            p.values.insert(k.to_string(), v.to_string());
-        }
-        p
-    }
-
     #[test]
     fn graviton_types_get_the_arm_ami() {
         for t in [
@@ -540,11 +532,11 @@ mod tests {
 
     #[test]
     fn exports_follow_the_params() {
-        let base = params(&[("RouterHost", "apps.example.com")]);
+        let base = RackParams::with(&[("RouterHost", "apps.example.com")]);
         let e = exports(&base);
         assert!(e.contains("RouterListener80") && e.contains("Subnet2") && !e.contains("SubnetPrivate0"));
         assert!(!e.contains("RouterInternalListener443") && !e.contains("NLBArn"));
-        let p = params(&[
+        let p = RackParams::with(&[
             ("RouterHost", "apps.example.com"),
             ("DisableALBPort80", "Yes"),
             ("MaxAvailabilityZones", "2"),

@@ -32,7 +32,7 @@ const SYSTEM_PATHS: &[&str] = &[
     "/var/lib/docker/containers/",
 ];
 
-/// Variables every container gets (`validate::SYSTEM_ENV`); they win over a declaration of the same name.
+/// Variables every container gets (`ir::naming::SYSTEM_ENV`); they win over a declaration of the same name.
 fn system_env(app: &str, service: &str) -> [(&'static str, Value); 5] {
     [
         ("APP", json!(app)),
@@ -44,7 +44,7 @@ fn system_env(app: &str, service: &str) -> [(&'static str, Value); 5] {
 }
 
 /// Listener-rule priorities taken so far in this app, per listener: convox's hash collides
-
+/// (two rules on one listener with one priority fail the deploy with PriorityInUse), so a taken
 /// priority moves to the next free one of its tier. Rules are assigned in manifest order, so a
 /// rule keeps convox's priority unless an earlier rule of the app already has it.
 #[derive(Default)]

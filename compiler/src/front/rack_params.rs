@@ -438,14 +438,6 @@ mod tests {
     use super::*;
     use crate::ir::rack::PARAMS;
 
-    fn params(pairs: &[(&str, &str)]) -> RackParams {
-        let mut p = RackParams::defaults();
-        for (k, v) in pairs {
-            p.values.insert(k.to_string(), v.to_string());
-        }
-        p
-    }
-
     #[test]
     fn table_is_complete_and_consistent() {
         assert_eq!(PARAMS.len(), 110);
@@ -466,11 +458,11 @@ mod tests {
 
     #[test]
     fn router_host_is_required_unless_internal_only() {
-        let p = params(&[]);
+        let p = RackParams::with(&[]);
         assert_eq!(problems(&p).iter().map(|x| x.param).collect::<Vec<_>>(), ["RouterHost"]);
-        let p = params(&[("InternalOnly", "Yes"), ("RouterInternalHost", "int.example.com")]);
+        let p = RackParams::with(&[("InternalOnly", "Yes"), ("RouterInternalHost", "int.example.com")]);
         assert!(problems(&p).is_empty(), "{:?}", problems(&p));
-        let p = params(&[("RouterHost", "Apps.example.com")]);
+        let p = RackParams::with(&[("RouterHost", "Apps.example.com")]);
         assert_eq!(problems(&p).len(), 1);
     }
 }

@@ -1,6 +1,6 @@
 //! The validated, typed intermediate representation: what will be deployed.
 //!
-//! Every default convox applies (reference §1.6) is resolved here, so a backend never has to
+//! Every default convox applies (reference §1.6) is resolved here, so the back end never has to
 //! know a default. Collections keep manifest order (services, resources, timers) or are sorted
 //! (maps), so serialising the IR is deterministic. Environment *values* are never part of the
 //! IR: only declared names and their defaults.

@@ -80,6 +80,15 @@ impl RackParams {
         }
     }
 
+    /// The defaults with these params set.
+    pub fn with(pairs: &[(&str, &str)]) -> Self {
+        let mut p = RackParams::defaults();
+        for (k, v) in pairs {
+            p.values.insert(k.to_string(), v.to_string());
+        }
+        p
+    }
+
     /// Whether a Yes/No param is on.
     pub fn yes(&self, name: &str) -> bool {
         matches!(self.get(name), Some("Yes" | "yes" | "true" | "True"))

@@ -1,5 +1,5 @@
 //! `nlb:` entries of a service (reference §1.4): decoding, defaults and convox's checks, with
-//! convox's messages. Cross-service port uniqueness is checked in `validate`.
+//! convox's messages. Cross-service port uniqueness is checked in `front::check`.
 
 use crate::diagnostic::Code;
 use crate::front::cx::{Cx, index, join};

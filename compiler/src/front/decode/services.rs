@@ -173,7 +173,7 @@ pub(super) fn service(cx: &mut Cx, name: &str, key: &Node, body: &Node, global_e
     })
 }
 
-/// `src[:dst]`; whether `src` is an efs resource is decided in `validate`.
+/// `src[:dst]`; whether `src` is an efs resource is decided in `front::check`.
 fn parse_volume(v: &str) -> Volume {
     match v.split_once(':') {
         Some((s, t)) => Volume::Host {

@@ -17,6 +17,7 @@ pub(super) struct Problem {
     pub(super) help: Option<String>,
 }
 
+/// What is wrong with a value, if anything. An empty value is an error unless the option can be
 /// empty: convox reads `key=` as `false`, which means "on" to nobody and is no number.
 pub fn check(spec: &RackOption, v: &str) -> Option<String> {
     match spec.check {

@@ -1,0 +1,61 @@
+//! The rack an app is deployed to: its stack (outputs) and its params.
+
+use super::aws::{Clients, Result, err};
+use super::lookup::{deployed_template, describe_stack};
+use super::stack::{self, Preflight};
+use aws_sdk_cloudformation::types::Stack;
+use convoxc_compiler::SourceFile;
+use convoxc_compiler::ir::rack::spec;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The outputs of the rack stack.
+/// The rack's params, to compile the app against (zones, NLB defaults, which exports exist …):
+/// a convoxc rack keeps them in its template's `Metadata.convoxc.RackParams`; a rack that
+/// convox made has them as its stack parameters (NoEcho ones, shown as `****`, are left out).
+pub(crate) async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<SourceFile>> {
+    let name = rack.stack_name().unwrap_or_default();
+    let body = deployed_template(c, name).await?;
+    let template: Option<Value> = serde_json::from_str(&body).ok();
+    let params: BTreeMap<String, String> = match template
+        .as_ref()
+        .and_then(|t| t.pointer("/Metadata/convoxc/RackParams"))
+    {
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
+        _ => rack
+            .parameters()
+            .iter()
+            .filter_map(|p| Some((p.parameter_key()?.to_string(), p.parameter_value()?.to_string())))
+            .filter(|(k, v)| v != "****" && spec(k).is_some_and(|s| !s.no_echo))
+            .collect(),
+    };
+    if params.is_empty() && template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_none() {
+        return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params
+    }
+    let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
+    Ok(Some(SourceFile::new(format!("the params of rack {name}"), text)))
+}
+
+pub(crate) async fn rack_stack(c: &Clients, rack: &str) -> Result<Stack> {
+    match describe_stack(c, rack).await? {
+        Some(s)
+            if matches!(
+                stack::preflight(s.stack_status().map(|x| x.as_str())),
+                Preflight::RollbackComplete | Preflight::Review
+            ) =>
+        {
+            err(format!(
+                "rack {rack} was never created successfully ({}): apply the rack first",
+                s.stack_status().map(|x| x.as_str()).unwrap_or("")
+            ))
+        }
+        Some(s) if stack::preflight(s.stack_status().map(|x| x.as_str())) != Preflight::Absent => Ok(s),
+        _ => err(format!(
+            "rack {rack} not found: there is no CloudFormation stack named {rack} in {} (check --rack, --region and --profile)",
+            c.region
+        )),
+    }
+}

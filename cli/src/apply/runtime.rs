@@ -1,0 +1,44 @@
+//! Running an async applier command to an exit code.
+
+use super::aws::{Error, Result};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+/// Run an async applier command: errors print as `error: …` (exit 1); Ctrl-C stops waiting and
+/// says how to pick up (nothing local is half-done: CloudFormation carries on by itself).
+pub(crate) fn run(stack_hint: String, fut: impl std::future::Future<Output = Result<()>>) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = rt.block_on(async {
+        tokio::select! {
+            r = fut => r,
+            _ = tokio::signal::ctrl_c() => Err(Error(format!(
+                "interrupted: stopped following {stack_hint}. CloudFormation carries on with what it was doing; \
+                 run the same command again to pick the stack up where it is (it waits for a running operation to settle)"
+            ))),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            events_finish_line();
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn events_finish_line() {
+    if std::io::stdout().is_terminal() {
+        print!("\r\x1b[K");
+    }
+}

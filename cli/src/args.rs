@@ -1,0 +1,73 @@
+//! Arguments and types shared by several commands: the manifest arguments, how templates and
+//! diagnostics are printed, `KEY=VALUE` pairs, the usage-error exit code.
+
+use clap::{Args, ValueEnum};
+use convoxc_compiler::back::Template;
+use std::path::PathBuf;
+
+#[derive(Args)]
+pub(crate) struct ManifestArgs {
+    /// The manifest to read.
+    #[arg(default_value = "convox.yml")]
+    pub(crate) file: PathBuf,
+    /// Set an environment variable for ${VAR} interpolation and required-variable checks (repeatable).
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub(crate) env: Vec<(String, String)>,
+    /// Read environment variables from a file of KEY=VALUE lines (applied before -e).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) env_file: Option<PathBuf>,
+    /// Rack parameters (a JSON or YAML map of NAME: value) to check the manifest against.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) rack_params: Option<PathBuf>,
+}
+
+/// How a command that compiles templates prints them and its diagnostics.
+#[derive(Args)]
+pub struct OutputArgs {
+    /// Template format. JSON is what is deployed (its bytes are content-addressed); YAML is for reading.
+    #[arg(long, value_enum, default_value_t = TemplateFormat::Json)]
+    pub format: TemplateFormat,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub diagnostics: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TemplateFormat {
+    Json,
+    Yaml,
+}
+
+impl TemplateFormat {
+    pub fn render(self, t: &Template) -> String {
+        match self {
+            TemplateFormat::Json => t.text.clone(),
+            TemplateFormat::Yaml => {
+                serde_saphyr::to_string(t.value()).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
+            }
+        }
+    }
+    pub fn extension(self) -> &'static str {
+        match self {
+            TemplateFormat::Json => "json",
+            TemplateFormat::Yaml => "yaml",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got `{s}`")),
+    }
+}
+
+pub const USAGE: u8 = 2;

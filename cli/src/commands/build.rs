@@ -1,0 +1,88 @@
+//! `convoxc build`: compile convox.yml to the app stack's templates.
+
+use crate::args::{ManifestArgs, OutputArgs, USAGE};
+use crate::compile::compile_and_report;
+use crate::input::input;
+use crate::names::app_name;
+use clap::Args;
+use convoxc_compiler::back::BuildOptions;
+use convoxc_compiler::{SourceId, load, parse_env_file};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub(crate) struct BuildArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// App name (default: the manifest's directory name).
+    #[arg(long)]
+    app: Option<String>,
+    /// Rack stack name: the default of the app stack's Rack parameter.
+    #[arg(long)]
+    rack_name: Option<String>,
+    /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub(crate) fn run(args: BuildArgs) -> ExitCode {
+    let app = match app_name(args.app.as_deref(), &args.manifest.file) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let input = match input(&args.manifest) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let input_env_file = input.env_file.clone();
+    let loaded = load(input);
+    // names (never values) of the variables given for this deploy: -e and --env-file
+    let mut env_names: std::collections::BTreeSet<String> = args.manifest.env.iter().map(|(k, _)| k.clone()).collect();
+    if let Some(f) = &input_env_file {
+        let (pairs, _) = parse_env_file(f, SourceId(0));
+        env_names.extend(pairs.into_iter().map(|(k, _)| k));
+    }
+    let options = BuildOptions {
+        app,
+        rack: args.rack_name.clone(),
+        env_names,
+    };
+    let Some(bundle) = compile_and_report(&loaded, &options, args.output.diagnostics) else {
+        return ExitCode::from(1);
+    };
+    // the process ends after writing: freeing the bundle's JSON trees would only cost time
+    let bundle = std::mem::ManuallyDrop::new(bundle);
+    match &args.out_dir {
+        None => {
+            print!("{}", args.output.format.render(&bundle.app));
+            ExitCode::SUCCESS
+        }
+        Some(dir) => {
+            let write = |rel: &str, text: &str| -> std::io::Result<()> {
+                let path = dir.join(rel);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(path, text)
+            };
+            let ext = args.output.format.extension();
+            let result = write(&format!("app.{ext}"), &args.output.format.render(&bundle.app)).and_then(|_| {
+                bundle.nested().try_for_each(|(rel, t)| {
+                    write(&rel.replace(".json", &format!(".{ext}")), &args.output.format.render(t))
+                })
+            });
+            match result {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write to {}: {e}", dir.display());
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! One module a command: its clap arguments and its `run`. Shared helpers live outside
+//! (`args`, `input`, `names`, `compile`, `emit`, `output`, the applier in `apply`).
+
+pub mod apply;
+pub mod build;
+pub mod rack;
+pub mod resources;
+pub mod schema;
+pub mod validate;

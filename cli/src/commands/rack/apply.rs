@@ -1,0 +1,146 @@
+//! `convoxc rack apply`: deploy the rack stack (compiled from rack params, or a given template).
+
+use crate::apply::aws::{AwsArgs, Clients, Result, err};
+use crate::apply::consent::Flags;
+use crate::apply::flow::{Deployment, deploy};
+use crate::apply::runtime;
+use crate::apply::settle::settle;
+use crate::apply::stack::ParamValue;
+use crate::args::{Format, USAGE};
+use crate::compile::rack_template;
+use crate::names::valid_name;
+use clap::Args;
+use convoxc_compiler::back::Template;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct RackApplyArgs {
+    /// The rack's stack name.
+    #[arg(long)]
+    pub name: String,
+    /// Rack parameters: a JSON or YAML map of NAME: value (compiled into the rack template; with
+    /// --template, passed as its stack parameters).
+    #[arg(long, value_name = "FILE")]
+    pub rack_params: Option<PathBuf>,
+    /// Deploy this template as the rack instead of the compiled one (a custom rack, or the
+    /// tests' fixture rack).
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Bucket to upload the rack template to when it is too big to send inline (> 51,200 bytes)
+    /// and the rack has no settings bucket yet (default: the deployed rack's SettingsBucket).
+    #[arg(long, value_name = "BUCKET")]
+    pub template_bucket: Option<String>,
+    #[command(flatten)]
+    pub flags: Flags,
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// `convoxc rack apply`.
+pub(crate) fn run(args: RackApplyArgs) -> ExitCode {
+    if let Err(e) = valid_name("rack", &args.name) {
+        eprintln!("error: {e}");
+        return ExitCode::from(USAGE);
+    }
+    let Some(path) = &args.template else {
+        // the compiled rack: rack params are compiled in, the stack takes no parameters
+        let template = match rack_template(&args.name, args.rack_params.as_deref(), Format::Human) {
+            Ok(t) => t,
+            Err(code) => return code,
+        };
+        return runtime::run(args.name.clone(), apply_rack(args, template, BTreeMap::new()));
+    };
+    // a custom template: rack params are its stack parameters
+    let template = match std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
+    {
+        Ok(v) => Template::new(v),
+        Err(e) => {
+            eprintln!("error: cannot read the template {}: {e}", path.display());
+            return ExitCode::from(USAGE);
+        }
+    };
+    let params = match args.rack_params.as_deref().map(read_params).transpose() {
+        Ok(p) => p.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let undeclared: Vec<&String> = params
+        .keys()
+        .filter(|k| template.value().pointer(&format!("/Parameters/{k}")).is_none())
+        .collect();
+    if !undeclared.is_empty() {
+        eprintln!(
+            "error: the rack template has no parameter {}",
+            undeclared.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        return ExitCode::from(1);
+    }
+    runtime::run(args.name.clone(), apply_rack(args, template, params))
+}
+
+fn read_params(path: &std::path::Path) -> std::result::Result<BTreeMap<String, String>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let map: BTreeMap<String, Value> = serde_json::from_str(&text)
+        .or_else(|_| serde_saphyr::from_str(&text))
+        .map_err(|e| format!("{} is not a map of NAME: value: {e}", path.display()))?;
+    Ok(map
+        .into_iter()
+        .map(|(k, v)| {
+            let s = match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (k, s)
+        })
+        .collect())
+}
+
+async fn apply_rack(args: RackApplyArgs, template: Template, given: BTreeMap<String, String>) -> Result<()> {
+    let c = Clients::connect(&args.aws).await?;
+    let existing = settle(&c, &args.name, &args.flags).await?;
+    let mut bucket = args.template_bucket.clone();
+    if bucket.is_none() && template.text.len() > INLINE_LIMIT {
+        bucket = existing.as_ref().and_then(|s| {
+            s.outputs()
+                .iter()
+                .find(|o| o.output_key() == Some("SettingsBucket"))
+                .and_then(|o| o.output_value())
+                .map(str::to_string)
+        });
+        if bucket.is_none() {
+            return err(format!(
+                "the rack template is {} bytes, more than CloudFormation takes inline ({INLINE_LIMIT}); give --template-bucket BUCKET",
+                template.text.len()
+            ));
+        }
+    }
+    let params = given.into_iter().map(|(k, v)| (k, ParamValue::Plain(v))).collect();
+    let tags = [("Rack", args.name.as_str()), ("System", "convox"), ("Type", "rack")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    deploy(
+        &c,
+        Deployment {
+            stack: &args.name,
+            root: &template,
+            nested: Vec::new(),
+            bucket,
+            params,
+            tags,
+            flags: &args.flags,
+        },
+        existing,
+        None,
+    )
+    .await
+}
+
+const INLINE_LIMIT: usize = 51_200;
