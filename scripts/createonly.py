@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
-"""Regenerate cli/data/create-only.json: for each resource type convoxc emits, the properties whose
+"""Regenerate compiler/data/create-only.json: for each resource type convoxc emits, the properties whose
 change replaces the resource (createOnlyProperties) and those that may (conditionalCreateOnlyProperties).
 
 The source is the CloudFormation resource provider schemas (us-east-1) that cfn-lint ships; use the
 pinned cfn-lint (pip install cfn-lint==1.51.0). The types are every "Type": "AWS::..." found in
-templates/ plus the rack's types listed below. Run from the repository root:
+templates/, the rack's types listed below, and the types of the convox-made templates in
+../shared/takeover (the stacks a takeover diffs against), when that folder is there. Run from the
+repository root:
 
-    python3 scripts/createonly.py > cli/data/create-only.json
+    python3 scripts/createonly.py > compiler/data/create-only.json
 """
 import glob
 import importlib
@@ -27,13 +29,17 @@ AWS::EC2::VPCGatewayAttachment AWS::EC2::VPCEndpoint AWS::ECS::Cluster AWS::Elas
 AWS::IAM::InstanceProfile AWS::IAM::ManagedPolicy AWS::IAM::Policy AWS::KMS::Alias AWS::Lambda::Function
 AWS::Lambda::Permission AWS::Route53::HostedZone AWS::S3::Bucket AWS::S3::BucketPolicy AWS::SNS::Topic
 AWS::SNS::Subscription AWS::SQS::Queue AWS::SQS::QueuePolicy AWS::Events::Rule AWS::ECR::Repository
+AWS::SecretsManager::Secret
 """.split()
 
 
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     types = set(RACK_TYPES)
-    for path in glob.glob(os.path.join(root, "templates", "**", "*.json"), recursive=True):
+    takeover = os.path.join(os.path.dirname(root), "shared", "takeover", "cases")
+    paths = glob.glob(os.path.join(root, "templates", "**", "*.json"), recursive=True)
+    paths += glob.glob(os.path.join(takeover, "**", "*.json"), recursive=True)
+    for path in paths:
         with open(path) as f:
             types.update(re.findall(r'"Type":\s*"(AWS::[A-Za-z0-9:]+)"', f.read()))
     base = os.path.join(os.path.dirname(cfnlint.__file__), "data", "schemas")

@@ -6,7 +6,8 @@ use crate::input::read;
 use crate::output;
 use convoxc_compiler::back::{self, BuildOptions, Bundle, Template};
 
-use convoxc_compiler::{Input, Loaded, SourceFile, compile, load};
+use convoxc_compiler::{Input, Loaded, SourceFile, SourceId, compile, load, parse_env_file};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -32,6 +33,16 @@ pub(crate) fn compile_and_report(loaded: &Loaded, options: &BuildOptions, format
         output::print(&loaded.sources, &diagnostics, format);
     }
     bundle
+}
+
+/// The names (never the values) of the variables given for a deploy: `-e` and `--env-file`.
+pub(crate) fn env_names(input: &Input) -> BTreeSet<String> {
+    let mut names: BTreeSet<String> = input.env.iter().map(|(k, _)| k.clone()).collect();
+    if let Some(f) = &input.env_file {
+        let (pairs, _) = parse_env_file(f, SourceId(0));
+        names.extend(pairs.into_iter().map(|(k, _)| k));
+    }
+    names
 }
 
 /// The rack stack's template from rack params (convox's defaults without a file); diagnostics

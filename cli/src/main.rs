@@ -1,6 +1,6 @@
 //! `convoxc`: compile convox.yml to CloudFormation.
 //!
-//! Exit codes: 0 ok, 1 input (or deploy) failure, 2 usage error.
+//! Exit codes: 0 ok, 1 input (or deploy) failure, 2 usage error, 3 a `diff --fail-on` gate.
 
 mod apply;
 mod args;
@@ -32,6 +32,8 @@ enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Compile convox.yml to CloudFormation: the app stack on stdout, or the whole bundle with --out-dir.
     Build(commands::build::BuildArgs),
+    /// What a change will do to the app's stacks: replacements, data loss, refusals (text, markdown, JSON).
+    Diff(commands::diff::DiffArgs),
     /// Deploy an app to a rack: upload its templates, create a change set, execute it, follow it.
     Apply(commands::apply::ApplyArgs),
     /// The rack stack: `convoxc rack build`, `convoxc rack apply`.
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Build(args) => commands::build::run(args),
+        Command::Diff(args) => commands::diff::run(args),
         Command::Apply(args) => commands::apply::run(args),
         Command::Rack(command) => commands::rack::run(command),
         Command::Resources(command) => commands::resources::run(command),

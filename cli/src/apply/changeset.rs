@@ -4,13 +4,14 @@
 //! Replacement comes from CloudFormation when it says (`Replacement`, `Details`); otherwise (moto
 //! never says, and a nested stack's inner changes are not always described) it is predicted by
 //! comparing the old and new properties with the createOnly table of the resource provider schemas
-//! (`cli/data/create-only.json`, extracted from cfn-lint's copy by `scripts/createonly.py`).
+//! (`compiler/data/create-only.json`, extracted from cfn-lint's copy by `scripts/createonly.py`, read
+//! through `convoxc_compiler::diff::facts`).
 
 use super::aws::{Clients, Result, describe, err};
 use aws_sdk_cloudformation::types::{Capability, ChangeSetType, Parameter, ResourceChange, Tag};
+use convoxc_compiler::diff::facts::create_only;
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// What the change set is built from.
@@ -260,47 +261,12 @@ pub fn template_changes(path: &[String], old: &Value, new: &Value) -> Vec<Change
     out
 }
 
-struct CreateOnly {
-    always: Vec<String>,
-    conditional: Vec<String>,
-}
-
-fn table() -> &'static BTreeMap<String, CreateOnly> {
-    static TABLE: OnceLock<BTreeMap<String, CreateOnly>> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let v: Value =
-            serde_json::from_str(include_str!("../../data/create-only.json")).expect("create-only.json is JSON");
-        let list = |t: &Value, k: &str| -> Vec<String> {
-            t.get(k)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|p| p.as_str().map(str::to_string))
-                .collect()
-        };
-        v["types"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, t)| {
-                (
-                    k.clone(),
-                    CreateOnly {
-                        always: list(t, "createOnly"),
-                        conditional: list(t, "conditional"),
-                    },
-                )
-            })
-            .collect()
-    })
-}
-
 /// Predict replacement of a modified resource: "True" when a createOnly property changed,
 /// "Conditional" when a conditionally-createOnly one did (or the type is unknown and something
 /// changed), else "False". Paths are compared as deep as the schema says (`A/B`), up to the first
 /// array wildcard.
 pub fn predict(resource_type: &str, old: &Value, new: &Value) -> (&'static str, Vec<String>) {
-    let Some(t) = table().get(resource_type) else {
+    let Some(t) = create_only(resource_type) else {
         return if old == new {
             ("False", Vec::new())
         } else {
@@ -310,8 +276,8 @@ pub fn predict(resource_type: &str, old: &Value, new: &Value) -> (&'static str, 
     let changed = |paths: &[String]| -> Vec<String> {
         let mut out: Vec<String> = paths
             .iter()
-            .map(|p| p.split("/*").next().unwrap_or(p).to_string())
             .filter(|p| old.pointer(&format!("/{p}")) != new.pointer(&format!("/{p}")))
+            .cloned()
             .collect();
         out.sort();
         out.dedup();
@@ -388,7 +354,7 @@ mod tests {
             "AWS::ElasticLoadBalancingV2::TargetGroup",
             "AWS::Logs::LogGroup",
         ] {
-            assert!(table().contains_key(t), "{t}");
+            assert!(create_only(t).is_some(), "{t}");
         }
     }
 

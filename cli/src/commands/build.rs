@@ -1,12 +1,12 @@
 //! `convoxc build`: compile convox.yml to the app stack's templates.
 
 use crate::args::{ManifestArgs, OutputArgs, USAGE};
-use crate::compile::compile_and_report;
+use crate::compile::{compile_and_report, env_names};
 use crate::input::input;
 use crate::names::app_name;
 use clap::Args;
 use convoxc_compiler::back::BuildOptions;
-use convoxc_compiler::{SourceId, load, parse_env_file};
+use convoxc_compiler::load;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -39,19 +39,12 @@ pub(crate) fn run(args: BuildArgs) -> ExitCode {
         Ok(i) => i,
         Err(code) => return code,
     };
-    let input_env_file = input.env_file.clone();
-    let loaded = load(input);
-    // names (never values) of the variables given for this deploy: -e and --env-file
-    let mut env_names: std::collections::BTreeSet<String> = args.manifest.env.iter().map(|(k, _)| k.clone()).collect();
-    if let Some(f) = &input_env_file {
-        let (pairs, _) = parse_env_file(f, SourceId(0));
-        env_names.extend(pairs.into_iter().map(|(k, _)| k));
-    }
     let options = BuildOptions {
         app,
         rack: args.rack_name.clone(),
-        env_names,
+        env_names: env_names(&input),
     };
+    let loaded = load(input);
     let Some(bundle) = compile_and_report(&loaded, &options, args.output.diagnostics) else {
         return ExitCode::from(1);
     };

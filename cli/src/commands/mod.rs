@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod build;
+pub mod diff;
 pub mod rack;
 pub mod resources;
 pub mod schema;

@@ -3,9 +3,10 @@
 //! nested stack), so an import in an `Fn::If` branch that is not taken, or in a resource whose
 //! condition is false, is not counted. A condition that cannot be decided here counts both ways.
 
+use super::eval::{Conditions, Params, scalar};
 use super::template::{Bundle, KEY_PREFIX, Template};
 use crate::diagnostic::{Code, Diagnostic, Locations};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// One import: the export name (without `<rack>:`) and where it is.
@@ -28,87 +29,11 @@ pub fn imports(bundle: &Bundle) -> BTreeSet<Import> {
     out
 }
 
-type Params = BTreeMap<String, String>;
-
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
 struct Stack<'a> {
-    params: Params,
-    conditions: &'a Map<String, Value>,
-    cache: HashMap<String, Option<bool>>,
+    conditions: Conditions<'a>,
 }
 
 impl Stack<'_> {
-    fn value(&mut self, v: &Value) -> Option<String> {
-        if let Some(s) = scalar(v) {
-            return Some(s);
-        }
-        let o = v.as_object()?;
-        if let Some(Value::String(p)) = o.get("Ref") {
-            return self.params.get(p).cloned();
-        }
-        if let Some(Value::Array(a)) = o.get("Fn::If") {
-            let pick = self.condition_name(a.first()?.as_str()?)?;
-            return self.value(a.get(if pick { 1 } else { 2 })?);
-        }
-        None
-    }
-
-    fn condition_name(&mut self, name: &str) -> Option<bool> {
-        if let Some(c) = self.cache.get(name) {
-            return *c;
-        }
-        self.cache.insert(name.to_string(), None); // a cycle stays undecided
-        let c = self.conditions.get(name).cloned();
-        let v = c.as_ref().and_then(|c| self.condition(c));
-        self.cache.insert(name.to_string(), v);
-        v
-    }
-
-    fn condition(&mut self, c: &Value) -> Option<bool> {
-        let o = c.as_object()?;
-        let (f, args) = o.iter().next()?;
-        let args = args.as_array();
-        match f.as_str() {
-            "Condition" => self.condition_name(o.get("Condition")?.as_str()?),
-            "Fn::Equals" => {
-                let a = args?;
-                Some(self.value(a.first()?)? == self.value(a.get(1)?)?)
-            }
-            "Fn::Not" => self.condition(args?.first()?).map(|b| !b),
-            "Fn::And" => {
-                let mut all = Some(true);
-                for x in args? {
-                    match self.condition(x) {
-                        Some(false) => return Some(false),
-                        None => all = None,
-                        Some(true) => {}
-                    }
-                }
-                all
-            }
-            "Fn::Or" => {
-                let mut any = Some(false);
-                for x in args? {
-                    match self.condition(x) {
-                        Some(true) => return Some(true),
-                        None => any = None,
-                        Some(false) => {}
-                    }
-                }
-                any
-            }
-            _ => None,
-        }
-    }
-
     /// Collect the imports under `v`, taking only the `Fn::If` branches that apply.
     fn collect(&mut self, v: &Value, found: &mut Vec<String>) {
         match v {
@@ -125,7 +50,7 @@ impl Stack<'_> {
                     return;
                 }
                 if let Some(Value::Array(a)) = o.get("Fn::If") {
-                    let cond = a.first().and_then(Value::as_str).and_then(|c| self.condition_name(c));
+                    let cond = a.first().and_then(Value::as_str).and_then(|c| self.conditions.named(c));
                     match cond {
                         Some(true) => a.get(1).into_iter().for_each(|x| self.collect(x, found)),
                         Some(false) => a.get(2).into_iter().for_each(|x| self.collect(x, found)),
@@ -138,13 +63,6 @@ impl Stack<'_> {
             _ => {}
         }
     }
-
-    fn applies(&mut self, item: &Value) -> bool {
-        match item.get("Condition").and_then(Value::as_str) {
-            Some(c) => self.condition_name(c) != Some(false),
-            None => true,
-        }
-    }
 }
 
 fn walk_stack(
@@ -154,26 +72,23 @@ fn walk_stack(
     by_key: &HashMap<String, (String, &Template)>,
     out: &mut BTreeSet<Import>,
 ) {
-    let empty = Map::new();
     let mut params: Params = template
         .get("Parameters")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .filter_map(|(k, p)| p.get("Default").and_then(scalar).map(|d| (k.clone(), d)))
+        .filter_map(|(k, p)| p.get("Default").and_then(scalar).map(|d| (k.clone(), Value::String(d))))
         .collect();
     params.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
     let mut stack = Stack {
-        params,
-        conditions: template.get("Conditions").and_then(Value::as_object).unwrap_or(&empty),
-        cache: HashMap::new(),
+        conditions: Conditions::new(template, &params),
     };
     for section in ["Resources", "Outputs"] {
         let Some(items) = template.get(section).and_then(Value::as_object) else {
             continue;
         };
         for (logical, item) in items {
-            if !stack.applies(item) {
+            if !stack.conditions.applies(item) {
                 continue;
             }
             let mut found = Vec::new();
@@ -200,7 +115,7 @@ fn walk_stack(
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
-                .filter_map(|(k, v)| stack.value(v).map(|v| (k.clone(), v)))
+                .filter_map(|(k, v)| stack.conditions.value(v).map(|v| (k.clone(), Value::String(v))))
                 .collect();
             walk_stack(child.value(), rel, &passed, by_key, out);
         }

@@ -1,0 +1,248 @@
+//! `convoxc diff`: what a change of convox.yml will do to the app's stacks, before anyone applies
+//! it. The new side is FILE built as `build` would; the old side is FILE at a git revision
+//! (`--base`), another manifest or a bundle folder (`--against`). Exit 3 when a `--fail-on` class
+//! is present.
+
+use crate::args::{Format, ManifestArgs, USAGE};
+use crate::compile::{compile_and_report, env_names};
+use crate::input::{input, read};
+use crate::names::app_name;
+use clap::{Args, ValueEnum};
+use convoxc_compiler::back::BuildOptions;
+use convoxc_compiler::diff::{self, Gate, Stack, render, side};
+use convoxc_compiler::{Input, SourceFile, load};
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// The exit code of a tripped `--fail-on` gate.
+pub const GATE: u8 = 3;
+
+#[derive(Args)]
+pub(crate) struct DiffArgs {
+    #[command(flatten)]
+    manifest: ManifestArgs,
+    /// App name (default: the manifest's directory name).
+    #[arg(long)]
+    app: Option<String>,
+    /// Rack stack name: the default of the app stack's Rack parameter.
+    #[arg(long)]
+    rack_name: Option<String>,
+    /// Compare with FILE as it is at this git revision (e.g. origin/main): the pull-request case.
+    #[arg(long, value_name = "REV", conflicts_with = "against")]
+    base: Option<String>,
+    /// Compare with another manifest, or a bundle folder (as `build --out-dir` writes it, or a
+    /// convox-made bundle with its meta.json).
+    #[arg(long, value_name = "PATH")]
+    against: Option<PathBuf>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    format: DiffFormat,
+    /// Exit 3 when a change of this class is present (repeatable): any, replace, destroy, fail, broaden.
+    #[arg(long, value_enum, value_name = "CLASS")]
+    fail_on: Vec<FailOn>,
+    /// Colour in text output: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always, never.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// How to print diagnostics of the builds.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    diagnostics: Format,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DiffFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FailOn {
+    /// Any change.
+    Any,
+    /// Any replacement, stateful or not (new task-definition revisions excluded).
+    Replace,
+    /// A replacement or removal that destroys data (a kept snapshot still counts).
+    Destroy,
+    /// A change CloudFormation is predicted to refuse.
+    Fail,
+    /// A widened IAM statement or security-group rule.
+    Broaden,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl FailOn {
+    fn gate(self) -> Gate {
+        match self {
+            FailOn::Any => Gate::Any,
+            FailOn::Replace => Gate::Replace,
+            FailOn::Destroy => Gate::Destroy,
+            FailOn::Fail => Gate::Fail,
+            FailOn::Broaden => Gate::Broaden,
+        }
+    }
+}
+
+pub(crate) fn run(args: DiffArgs) -> ExitCode {
+    let app = match app_name(args.app.as_deref(), &args.manifest.file) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    if args.base.is_none() && args.against.is_none() {
+        eprintln!("error: say what to compare with: --base REV (the manifest at a git revision) or --against PATH");
+        return ExitCode::from(USAGE);
+    }
+    let new_input = match input(&args.manifest) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let Some(new) = build(new_input.clone(), &args, &app) else {
+        return ExitCode::from(1);
+    };
+    let old = match (&args.base, &args.against) {
+        (Some(rev), _) => match at_revision(&args.manifest.file, rev) {
+            Ok(Some(file)) => match build(
+                Input {
+                    manifest: Some(file),
+                    ..new_input
+                },
+                &args,
+                &app,
+            ) {
+                Some(s) => Some(s),
+                None => return ExitCode::from(1),
+            },
+            // a manifest the revision does not have: everything is new
+            Ok(None) => None,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(USAGE);
+            }
+        },
+        (None, Some(path)) if path.is_dir() => match read_bundle(path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(1);
+            }
+        },
+        (None, Some(path)) => {
+            let file = match read(path) {
+                Ok(f) => f,
+                Err(code) => return code,
+            };
+            match build(
+                Input {
+                    manifest: Some(file),
+                    ..new_input
+                },
+                &args,
+                &app,
+            ) {
+                Some(s) => Some(s),
+                None => return ExitCode::from(1),
+            }
+        }
+        (None, None) => unreachable!("checked above"),
+    };
+    let report = diff::compare(old.as_ref(), Some(&new));
+    let text = match args.format {
+        DiffFormat::Text => render::text(&report, colour(args.color)),
+        DiffFormat::Markdown => render::markdown(&report, render::MARKDOWN_LIMIT),
+        DiffFormat::Json => render::json(&report),
+    };
+    print!("{text}");
+    if args.fail_on.iter().any(|g| report.trips(g.gate())) {
+        ExitCode::from(GATE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn colour(c: Color) -> bool {
+    match c {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+/// Build a manifest as `build` does, as a side of the diff.
+fn build(input: Input, args: &DiffArgs, app: &str) -> Option<Stack> {
+    let options = BuildOptions {
+        app: app.to_string(),
+        rack: args.rack_name.clone(),
+        env_names: env_names(&input),
+    };
+    let loaded = load(input);
+    let bundle = compile_and_report(&loaded, &options, args.diagnostics)?;
+    Some(side::from_bundle(&bundle))
+}
+
+/// FILE as it is at a git revision (`git show REV:./FILE`, from FILE's folder), or None when the
+/// revision does not have it.
+fn at_revision(file: &Path, rev: &str) -> Result<Option<SourceFile>, String> {
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = file
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file", file.display()))?;
+    let spec = format!("{rev}:./{}", name.to_string_lossy());
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["show", &spec])
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if out.status.success() {
+        let text = String::from_utf8(out.stdout).map_err(|_| format!("{spec} is not UTF-8 text"))?;
+        return Ok(Some(SourceFile::new(format!("{} at {rev}", file.display()), text)));
+    }
+    let err = String::from_utf8_lossy(&out.stderr);
+    // the revision exists but not the file: a new app
+    if err.contains("does not exist in") || err.contains("exists on disk, but not in") {
+        return Ok(None);
+    }
+    Err(format!("git show {spec}: {}", err.trim()))
+}
+
+/// A bundle folder's JSON files, by their path in it.
+fn read_bundle(dir: &Path) -> Result<Stack, String> {
+    let mut files = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                files.insert(rel, text);
+            }
+        }
+    }
+    side::from_files(&files).map_err(|e| format!("{}: {e}", dir.display()))
+}

@@ -1,0 +1,803 @@
+//! The engine: two trees of stacks → a `Report`. Each pair of stacks is compared section by
+//! section; each changed resource gets its property changes, whether it is replaced (from the
+//! create-only paths of its type, cascading to resources whose create-only properties refer to a
+//! replaced one), and its class.
+
+use super::facts::{self, NESTED_STACK};
+use super::model::*;
+use super::security::broadening;
+use super::tree::{Edit, diff, is_intrinsic, normalize};
+use crate::back::eval::Conditions;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Compare two sides. `None` is a side without the stack (a first deploy, or a deletion).
+pub fn compare(old: Option<&Stack>, new: Option<&Stack>) -> Report {
+    let mut stacks = Vec::new();
+    let old_known = old.map(|s| known(s, None)).unwrap_or_default();
+    let new_known = new.map(|s| known(s, None)).unwrap_or_default();
+    walk(
+        Vec::new(),
+        old.map(|s| (s, old_known)),
+        new.map(|s| (s, new_known)),
+        true,
+        &mut stacks,
+    );
+    let mut summary = Summary {
+        stacks_changed: stacks.len(),
+        ..Summary::default()
+    };
+    for r in stacks.iter().flat_map(|s| &s.resources) {
+        summary.changes += 1;
+        *summary.classes.entry(r.class.as_str()).or_default() += 1;
+    }
+    summary.broadening = stacks.iter().map(|s| s.broadening.len()).sum();
+    Report { summary, stacks }
+}
+
+type Known = BTreeMap<String, Value>;
+
+/// The parameter values a stack's template can be resolved with: its declarations' defaults,
+/// then what it is given (a parent's expressions already resolved in the parent). NoEcho
+/// parameters are never resolved, so no secret reaches a report.
+fn known(stack: &Stack, from_parent: Option<Known>) -> Known {
+    let decls = stack.template.get("Parameters").and_then(Value::as_object);
+    let no_echo = |name: &str| {
+        decls
+            .and_then(|d| d.get(name))
+            .and_then(|p| p.get("NoEcho"))
+            .is_some_and(|v| v == &json!(true) || v == &json!("true"))
+    };
+    let mut out = Known::new();
+    for (name, decl) in decls.into_iter().flatten() {
+        if let Some(d) = decl.get("Default") {
+            out.insert(name.clone(), scalar_text(d));
+        }
+    }
+    out.extend(from_parent.unwrap_or_default());
+    out.extend(stack.parameters.iter().map(|(k, v)| (k.clone(), v.clone())));
+    out.retain(|k, _| !no_echo(k));
+    // a list parameter's `Ref` is a list
+    for (name, decl) in decls.into_iter().flatten() {
+        let list = decl
+            .get("Type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t == "CommaDelimitedList" || t.starts_with("List<"));
+        if let (true, Some(Value::String(text))) = (list, out.get(name)) {
+            let items = text.split(',').map(|s| json!(s.trim())).collect();
+            out.insert(name.clone(), Value::Array(items));
+        }
+    }
+    out
+}
+
+/// A scalar as CloudFormation passes parameters: text.
+fn scalar_text(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => json!(n.to_string()),
+        Value::Bool(b) => json!(b.to_string()),
+        other => other.clone(),
+    }
+}
+
+/// A template as compared: its resources and outputs with everything the known parameters decide
+/// evaluated (conditions, `Fn::If`, `Ref`, text functions; a resource or output whose condition
+/// is false left out), in one form (`tree::normalize`). Declarations stay as written.
+fn prepare(template: &Value, known: &Known) -> Value {
+    let c = Conditions::new(template, known);
+    let mut out = Map::new();
+    for (name, v) in template.as_object().into_iter().flatten() {
+        let v = match name.as_str() {
+            "Resources" | "Outputs" => Value::Object(
+                v.as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, item)| c.applies(item))
+                    .filter_map(|(id, item)| c.simplify(item).map(|x| (id.clone(), x)))
+                    .collect(),
+            ),
+            _ => v.clone(),
+        };
+        out.insert(name.clone(), normalize(&v));
+    }
+    Value::Object(out)
+}
+
+/// Whether a value is known offline (no intrinsic anywhere in it).
+fn literal(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => !is_intrinsic(v) && m.values().all(literal),
+        Value::Array(a) => a.iter().all(literal),
+        _ => true,
+    }
+}
+
+fn section<'t>(template: &'t Value, name: &str) -> Option<&'t Map<String, Value>> {
+    template.get(name).and_then(Value::as_object)
+}
+
+fn label(path: &[String], old: Option<&Stack>, new: Option<&Stack>) -> String {
+    new.and_then(|s| s.label.clone())
+        .or_else(|| old.and_then(|s| s.label.clone()))
+        .unwrap_or_else(|| {
+            path.last()
+                .map_or_else(|| "app".to_string(), |id| format!("stack {id}"))
+        })
+}
+
+fn walk(
+    path: Vec<String>,
+    old: Option<(&Stack, Known)>,
+    new: Option<(&Stack, Known)>,
+    root: bool,
+    out: &mut Vec<StackChange>,
+) {
+    let (old_stack, new_stack) = (old.as_ref().map(|s| s.0), new.as_ref().map(|s| s.0));
+    let (ok, nk) = (
+        old.as_ref().map(|s| s.1.clone()).unwrap_or_default(),
+        new.as_ref().map(|s| s.1.clone()).unwrap_or_default(),
+    );
+    let empty = Value::Object(Map::new());
+    let ot = &old_stack.map_or_else(|| empty.clone(), |s| prepare(&s.template, &ok));
+    let nt = &new_stack.map_or_else(|| empty.clone(), |s| prepare(&s.template, &nk));
+    let action = match (old_stack, new_stack) {
+        (None, Some(_)) => Action::Add,
+        (Some(_), None) => Action::Remove,
+        _ => Action::Modify,
+    };
+    let mut entries = Vec::new();
+    for name in ["Parameters", "Conditions", "Mappings", "Outputs"] {
+        entries.extend(keyed(name, section(ot, name), section(nt, name)));
+    }
+    if root {
+        entries.extend(values("parameter value", old_stack, new_stack));
+        let tags = |s: Option<&Stack>| -> Map<String, Value> {
+            s.map(|s| s.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+                .unwrap_or_default()
+        };
+        let (a, b) = (tags(old_stack), tags(new_stack));
+        entries.extend(keyed("tag", Some(&a), Some(&b)));
+    }
+    let resources = resources(ot, nt, old_stack, new_stack);
+    let broadening = broadening(ot, nt);
+    if !entries.is_empty() || !resources.is_empty() || !broadening.is_empty() || action != Action::Modify {
+        out.push(StackChange {
+            label: label(&path, old_stack, new_stack),
+            path: path.clone(),
+            action,
+            entries,
+            resources,
+            broadening,
+        });
+    }
+    // nested stacks, in the order of their logical IDs
+    let ids: BTreeSet<&String> = old_stack
+        .into_iter()
+        .flat_map(|s| s.nested.keys())
+        .chain(new_stack.into_iter().flat_map(|s| s.nested.keys()))
+        .collect();
+    for id in ids {
+        let mut p = path.clone();
+        p.push(id.clone());
+        walk(p, child(old_stack, ot, id), child(new_stack, nt, id), false, out);
+    }
+}
+
+/// A nested stack of one side, with the parameter values its parent passes it.
+fn child<'s>(parent: Option<&'s Stack>, template: &Value, id: &str) -> Option<(&'s Stack, Known)> {
+    let nested = parent?.nested.get(id)?;
+    Some((nested, known(nested, Some(passed(template, id)))))
+}
+
+/// What a parent (prepared) passes its nested stack `id`.
+fn passed(parent: &Value, id: &str) -> Known {
+    section(parent, "Resources")
+        .and_then(|r| r.get(id))
+        .and_then(|r| r.pointer("/Properties/Parameters"))
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), scalar_text(v)))
+        .collect()
+}
+
+/// The entries of a keyed section (declarations, conditions, outputs, tags) that differ.
+fn keyed(
+    section: &'static str,
+    old: Option<&Map<String, Value>>,
+    new: Option<&Map<String, Value>>,
+) -> Vec<EntryChange> {
+    let empty = Map::new();
+    let (a, b) = (old.unwrap_or(&empty), new.unwrap_or(&empty));
+    let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut out = Vec::new();
+    for name in names {
+        let (x, y) = (a.get(name), b.get(name));
+        let action = match (x, y) {
+            (None, Some(_)) => Action::Add,
+            (Some(_), None) => Action::Remove,
+            _ => Action::Modify,
+        };
+        let mut edits = Vec::new();
+        match (x, y) {
+            (Some(x), Some(y)) => diff("", x, y, &mut edits),
+            (Some(x), None) => edits.push(Edit {
+                path: String::new(),
+                old: Some(normalize(x)),
+                new: None,
+            }),
+            (None, Some(y)) => edits.push(Edit {
+                path: String::new(),
+                old: None,
+                new: Some(normalize(y)),
+            }),
+            (None, None) => {}
+        }
+        if action != Action::Modify || !edits.is_empty() {
+            out.push(EntryChange {
+                section,
+                name: name.clone(),
+                action,
+                edits,
+            });
+        }
+    }
+    out
+}
+
+/// The root's parameter values that differ (NoEcho ones masked).
+fn values(section: &'static str, old: Option<&Stack>, new: Option<&Stack>) -> Vec<EntryChange> {
+    let no_echo = |s: Option<&Stack>, name: &str| {
+        s.and_then(|s| s.template.pointer(&format!("/Parameters/{name}/NoEcho")))
+            .is_some_and(|v| v == &json!(true) || v == &json!("true"))
+    };
+    let get = |s: Option<&Stack>| s.map(|s| s.parameters.clone()).unwrap_or_default();
+    let (a, b) = (get(old), get(new));
+    let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut out = Vec::new();
+    for name in names {
+        let (x, y) = (a.get(name), b.get(name));
+        if x == y {
+            continue;
+        }
+        let masked = no_echo(old, name) || no_echo(new, name);
+        let show = |v: Option<&Value>| v.map(|v| if masked { json!("(hidden)") } else { v.clone() });
+        out.push(EntryChange {
+            section,
+            name: name.clone(),
+            action: match (x, y) {
+                (None, _) => Action::Add,
+                (_, None) => Action::Remove,
+                _ => Action::Modify,
+            },
+            edits: vec![Edit {
+                path: String::new(),
+                old: show(x),
+                new: show(y),
+            }],
+        });
+    }
+    out
+}
+
+fn rtype(r: &Value) -> &str {
+    r.get("Type").and_then(Value::as_str).unwrap_or("")
+}
+
+/// Whether an edit's path (below the resource) is at or inside, or contains, a create-only path.
+fn touches(edit_path: &str, create_only: &str) -> bool {
+    let Some(rest) = edit_path.strip_prefix("/Properties") else {
+        return false;
+    };
+    let edit: Vec<&str> = rest
+        .split('/')
+        .filter(|s| !s.is_empty() && !s.bytes().all(|b| b.is_ascii_digit()))
+        .collect();
+    let co: Vec<&str> = create_only.split('/').collect();
+    let n = edit.len().min(co.len());
+    edit[..n] == co[..n]
+}
+
+/// The replacement a type's create-only paths predict, with the paths that cause it.
+fn replacement(resource_type: &str, old: &Value, new: &Value) -> (Replacement, Vec<String>) {
+    if rtype(old) != rtype(new) {
+        return (Replacement::Yes, vec!["Type".into()]);
+    }
+    let Some(table) = facts::create_only(resource_type) else {
+        // a type we know nothing of: any property change may replace it
+        let changed = old.get("Properties") != new.get("Properties");
+        return (if changed { Replacement::Maybe } else { Replacement::No }, Vec::new());
+    };
+    let mut verdict = Replacement::No;
+    let mut causes = Vec::new();
+    for (paths, certain) in [(&table.always, true), (&table.conditional, false)] {
+        for p in paths {
+            let pointer = format!("/Properties/{p}");
+            let (a, b) = (old.pointer(&pointer), new.pointer(&pointer));
+            if a == b {
+                continue;
+            }
+            let known = a.is_none_or(literal) && b.is_none_or(literal);
+            let v = if certain && known {
+                Replacement::Yes
+            } else {
+                Replacement::Maybe
+            };
+            verdict = verdict.max(v);
+            causes.push(p.clone());
+        }
+    }
+    (verdict, causes)
+}
+
+/// Whether a value refers to one of these logical IDs (`Ref`, `Fn::GetAtt`, `${X}` in `Fn::Sub`).
+fn refers_to<'a>(v: &Value, ids: &'a BTreeMap<String, Replacement>) -> Option<(&'a String, Replacement)> {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(r)) = m.get("Ref") {
+                return ids.get_key_value(r).map(|(k, v)| (k, *v));
+            }
+            if let Some(Value::Array(a)) = m.get("Fn::GetAtt")
+                && let Some(Value::String(r)) = a.first()
+            {
+                return ids.get_key_value(r).map(|(k, v)| (k, *v));
+            }
+            if let Some(sub) = m.get("Fn::Sub") {
+                let text = sub
+                    .as_str()
+                    .or_else(|| sub.get(0).and_then(Value::as_str))
+                    .unwrap_or("");
+                for (id, r) in ids {
+                    if text.contains(&format!("${{{id}}}")) || text.contains(&format!("${{{id}.")) {
+                        return Some((id, *r));
+                    }
+                }
+            }
+            m.values().find_map(|x| refers_to(x, ids))
+        }
+        Value::Array(a) => a.iter().find_map(|x| refers_to(x, ids)),
+        _ => None,
+    }
+}
+
+/// Data resources (recursively through nested stacks) that a removed stack deletes.
+fn data_in(stack: &Stack) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, r) in section(&stack.template, "Resources").into_iter().flatten() {
+        let t = rtype(r);
+        if let Some(kind) = facts::data_kind(t) {
+            let policy = deletion_policy(r);
+            if policy != "Retain" {
+                out.push(format!("{kind} {id}"));
+            }
+        }
+    }
+    for nested in stack.nested.values() {
+        out.extend(data_in(nested));
+    }
+    out
+}
+
+fn deletion_policy(r: &Value) -> String {
+    r.get("DeletionPolicy")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| facts::default_deletion_policy(rtype(r), r.get("Properties")).to_string())
+}
+
+fn resources(ot: &Value, nt: &Value, old_stack: Option<&Stack>, new_stack: Option<&Stack>) -> Vec<ResourceChange> {
+    let empty = Map::new();
+    let (a, b) = (
+        section(ot, "Resources").unwrap_or(&empty),
+        section(nt, "Resources").unwrap_or(&empty),
+    );
+    let ids: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    let mut changes: BTreeMap<String, ResourceChange> = BTreeMap::new();
+    let mut prepared_new: BTreeMap<&String, Value> = BTreeMap::new();
+    for id in ids {
+        match (a.get(id), b.get(id)) {
+            (None, Some(y)) => {
+                let t = rtype(y).to_string();
+                changes.insert(id.clone(), added(id, &t));
+                prepared_new.insert(id, y.clone());
+            }
+            (Some(x), None) => {
+                let nested = old_stack.and_then(|s| s.nested.get(id.as_str()));
+                changes.insert(id.clone(), removed(id, x, nested));
+            }
+            (Some(x), Some(y)) => {
+                let (px, py) = (x.clone(), y.clone());
+                prepared_new.insert(id, py.clone());
+                if px == py {
+                    continue;
+                }
+                if let Some(c) = modified(
+                    id,
+                    &px,
+                    &py,
+                    new_stack.is_some_and(|s| s.nested.contains_key(id.as_str())),
+                ) {
+                    changes.insert(id.clone(), c);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    cascade(&mut changes, &prepared_new);
+    changes.into_values().collect()
+}
+
+fn added(id: &str, t: &str) -> ResourceChange {
+    ResourceChange {
+        logical_id: id.to_string(),
+        resource_type: t.to_string(),
+        action: Action::Add,
+        class: Class::Add,
+        certain: true,
+        replacement: Replacement::No,
+        data: facts::data_kind(t),
+        destroys_data: false,
+        reasons: Vec::new(),
+        properties: Vec::new(),
+        source: Source::Predicted,
+    }
+}
+
+fn removed(id: &str, x: &Value, nested: Option<&Stack>) -> ResourceChange {
+    let t = rtype(x).to_string();
+    let data = facts::data_kind(&t);
+    let policy = deletion_policy(x);
+    let mut reasons = Vec::new();
+    let mut destroys = false;
+    if data.is_some() {
+        match policy.as_str() {
+            "Retain" | "RetainExceptOnCreate" => reasons.push("DeletionPolicy Retain: the resource is kept".into()),
+            "Snapshot" => {
+                destroys = true;
+                reasons.push("deleted; DeletionPolicy Snapshot keeps a final snapshot".into());
+            }
+            _ => {
+                destroys = true;
+                reasons.push("deleted with its data (no DeletionPolicy keeps it)".into());
+            }
+        }
+    }
+    if let Some(stack) = nested {
+        let inside = data_in(stack);
+        if !inside.is_empty() {
+            destroys = true;
+            reasons.push(format!("its stack holds {}", inside.join(", ")));
+        }
+    }
+    ResourceChange {
+        logical_id: id.to_string(),
+        resource_type: t,
+        action: Action::Remove,
+        class: if destroys { Class::Destroy } else { Class::Remove },
+        certain: true,
+        replacement: Replacement::No,
+        data,
+        destroys_data: destroys,
+        reasons,
+        properties: Vec::new(),
+        source: Source::Predicted,
+    }
+}
+
+fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChange> {
+    let t = rtype(y).to_string();
+    let mut edits = Vec::new();
+    diff("", x, y, &mut edits);
+    if nested || t == NESTED_STACK {
+        // the nested stack's own diff shows what its new template does
+        edits.retain(|e| e.path != "/Properties/TemplateURL");
+        if edits.is_empty() {
+            return None;
+        }
+    }
+    let (verdict, causes) = replacement(&t, x, y);
+    let properties = edits
+        .into_iter()
+        .map(|edit| {
+            let r = if causes.iter().any(|c| touches(&edit.path, c)) || edit.path == "/Type" {
+                verdict
+            } else {
+                Replacement::No
+            };
+            PropertyChange { edit, replacement: r }
+        })
+        .collect();
+    let mut c = ResourceChange {
+        logical_id: id.to_string(),
+        resource_type: t.clone(),
+        action: Action::Modify,
+        class: Class::Update,
+        certain: true,
+        replacement: verdict,
+        data: facts::data_kind(&t),
+        destroys_data: false,
+        reasons: Vec::new(),
+        properties,
+        source: Source::Predicted,
+    };
+    if !causes.is_empty() {
+        let what = if verdict == Replacement::Yes {
+            "replaced"
+        } else {
+            "may be replaced"
+        };
+        c.reasons.push(format!("{what}: {} changes", causes.join(", ")));
+    }
+    classify(&mut c, y);
+    Some(c)
+}
+
+/// The class that a resource's replacement verdict gives it.
+fn classify(c: &mut ResourceChange, new: &Value) {
+    if c.replacement == Replacement::No {
+        return;
+    }
+    c.certain = c.replacement == Replacement::Yes;
+    if facts::benign_replacement(&c.resource_type) {
+        c.class = Class::Benign;
+        return;
+    }
+    c.class = Class::Replace;
+    if let Some(kind) = c.data {
+        c.destroys_data = true;
+        c.class = Class::Destroy;
+        let kept = match new.get("UpdateReplacePolicy").and_then(Value::as_str) {
+            Some("Retain") => "UpdateReplacePolicy Retain keeps the old one, but the app gets a new, empty",
+            Some("Snapshot") => {
+                "UpdateReplacePolicy Snapshot keeps a snapshot of the old one; the app gets a new, empty"
+            }
+            _ => "the old one is deleted; the app gets a new, empty",
+        };
+        c.reasons.push(format!("{kept} {kind}"));
+    }
+    if let Some(name) = facts::name_property(&c.resource_type)
+        && let Some(v) = new.pointer(&format!("/Properties/{name}"))
+        && v != &json!("")
+    {
+        c.class = Class::Fail;
+        c.reasons.push(format!(
+            "its {name} is fixed: CloudFormation cannot replace a custom-named resource and rolls the whole update back"
+        ));
+    }
+}
+
+/// Resources whose create-only properties refer to a replaced resource are replaced too (its
+/// physical ID, and so the value, changes), until nothing more changes.
+fn cascade(changes: &mut BTreeMap<String, ResourceChange>, new: &BTreeMap<&String, Value>) {
+    loop {
+        let replaced: BTreeMap<String, Replacement> = changes
+            .iter()
+            .filter(|(_, c)| c.replacement != Replacement::No && c.action == Action::Modify)
+            .map(|(id, c)| (id.clone(), c.replacement))
+            .collect();
+        let mut grew = false;
+        for (id, value) in new {
+            let t = rtype(value);
+            let Some(table) = facts::create_only(t) else { continue };
+            let current = changes.get(id.as_str()).map(|c| c.replacement).unwrap_or_default();
+            if changes.get(id.as_str()).is_some_and(|c| c.action != Action::Modify) {
+                continue;
+            }
+            let hit = table
+                .always
+                .iter()
+                .chain(&table.conditional)
+                .filter_map(|p| value.pointer(&format!("/Properties/{p}")))
+                .find_map(|v| refers_to(v, &replaced).filter(|(r, _)| r.as_str() != id.as_str()));
+            let Some((by, r)) = hit else { continue };
+            if r <= current {
+                continue;
+            }
+            let c = changes.entry(id.to_string()).or_insert_with(|| ResourceChange {
+                logical_id: id.to_string(),
+                resource_type: t.to_string(),
+                action: Action::Modify,
+                class: Class::Update,
+                certain: true,
+                replacement: Replacement::No,
+                data: facts::data_kind(t),
+                destroys_data: false,
+                reasons: Vec::new(),
+                properties: Vec::new(),
+                source: Source::Predicted,
+            });
+            c.replacement = r;
+            let what = if r == Replacement::Yes {
+                "is replaced"
+            } else {
+                "may be replaced"
+            };
+            c.reasons
+                .push(format!("{by} {what} and a create-only property refers to it"));
+            classify(c, value);
+            grew = true;
+        }
+        if !grew {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack(resources: Value) -> Stack {
+        Stack {
+            template: json!({"Resources": resources}),
+            ..Stack::default()
+        }
+    }
+
+    fn one(report: &Report, id: &str) -> ResourceChange {
+        report
+            .resources()
+            .find(|r| r.logical_id == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("{id}: {report:#?}"))
+    }
+
+    #[test]
+    fn a_create_only_change_on_a_named_database_will_fail_and_destroys_data() {
+        let db = |enc: Option<&str>| {
+            let mut p = json!({"DBInstanceIdentifier": {"Ref": "AWS::StackName"}, "Engine": "postgres"});
+            if let Some(e) = enc {
+                p["StorageEncrypted"] = json!(e);
+            }
+            json!({"Database": {"Type": "AWS::RDS::DBInstance", "Properties": p}})
+        };
+        let r = compare(Some(&stack(db(Some("false")))), Some(&stack(db(None))));
+        let c = one(&r, "Database");
+        assert_eq!(
+            (c.class, c.replacement, c.destroys_data),
+            (Class::Fail, Replacement::Yes, true)
+        );
+        assert_eq!(c.properties[0].edit.path, "/Properties/StorageEncrypted");
+        assert_eq!(c.properties[0].replacement, Replacement::Yes);
+        assert!(r.trips(Gate::Fail) && r.trips(Gate::Destroy) && r.trips(Gate::Replace));
+        assert!(!r.trips(Gate::Broaden));
+    }
+
+    #[test]
+    fn parameters_resolve_before_comparing() {
+        let old = Stack {
+            template: json!({
+                "Parameters": {"Port": {"Type": "String", "Default": "6379"}},
+                "Resources": {"Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {"Port": {"Ref": "Port"}}}}
+            }),
+            ..Stack::default()
+        };
+        let same =
+            stack(json!({"Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {"Port": "6379"}}}));
+        assert!(compare(Some(&old), Some(&same)).resources().next().is_none());
+        let gone = stack(json!({"Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {}}}));
+        let c = one(&compare(Some(&old), Some(&gone)), "Cache");
+        assert_eq!((c.class, c.replacement), (Class::Destroy, Replacement::Yes));
+    }
+
+    #[test]
+    fn an_unknown_value_in_a_create_only_path_may_replace() {
+        let tg = |port: Value| {
+            stack(
+                json!({"TG": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {"Port": port, "HealthCheckPath": "/"}}}),
+            )
+        };
+        let c = one(
+            &compare(Some(&tg(json!("80"))), Some(&tg(json!({"Ref": "Unknown"})))),
+            "TG",
+        );
+        assert_eq!(
+            (c.class, c.replacement, c.certain),
+            (Class::Replace, Replacement::Maybe, false)
+        );
+    }
+
+    #[test]
+    fn replacements_cascade_through_create_only_references() {
+        let s = |desc: &str| {
+            stack(json!({
+                "SG": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": desc}},
+                "Ingress": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": {"Ref": "SG"}, "IpProtocol": "tcp"}},
+                "Other": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {"GroupId": "sg-1", "IpProtocol": "tcp"}}
+            }))
+        };
+        let r = compare(Some(&s("a")), Some(&s("b")));
+        assert_eq!(one(&r, "SG").class, Class::Replace);
+        let i = one(&r, "Ingress");
+        assert_eq!((i.class, i.replacement), (Class::Replace, Replacement::Yes));
+        assert!(i.reasons[0].contains("SG is replaced"), "{:?}", i.reasons);
+        assert!(r.resources().all(|c| c.logical_id != "Other"));
+    }
+
+    #[test]
+    fn removals_honour_the_deletion_policy() {
+        let old = stack(json!({
+            "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {}},
+            "Kept": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"},
+            "Fs": {"Type": "AWS::EFS::FileSystem"},
+            "Role": {"Type": "AWS::IAM::Role"}
+        }));
+        let r = compare(Some(&old), Some(&stack(json!({}))));
+        let db = one(&r, "Db");
+        assert_eq!((db.class, db.destroys_data), (Class::Destroy, true));
+        assert!(db.reasons[0].contains("Snapshot"), "{:?}", db.reasons);
+        assert_eq!(one(&r, "Kept").class, Class::Remove);
+        assert_eq!(one(&r, "Fs").class, Class::Destroy);
+        assert_eq!(
+            (one(&r, "Role").class, one(&r, "Role").destroys_data),
+            (Class::Remove, false)
+        );
+    }
+
+    #[test]
+    fn task_definitions_are_benign_and_nested_stacks_are_named() {
+        let service = |image: &str| Stack {
+            template: json!({"Resources": {"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"Name": "web", "Image": image}]}}}}),
+            label: Some("service web".into()),
+            ..Stack::default()
+        };
+        let root = |image: &str, url: &str| Stack {
+            template: json!({"Resources": {"ServiceWeb": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": url}}}}),
+            nested: BTreeMap::from([("ServiceWeb".to_string(), service(image))]),
+            ..Stack::default()
+        };
+        let r = compare(Some(&root("a", "u1")), Some(&root("b", "u2")));
+        assert_eq!(r.stacks.len(), 1, "{r:#?}");
+        assert_eq!(r.stacks[0].label, "service web");
+        assert_eq!(r.stacks[0].path, ["ServiceWeb"]);
+        let t = one(&r, "Task");
+        assert_eq!(t.class, Class::Benign);
+        assert_eq!(t.properties[0].edit.path, "/Properties/ContainerDefinitions/0/Image");
+        assert!(!r.trips(Gate::Replace) && r.trips(Gate::Any));
+        assert!(compare(Some(&root("a", "u1")), Some(&root("a", "u1"))).is_empty());
+    }
+
+    #[test]
+    fn a_removed_nested_stack_with_a_database_destroys_data() {
+        let db = Stack {
+            template: json!({"Resources": {"Instance": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot"}}}),
+            ..Stack::default()
+        };
+        let old = Stack {
+            template: json!({"Resources": {"ResourceDb": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "u"}}}}),
+            nested: BTreeMap::from([("ResourceDb".to_string(), db)]),
+            ..Stack::default()
+        };
+        let r = compare(Some(&old), Some(&stack(json!({}))));
+        let c = one(&r, "ResourceDb");
+        assert_eq!((c.class, c.destroys_data), (Class::Destroy, true));
+        assert!(
+            c.reasons.iter().any(|x| x.contains("database Instance")),
+            "{:?}",
+            c.reasons
+        );
+        // the nested stack is listed as removed, with its database
+        assert!(
+            r.stacks
+                .iter()
+                .any(|s| s.path == ["ResourceDb"] && s.action == Action::Remove)
+        );
+    }
+
+    #[test]
+    fn no_echo_values_are_masked_and_never_resolved() {
+        let s = |pw: &str| Stack {
+            template: json!({
+                "Parameters": {"Password": {"Type": "String", "NoEcho": true}},
+                "Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"MasterUserPassword": {"Ref": "Password"}}}}
+            }),
+            parameters: BTreeMap::from([("Password".to_string(), json!(pw))]),
+            ..Stack::default()
+        };
+        let r = compare(Some(&s("secret-1")), Some(&s("secret-2")));
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(!text.contains("secret-"), "{text}");
+        assert!(text.contains("(hidden)"), "{text}");
+        assert!(r.resources().next().is_none(), "the template did not change");
+    }
+}
