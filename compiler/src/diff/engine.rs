@@ -6,7 +6,7 @@
 use super::facts::{self, NESTED_STACK};
 use super::model::*;
 use super::security::broadening;
-use super::tree::{Edit, diff, is_intrinsic, normalize};
+use super::tree::{Edit, diff, is_intrinsic, normalize, same};
 use crate::back::eval::Conditions;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -146,7 +146,13 @@ fn walk(
         _ => Action::Modify,
     };
     let mut entries = Vec::new();
-    for name in ["Parameters", "Conditions", "Mappings", "Outputs"] {
+    // an added or removed stack is its resources: its declarations would only repeat that
+    let sections: &[&str] = if action == Action::Modify {
+        &["Parameters", "Conditions", "Mappings", "Outputs"]
+    } else {
+        &[]
+    };
+    for &name in sections {
         entries.extend(keyed(name, section(ot, name), section(nt, name)));
     }
     if root {
@@ -245,31 +251,39 @@ fn keyed(
     out
 }
 
-/// The root's parameter values that differ (NoEcho ones masked).
+/// The root's parameter values that differ, for the parameters both templates declare: what it
+/// is given, else its default (NoEcho ones masked).
 fn values(section: &'static str, old: Option<&Stack>, new: Option<&Stack>) -> Vec<EntryChange> {
-    let no_echo = |s: Option<&Stack>, name: &str| {
-        s.and_then(|s| s.template.pointer(&format!("/Parameters/{name}/NoEcho")))
+    let decls = |s: Option<&Stack>| {
+        s.and_then(|s| s.template.get("Parameters"))
+            .and_then(Value::as_object)
+            .cloned()
+    };
+    let (Some(da), Some(db)) = (decls(old), decls(new)) else {
+        return Vec::new();
+    };
+    let effective = |s: Option<&Stack>, decls: &Map<String, Value>, name: &str| -> Option<Value> {
+        s.and_then(|s| s.parameters.get(name))
+            .cloned()
+            .or_else(|| decls.get(name).and_then(|d| d.get("Default")).map(scalar_text))
+    };
+    let no_echo = |d: &Map<String, Value>, name: &str| {
+        d.get(name)
+            .and_then(|p| p.get("NoEcho"))
             .is_some_and(|v| v == &json!(true) || v == &json!("true"))
     };
-    let get = |s: Option<&Stack>| s.map(|s| s.parameters.clone()).unwrap_or_default();
-    let (a, b) = (get(old), get(new));
-    let names: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     let mut out = Vec::new();
-    for name in names {
-        let (x, y) = (a.get(name), b.get(name));
-        if x == y {
+    for name in da.keys().filter(|k| db.contains_key(*k)) {
+        let (x, y) = (effective(old, &da, name), effective(new, &db, name));
+        if x.as_ref().map(scalar_text) == y.as_ref().map(scalar_text) {
             continue;
         }
-        let masked = no_echo(old, name) || no_echo(new, name);
-        let show = |v: Option<&Value>| v.map(|v| if masked { json!("(hidden)") } else { v.clone() });
+        let masked = no_echo(&da, name) || no_echo(&db, name);
+        let show = |v: Option<Value>| v.map(|v| if masked { json!("(hidden)") } else { scalar_text(&v) });
         out.push(EntryChange {
             section,
             name: name.clone(),
-            action: match (x, y) {
-                (None, _) => Action::Add,
-                (_, None) => Action::Remove,
-                _ => Action::Modify,
-            },
+            action: Action::Modify,
             edits: vec![Edit {
                 path: String::new(),
                 old: show(x),
@@ -298,10 +312,15 @@ fn touches(edit_path: &str, create_only: &str) -> bool {
     edit[..n] == co[..n]
 }
 
-/// The replacement a type's create-only paths predict, with the paths that cause it.
-fn replacement(resource_type: &str, old: &Value, new: &Value) -> (Replacement, Vec<String>) {
+/// The replacement a type's create-only paths predict, with the paths that cause it (each with
+/// its own verdict).
+fn replacement(resource_type: &str, old: &Value, new: &Value) -> (Replacement, Vec<(String, Replacement)>) {
     if rtype(old) != rtype(new) {
-        return (Replacement::Yes, vec!["Type".into()]);
+        return (Replacement::Yes, vec![("Type".into(), Replacement::Yes)]);
+    }
+    if facts::custom(resource_type) {
+        // a custom resource's provider decides; CloudFormation sends it an update
+        return (Replacement::No, Vec::new());
     }
     let Some(table) = facts::create_only(resource_type) else {
         // a type we know nothing of: any property change may replace it
@@ -314,17 +333,27 @@ fn replacement(resource_type: &str, old: &Value, new: &Value) -> (Replacement, V
         for p in paths {
             let pointer = format!("/Properties/{p}");
             let (a, b) = (old.pointer(&pointer), new.pointer(&pointer));
-            if a == b {
+            if a == b || a.zip(b).is_some_and(|(a, b)| same(a, b)) {
                 continue;
             }
-            let known = a.is_none_or(literal) && b.is_none_or(literal);
+            // certain when a difference inside the path is between values known here
+            let known = {
+                let mut edits = Vec::new();
+                diff("", a.unwrap_or(&Value::Null), b.unwrap_or(&Value::Null), &mut edits);
+                // an entry added or removed changes the value for sure; two present values only
+                // when both are known
+                edits.iter().any(|e| match (&e.old, &e.new) {
+                    (Some(x), Some(y)) => literal(x) && literal(y),
+                    _ => true,
+                })
+            };
             let v = if certain && known {
                 Replacement::Yes
             } else {
                 Replacement::Maybe
             };
             verdict = verdict.max(v);
-            causes.push(p.clone());
+            causes.push((p.clone(), v));
         }
     }
     (verdict, causes)
@@ -408,7 +437,7 @@ fn resources(ot: &Value, nt: &Value, old_stack: Option<&Stack>, new_stack: Optio
             (Some(x), Some(y)) => {
                 let (px, py) = (x.clone(), y.clone());
                 prepared_new.insert(id, py.clone());
-                if px == py {
+                if same(&px, &py) {
                     continue;
                 }
                 if let Some(c) = modified(
@@ -499,11 +528,12 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
     let properties = edits
         .into_iter()
         .map(|edit| {
-            let r = if causes.iter().any(|c| touches(&edit.path, c)) || edit.path == "/Type" {
-                verdict
-            } else {
-                Replacement::No
-            };
+            let r = causes
+                .iter()
+                .filter(|(c, _)| touches(&edit.path, c) || (c == "Type" && edit.path == "/Type"))
+                .map(|(_, v)| *v)
+                .max()
+                .unwrap_or_default();
             PropertyChange { edit, replacement: r }
         })
         .collect();
@@ -520,13 +550,16 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
         properties,
         source: Source::Predicted,
     };
-    if !causes.is_empty() {
-        let what = if verdict == Replacement::Yes {
-            "replaced"
-        } else {
-            "may be replaced"
-        };
-        c.reasons.push(format!("{what}: {} changes", causes.join(", ")));
+    for (v, what) in [(Replacement::Yes, "replaced"), (Replacement::Maybe, "may be replaced")] {
+        let paths: Vec<&str> = causes
+            .iter()
+            .filter(|(_, x)| *x == v)
+            .map(|(p, _)| p.as_str())
+            .collect();
+        if !paths.is_empty() {
+            let verb = if paths.len() == 1 { "changes" } else { "change" };
+            c.reasons.push(format!("{what}: {} {verb}", paths.join(", ")));
+        }
     }
     classify(&mut c, y);
     Some(c)

@@ -120,6 +120,12 @@ pub fn benign_replacement(resource_type: &str) -> bool {
     resource_type == "AWS::ECS::TaskDefinition"
 }
 
+/// A custom resource (`Custom::*`, `AWS::CloudFormation::CustomResource`): CloudFormation sends
+/// its provider an update, and the provider decides what that means.
+pub fn custom(resource_type: &str) -> bool {
+    resource_type.starts_with("Custom::") || resource_type == "AWS::CloudFormation::CustomResource"
+}
+
 /// Resource types whose change is a nested stack's: `TemplateURL` changes are shown as the nested
 /// stack's own diff.
 pub const NESTED_STACK: &str = "AWS::CloudFormation::Stack";

@@ -216,7 +216,7 @@ impl Report {
             Gate::Any => !self.is_empty(),
             Gate::Replace => self
                 .resources()
-                .any(|r| r.class >= Class::Replace || (r.replacement != Replacement::No && r.class != Class::Benign)),
+                .any(|r| r.replacement != Replacement::No && r.class != Class::Benign),
             Gate::Destroy => self.resources().any(|r| r.destroys_data),
             Gate::Fail => self.resources().any(|r| r.class == Class::Fail),
             Gate::Broaden => self.stacks.iter().any(|s| !s.broadening.is_empty()),

@@ -57,7 +57,10 @@ fn verdict(r: &ResourceChange) -> String {
             "{}FAIL: CloudFormation refuses to replace it",
             if r.certain { "WILL " } else { "MAY " }
         ),
-        Class::Destroy if r.action == Action::Remove => format!("DESTROYS DATA ({})", r.data.unwrap_or("data")),
+        Class::Destroy if r.action == Action::Remove => match r.data {
+            Some(d) => format!("DESTROYS DATA ({d})"),
+            None => "DESTROYS DATA".into(),
+        },
         Class::Destroy => format!(
             "{}REPLACE, DESTROYS DATA ({})",
             may.to_uppercase(),
@@ -77,6 +80,43 @@ fn sign(a: Action) -> char {
         Action::Remove => '-',
         Action::Modify => '~',
     }
+}
+
+/// What an entry is, in words.
+fn entry_word(section: &str) -> &str {
+    match section {
+        "Parameters" => "parameter",
+        "Conditions" => "condition",
+        "Mappings" => "mapping",
+        "Outputs" => "output",
+        other => other,
+    }
+}
+
+/// An entry in one line: a declaration with the keys that changed, else its value's change.
+fn entry_line(e: &EntryChange, max: usize) -> (String, bool) {
+    let head = format!("{} {} {}", sign(e.action), entry_word(e.section), e.name);
+    let declaration = matches!(e.section, "Parameters" | "Conditions" | "Mappings");
+    if declaration && e.action == Action::Modify {
+        let keys: Vec<&str> = e.edits.iter().map(|x| x.path.trim_start_matches('/')).collect();
+        let keys = if keys.iter().any(|k| k.is_empty()) {
+            "value".to_string()
+        } else {
+            keys.join(", ")
+        };
+        return (format!("{head}: {keys}"), false);
+    }
+    if declaration || e.action != Action::Modify {
+        return (head, false);
+    }
+    match e.edits.as_slice() {
+        [one] if one.path.is_empty() => (format!("{head}: {}", edit_value(one, max)), false),
+        _ => (head, true),
+    }
+}
+
+fn edit_value(e: &Edit, max: usize) -> String {
+    format!("{} → {}", short(e.old.as_ref(), max), short(e.new.as_ref(), max))
 }
 
 /// A value in one line, cut at `max` characters.
@@ -133,8 +173,9 @@ pub fn text(r: &Report, color: bool) -> String {
     for s in &r.stacks {
         let _ = writeln!(out, "\n{}{}", paint.wrap("1", &s.label), stack_action(s.action));
         for e in &s.entries {
-            let _ = writeln!(out, "  {} {} {}", sign(e.action), e.section, e.name);
-            for edit in &e.edits {
+            let (line, details) = entry_line(e, 100);
+            let _ = writeln!(out, "  {line}");
+            for edit in e.edits.iter().filter(|_| details) {
                 let _ = writeln!(out, "      {}", edit_line(edit, 100));
             }
         }
@@ -293,8 +334,9 @@ fn stack_details(s: &StackChange) -> String {
         if n == 1 { "" } else { "s" }
     );
     for e in &s.entries {
-        let _ = writeln!(d, "{} {} {}", sign(e.action), e.section, e.name);
-        for edit in &e.edits {
+        let (line, details) = entry_line(e, 120);
+        let _ = writeln!(d, "{line}");
+        for edit in e.edits.iter().filter(|_| details) {
             let _ = writeln!(d, "    {}", edit_line(edit, 120));
         }
     }

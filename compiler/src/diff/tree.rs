@@ -65,9 +65,100 @@ pub fn is_intrinsic(v: &Value) -> bool {
     })
 }
 
+/// Whether two values are the same to CloudFormation: equal, or the same text built two ways
+/// (`Fn::Sub` and `Fn::Join` of the same pieces, a `Fn::Sub` of plain text and that text).
+pub fn same(a: &Value, b: &Value) -> bool {
+    a == b || ((is_intrinsic(a) || is_intrinsic(b)) && canonical(a) == canonical(b))
+}
+
+/// Text-building intrinsics as one `Fn::Join` of pieces (literal text and the expressions
+/// between), with adjacent text merged; a value of text alone is that text.
+fn canonical(v: &Value) -> Value {
+    let mut pieces = Vec::new();
+    if !concat(v, &mut pieces) {
+        return match v {
+            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), canonical(x))).collect()),
+            Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
+            other => other.clone(),
+        };
+    }
+    let mut merged: Vec<Value> = Vec::new();
+    for p in pieces {
+        match (merged.last_mut(), &p) {
+            (Some(Value::String(last)), Value::String(s)) => last.push_str(s),
+            _ if p == Value::String(String::new()) => {}
+            _ => merged.push(p),
+        }
+    }
+    match merged.as_slice() {
+        [] => Value::String(String::new()),
+        [Value::String(s)] => Value::String(s.clone()),
+        _ => serde_json::json!({"Fn::Join": ["", merged]}),
+    }
+}
+
+/// The pieces of a text-building value, or false when it is not one.
+fn concat(v: &Value, out: &mut Vec<Value>) -> bool {
+    match v {
+        Value::String(s) => {
+            out.push(Value::String(s.clone()));
+            true
+        }
+        Value::Object(m) if m.len() == 1 => {
+            if let Some(sub) = m.get("Fn::Sub") {
+                let (text, vars) = match sub {
+                    Value::String(t) => (t.as_str(), None),
+                    Value::Array(a) if a.len() == 2 => match (a[0].as_str(), a[1].as_object()) {
+                        (Some(t), Some(vars)) => (t, Some(vars)),
+                        _ => return false,
+                    },
+                    _ => return false,
+                };
+                let mut rest = text;
+                while let Some(start) = rest.find("${") {
+                    out.push(Value::String(rest[..start].to_string()));
+                    let Some(len) = rest[start..].find('}') else {
+                        return false;
+                    };
+                    let name = &rest[start + 2..start + len];
+                    if let Some(lit) = name.strip_prefix('!') {
+                        out.push(Value::String(format!("${{{lit}}}")));
+                    } else if let Some(x) = vars.and_then(|vars| vars.get(name)) {
+                        if !concat(x, out) {
+                            out.push(canonical(x));
+                        }
+                    } else if let Some((res, attr)) = name.split_once('.') {
+                        out.push(serde_json::json!({"Fn::GetAtt": [res, attr]}));
+                    } else {
+                        out.push(serde_json::json!({"Ref": name}));
+                    }
+                    rest = &rest[start + len + 1..];
+                }
+                out.push(Value::String(rest.to_string()));
+                return true;
+            }
+            if let Some(Value::Array(a)) = m.get("Fn::Join")
+                && let [Value::String(sep), Value::Array(items)] = a.as_slice()
+            {
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(Value::String(sep.clone()));
+                    }
+                    if !concat(x, out) {
+                        out.push(canonical(x));
+                    }
+                }
+                return true;
+            }
+            false
+        }
+        _ => false,
+    }
+}
+
 /// Every difference between `old` and `new` (both normalized), below `path`.
 pub fn diff(path: &str, old: &Value, new: &Value, out: &mut Vec<Edit>) {
-    if old == new {
+    if same(old, new) {
         return;
     }
     match (old, new) {
@@ -328,6 +419,13 @@ mod tests {
             .is_empty()
         );
         assert!(edits(json!({"Fn::Sub": ["a${B}", {}]}), json!({"Fn::Sub": "a${B}"})).is_empty());
+        // the same text built with Fn::Sub and with Fn::Join
+        let sub =
+            json!({"Fn::Sub": ["service/${Cluster}/${Service.Name}", {"Cluster": {"Fn::ImportValue": "r:Cluster"}}]});
+        let join = json!({"Fn::Join": ["/", ["service", {"Fn::ImportValue": "r:Cluster"}, {"Fn::GetAtt": ["Service", "Name"]}]]});
+        assert!(edits(sub.clone(), join).is_empty());
+        assert!(edits(json!({"Fn::Sub": "plain"}), json!("plain")).is_empty());
+        assert!(!edits(sub, json!({"Fn::Join": ["/", ["service", "x"]]})).is_empty());
         // an intrinsic against a literal is one change of the whole value
         let e = edits(json!({"P": {"Ref": "X"}}), json!({"P": "x"}));
         assert_eq!(e, vec![("/P".into(), Some(json!({"Ref": "X"})), Some(json!("x")))]);

@@ -1,0 +1,315 @@
+//! `convoxc diff`'s engine: the golden pairs of `golden/diff/` (each class, in all three formats,
+//! the JSON against its published schema), the replacement truth table from CloudFormation's
+//! resource reference, and the takeover preview of every convox-made bundle in `../shared/takeover`.
+
+use convoxc_compiler::diff::{self, Class, Gate, Replacement, Report, Stack, render, side};
+use convoxc_tests::*;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn build_side(path: &Path) -> Stack {
+    side::from_bundle(&build_path(path, &[]))
+}
+
+fn diff_case(dir: &Path) -> Report {
+    diff::compare(
+        Some(&build_side(&dir.join("before.yml"))),
+        Some(&build_side(&dir.join("after.yml"))),
+    )
+}
+
+fn schema() -> jsonschema::Validator {
+    let text = read(&repo().join("schema/diff.schema.json"));
+    jsonschema::validator_for(&serde_json::from_str(&text).unwrap()).unwrap()
+}
+
+/// What each golden pair must show, besides its snapshots: the gates it trips and a resource
+/// change it holds (stack label, logical ID, class).
+const EXPECTED: &[(&str, &[Gate], Option<(&str, &str, Class)>)] = &[
+    (
+        "cache-encrypted",
+        &[Gate::Any, Gate::Replace, Gate::Destroy, Gate::Broaden],
+        Some(("resource cache", "ReplicationGroup", Class::Destroy)),
+    ),
+    (
+        "database-encrypted",
+        &[Gate::Any, Gate::Replace, Gate::Destroy, Gate::Fail],
+        Some(("resource database", "Instance", Class::Fail)),
+    ),
+    (
+        "database-removed",
+        &[Gate::Any, Gate::Destroy],
+        Some(("app", "ResourceDatabase", Class::Destroy)),
+    ),
+    (
+        "database-storage",
+        &[Gate::Any],
+        Some(("resource database", "Instance", Class::Update)),
+    ),
+    (
+        "domain-changed",
+        &[Gate::Any, Gate::Replace],
+        Some(("app", "BalancerWebCertificate", Class::Replace)),
+    ),
+    ("env-added", &[Gate::Any], Some(("service web", "Tasks", Class::Benign))),
+    ("no-change", &[], None),
+    ("policy-added", &[Gate::Any, Gate::Broaden], None),
+    (
+        "scale-count",
+        &[Gate::Any],
+        Some(("service web", "Service", Class::Update)),
+    ),
+    ("service-added", &[Gate::Any], Some(("app", "ServiceWeb", Class::Add))),
+    (
+        "service-port",
+        &[Gate::Any, Gate::Replace],
+        Some(("service web", "BalancerTargetGroup", Class::Replace)),
+    ),
+    (
+        "timer-removed",
+        &[Gate::Any],
+        Some(("app", "TimerCleanup", Class::Remove)),
+    ),
+];
+
+const GATES: [Gate; 5] = [Gate::Any, Gate::Replace, Gate::Destroy, Gate::Fail, Gate::Broaden];
+
+#[test]
+fn golden_diffs() {
+    let root = repo().join("golden/diff");
+    let mut cases: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("before.yml").exists())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    let listed: Vec<&str> = EXPECTED.iter().map(|(n, _, _)| *n).collect();
+    assert_eq!(cases, listed, "every golden/diff case has its expectations here");
+    let validator = schema();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root.join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        for (name, gates, change) in EXPECTED {
+            let report = diff_case(&root.join(name));
+            for gate in GATES {
+                assert_eq!(
+                    report.trips(gate),
+                    gates.contains(&gate),
+                    "{name}: {gate:?}\n{}",
+                    render::text(&report, false)
+                );
+            }
+            if let Some((stack, id, class)) = change {
+                let found = report
+                    .stacks
+                    .iter()
+                    .filter(|s| s.label == *stack)
+                    .flat_map(|s| &s.resources)
+                    .find(|r| r.logical_id == *id)
+                    .unwrap_or_else(|| panic!("{name}: no {id} in {stack}\n{}", render::text(&report, false)));
+                assert_eq!(found.class, *class, "{name}: {id}\n{}", render::text(&report, false));
+            }
+            let json_text = render::json(&report);
+            let value: Value = serde_json::from_str(&json_text).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| format!("{} at {}", e, e.instance_path()))
+                .collect();
+            assert!(errors.is_empty(), "{name}: the JSON breaks the schema: {errors:#?}");
+            insta::assert_snapshot!(format!("{name}.txt"), render::text(&report, false));
+            insta::assert_snapshot!(format!("{name}.md"), render::markdown(&report, render::MARKDOWN_LIMIT));
+            insta::assert_snapshot!(format!("{name}.json"), json_text);
+        }
+    });
+}
+
+#[test]
+fn markdown_stays_under_the_comment_limit() {
+    let report = diff_case(&repo().join("golden/diff/database-encrypted"));
+    let full = render::markdown(&report, render::MARKDOWN_LIMIT);
+    let limit = full.len() - 50;
+    let folded = render::markdown(&report, limit);
+    assert!(folded.len() <= limit, "{} > {limit}", folded.len());
+    assert!(folded.contains("left out to stay under"), "{folded}");
+    // the most serious change is still in the summary table
+    assert!(folded.contains("WILL FAIL"), "{folded}");
+}
+
+/// One row of `data/replacement-truth.tsv`: a property of a type and what CloudFormation's
+/// resource reference says a change of it requires.
+struct Row {
+    resource_type: String,
+    property: String,
+    docs: String,
+    schema: String,
+    source: String,
+}
+
+fn truth_table() -> Vec<Row> {
+    let text = read(&repo().join("tests/tests/data/replacement-truth.tsv"));
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            Row {
+                resource_type: f[0].into(),
+                property: f[1].into(),
+                docs: f[2].into(),
+                schema: f[3].into(),
+                source: f[4].into(),
+            }
+        })
+        .collect()
+}
+
+/// The engine's verdict for a change of one property from "a" to "b".
+fn predicted(resource_type: &str, property: &str) -> Replacement {
+    let stack = |v: &str| Stack {
+        template: json!({"Resources": {"R": {"Type": resource_type, "Properties": {property: v}}}}),
+        ..Stack::default()
+    };
+    let report = diff::compare(Some(&stack("a")), Some(&stack("b")));
+    report
+        .resources()
+        .find(|r| r.logical_id == "R")
+        .map_or(Replacement::No, |r| r.replacement)
+}
+
+#[test]
+fn replacement_truth_table() {
+    let rows = truth_table();
+    let agreeing: Vec<&Row> = rows.iter().filter(|r| docs_schema_agree(r)).collect();
+    assert!(
+        agreeing.len() >= 40,
+        "{} rows where the reference and the schemas agree",
+        agreeing.len()
+    );
+    let mut wrong = Vec::new();
+    for row in &rows {
+        let want = if docs_schema_agree(row) {
+            match row.docs.as_str() {
+                "replacement" => Replacement::Yes,
+                "conditional" => Replacement::Maybe,
+                _ => Replacement::No,
+            }
+        } else {
+            // where the 2023 reference and the newer provider schemas disagree, the engine
+            // follows the schemas (what CloudFormation runs on); the table keeps both
+            match row.schema.as_str() {
+                "createOnly" => Replacement::Yes,
+                "conditional" => Replacement::Maybe,
+                _ => Replacement::No,
+            }
+        };
+        let got = predicted(&row.resource_type, &row.property);
+        if got != want {
+            wrong.push(format!(
+                "{} {}: {:?}, the table says {want:?} ({})",
+                row.resource_type, row.property, got, row.source
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} rows:\n{}",
+        wrong.len(),
+        rows.len(),
+        wrong.join("\n")
+    );
+}
+
+fn docs_schema_agree(r: &Row) -> bool {
+    matches!(
+        (r.docs.as_str(), r.schema.as_str()),
+        ("replacement", "createOnly") | ("conditional", "conditional") | ("no-interruption" | "some-interruption", "-")
+    )
+}
+
+/// A case of `../shared/takeover/cases`: the convox-made bundle as the deployed side, and
+/// `convoxc build` of the same manifest (app myapp, rack production, the case's env).
+fn takeover_report(case: &Path) -> Report {
+    let meta: Value = serde_json::from_str(&read(&case.join("case.json"))).unwrap();
+    let manifest = shared().join(meta["manifest"].as_str().unwrap());
+    let vars: Vec<(String, String)> = meta["env"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+        .collect();
+    let new = side::from_bundle(&build_path(&manifest, &vars));
+    let mut files = BTreeMap::new();
+    let mut todo = vec![case.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                files.insert(p.strip_prefix(case).unwrap().to_string_lossy().into_owned(), read(&p));
+            }
+        }
+    }
+    let old = side::from_files(&files).unwrap_or_else(|e| panic!("{}: {e}", case.display()));
+    diff::compare(Some(&old), Some(&new))
+}
+
+#[test]
+fn takeover_preview() {
+    let root = shared().join("takeover/cases");
+    let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    assert!(cases.len() >= 90, "{} takeover cases", cases.len());
+    let mut lines = Vec::new();
+    let mut totals: BTreeMap<&str, usize> = BTreeMap::new();
+    for case in &cases {
+        let report = takeover_report(case);
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        // the worst outcome of the first apply over the convox-made stacks
+        let worst = report.resources().map(|r| r.class).max();
+        let outcome = match worst {
+            Some(Class::Fail) => "refused",
+            _ if report.trips(Gate::Destroy) => "destroys data",
+            _ if report.trips(Gate::Replace) => "replaces",
+            _ if report.resources().any(|r| r.class == Class::Benign) => "only task definitions replaced",
+            Some(_) => "updates in place",
+            None => "no change",
+        };
+        *totals.entry(outcome).or_default() += 1;
+        let mut what: Vec<String> = report
+            .resources()
+            .filter(|r| r.class >= Class::Replace)
+            .map(|r| {
+                format!(
+                    "{} {} {}",
+                    r.class.as_str(),
+                    r.resource_type.trim_start_matches("AWS::"),
+                    r.logical_id
+                )
+            })
+            .collect();
+        what.sort();
+        what.dedup();
+        lines.push(format!(
+            "{name}: {outcome}{}{}",
+            if what.is_empty() { "" } else { ": " },
+            what.join(", ")
+        ));
+    }
+    let summary = totals
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(repo().join("golden/diff/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        insta::assert_snapshot!("takeover-preview", format!("{summary}\n\n{}\n", lines.join("\n")));
+    });
+}
