@@ -26,7 +26,13 @@ fn schema() -> jsonschema::Validator {
 
 /// What each golden pair must show, besides its snapshots: the gates it trips and a resource
 /// change it holds (stack label, logical ID, class).
-const EXPECTED: &[(&str, &[Gate], Option<(&str, &str, Class)>)] = &[
+type Expected = (
+    &'static str,
+    &'static [Gate],
+    Option<(&'static str, &'static str, Class)>,
+);
+
+const EXPECTED: &[Expected] = &[
     (
         "cache-encrypted",
         &[Gate::Any, Gate::Replace, Gate::Destroy, Gate::Broaden],

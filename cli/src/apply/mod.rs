@@ -11,9 +11,11 @@
 pub(crate) mod aws;
 mod changeset;
 pub(crate) mod consent;
+pub(crate) mod deployed;
 mod events;
 pub(crate) mod flow;
-mod lookup;
+pub(crate) mod lookup;
+pub(crate) mod plan;
 pub(crate) mod rack_stack;
 pub(crate) mod runtime;
 pub(crate) mod secrets;

@@ -3,14 +3,21 @@
 //! (`--base`), another manifest or a bundle folder (`--against`). Exit 3 when a `--fail-on` class
 //! is present.
 
+use crate::apply::aws::{AwsArgs, Clients};
+use crate::apply::deployed;
+use crate::apply::lookup::describe_stack;
+use crate::apply::plan::{self, AppInput};
+use crate::apply::runtime;
+use crate::apply::stack::ParamValue;
 use crate::args::{Format, ManifestArgs, USAGE};
 use crate::compile::{compile_and_report, env_names};
 use crate::input::{input, read};
 use crate::names::app_name;
 use clap::{Args, ValueEnum};
 use convoxc_compiler::back::BuildOptions;
-use convoxc_compiler::diff::{self, Gate, Stack, render, side};
+use convoxc_compiler::diff::{self, Gate, Report, Stack, render, side};
 use convoxc_compiler::{Input, SourceFile, load};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -34,8 +41,15 @@ pub(crate) struct DiffArgs {
     base: Option<String>,
     /// Compare with another manifest, or a bundle folder (as `build --out-dir` writes it, or a
     /// convox-made bundle with its meta.json).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "rack")]
     against: Option<PathBuf>,
+    /// Compare with the app as deployed on this rack (`<rack>-<app>` and its nested stacks),
+    /// compiled against the rack's params as `apply` would. Read-only: nothing is uploaded,
+    /// stored or created.
+    #[arg(long, value_name = "NAME")]
+    rack: Option<String>,
+    #[command(flatten)]
+    aws: AwsArgs,
     /// How to print the report.
     #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
     format: DiffFormat,
@@ -98,9 +112,14 @@ pub(crate) fn run(args: DiffArgs) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
-    if args.base.is_none() && args.against.is_none() {
-        eprintln!("error: say what to compare with: --base REV (the manifest at a git revision) or --against PATH");
+    if args.base.is_none() && args.against.is_none() && args.rack.is_none() {
+        eprintln!(
+            "error: say what to compare with: --base REV (the manifest at a git revision), --against PATH, or --rack NAME (the deployed app)"
+        );
         return ExitCode::from(USAGE);
+    }
+    if let Some(rack) = args.rack.clone() {
+        return deployed(args, rack, app);
     }
     let new_input = match input(&args.manifest) {
         Ok(i) => i,
@@ -155,17 +174,69 @@ pub(crate) fn run(args: DiffArgs) -> ExitCode {
         }
         (None, None) => unreachable!("checked above"),
     };
-    let report = diff::compare(old.as_ref(), Some(&new));
+    report(&args, &diff::compare(old.as_ref(), Some(&new)))
+}
+
+/// Print the report; the exit code of the gates.
+fn report(args: &DiffArgs, report: &Report) -> ExitCode {
     let text = match args.format {
-        DiffFormat::Text => render::text(&report, colour(args.color)),
-        DiffFormat::Markdown => render::markdown(&report, render::MARKDOWN_LIMIT),
-        DiffFormat::Json => render::json(&report),
+        DiffFormat::Text => render::text(report, colour(args.color)),
+        DiffFormat::Markdown => render::markdown(report, render::MARKDOWN_LIMIT),
+        DiffFormat::Json => render::json(report),
     };
     print!("{text}");
     if args.fail_on.iter().any(|g| report.trips(g.gate())) {
         ExitCode::from(GATE)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `--rack`: the app as `apply` would deploy it, against the app as it is deployed.
+fn deployed(args: DiffArgs, rack: String, app: String) -> ExitCode {
+    let manifest = match read(&args.manifest.file) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let env_file = match args.manifest.env_file.as_deref().map(read).transpose() {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let stack = format!("{rack}-{app}");
+    let mut found = None;
+    let code = runtime::run(stack, async {
+        let c = Clients::connect(&args.aws).await?;
+        let input = AppInput {
+            rack: &rack,
+            app: &app,
+            manifest,
+            env_file,
+            env: &args.manifest.env,
+        };
+        let compiled = plan::compile(&c, input).await?;
+        let old = deployed::read(&c, &compiled.stack_name).await?;
+        let existing = describe_stack(&c, &compiled.stack_name).await?;
+        let plan::StackInput { params, tags, .. } = plan::parameters(&compiled, &rack, &app, existing.as_ref(), None)?;
+        let mut new = side::from_bundle(&compiled.bundle);
+        for (k, v) in params {
+            let value = match v {
+                ParamValue::Plain(s) => Value::String(s),
+                // what the stack has now
+                ParamValue::UsePrevious => match old.as_ref().and_then(|o| o.parameters.get(&k)) {
+                    Some(v) => v.clone(),
+                    None => continue,
+                },
+                ParamValue::Secret(_) => continue,
+            };
+            new.parameters.insert(k, value);
+        }
+        new.tags = tags;
+        found = Some(diff::compare(old.as_ref(), Some(&new)));
+        Ok(())
+    });
+    match found {
+        Some(r) => report(&args, &r),
+        None => code,
     }
 }
 

@@ -165,6 +165,11 @@ fn walk(
         entries.extend(keyed("tag", Some(&a), Some(&b)));
     }
     let resources = resources(ot, nt, old_stack, new_stack);
+    let replaced: BTreeMap<String, Replacement> = resources
+        .iter()
+        .filter(|r| r.replacement != Replacement::No || r.action == Action::Remove)
+        .map(|r| (r.logical_id.clone(), Replacement::Yes))
+        .collect();
     let broadening = broadening(ot, nt);
     if !entries.is_empty() || !resources.is_empty() || !broadening.is_empty() || action != Action::Modify {
         out.push(StackChange {
@@ -185,14 +190,36 @@ fn walk(
     for id in ids {
         let mut p = path.clone();
         p.push(id.clone());
-        walk(p, child(old_stack, ot, id), child(new_stack, nt, id), false, out);
+        let old_child = old_stack.and_then(|s| s.nested.get(id.as_str()));
+        let old_known = old_child.map(|n| (n, known(n, Some(passed(ot, id)))));
+        let new_known = new_stack.and_then(|s| s.nested.get(id.as_str())).map(|n| {
+            let given = carried(passed(nt, id), &passed(ot, id), old_child, &replaced);
+            (n, known(n, Some(given)))
+        });
+        walk(p, old_known, new_known, false, out);
     }
 }
 
-/// A nested stack of one side, with the parameter values its parent passes it.
-fn child<'s>(parent: Option<&'s Stack>, template: &Value, id: &str) -> Option<(&'s Stack, Known)> {
-    let nested = parent?.nested.get(id)?;
-    Some((nested, known(nested, Some(passed(template, id)))))
+/// What the parent passes a nested stack on the new side, where an expression the parent passed
+/// before too (of a resource it does not replace) is taken to keep the value the deployed stack
+/// has for it: a deployed side knows nested parameter values, not the parent's expressions.
+fn carried(new: Known, old: &Known, deployed: Option<&Stack>, replaced: &BTreeMap<String, Replacement>) -> Known {
+    let Some(deployed) = deployed else { return new };
+    new.into_iter()
+        .map(|(k, v)| {
+            let keep = !literal(&v)
+                && old.get(&k).is_some_and(|o| same(o, &v))
+                && refers_to(&v, replaced).is_none()
+                && deployed.parameters.contains_key(&k);
+            match keep {
+                true => {
+                    let value = deployed.parameters[&k].clone();
+                    (k, value)
+                }
+                false => (k, v),
+            }
+        })
+        .collect()
 }
 
 /// What a parent (prepared) passes its nested stack `id`.
@@ -279,6 +306,9 @@ fn values(section: &'static str, old: Option<&Stack>, new: Option<&Stack>) -> Ve
             continue;
         }
         let masked = no_echo(&da, name) || no_echo(&db, name);
+        if masked && (x.is_none() || y.is_none()) {
+            continue; // a secret not held on one side: nothing to say
+        }
         let show = |v: Option<Value>| v.map(|v| if masked { json!("(hidden)") } else { scalar_text(&v) });
         out.push(EntryChange {
             section,

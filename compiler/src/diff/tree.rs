@@ -327,8 +327,7 @@ fn pair_gap(
         let twin = identity(&a[i])
             .and_then(|id| (0..inserted.len()).find(|&k| !used[k] && identity(&b[inserted[k]]) == Some(id)))
             .or_else(|| {
-                (removed.len() == 1 && inserted.len() == 1 && !is_scalar(&a[i]) && !is_scalar(&b[inserted[0]]))
-                    .then_some(0)
+                (removed.len() == 1 && inserted.len() == 1 && (i == inserted[0] || !is_scalar(&a[i]))).then_some(0)
             });
         match twin {
             Some(k) => {

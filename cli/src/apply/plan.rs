@@ -1,0 +1,182 @@
+//! What an apply of an app would deploy, worked out from AWS without changing anything: the rack
+//! (its outputs and params), the app's stored environment, the bundle compiled against them, and
+//! the parameters and tags of the app stack. `apply` deploys it; `diff --rack` compares it with
+//! what is deployed.
+
+use super::aws::{Clients, Result, err};
+use super::rack_stack::{rack_params, rack_stack};
+use super::secrets;
+use super::stack::ParamValue;
+use super::upload;
+use crate::args::Format;
+use crate::compile::compile_and_report;
+use aws_sdk_cloudformation::types::Stack;
+use convoxc_compiler::back::{BuildOptions, Bundle};
+use convoxc_compiler::{Input, SourceFile, SourceId, load, parse_env_file};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the app is compiled from.
+pub(crate) struct AppInput<'a> {
+    pub rack: &'a str,
+    pub app: &'a str,
+    pub manifest: SourceFile,
+    pub env_file: Option<SourceFile>,
+    /// `-e` pairs.
+    pub env: &'a [(String, String)],
+}
+
+/// The app compiled against its rack.
+pub(crate) struct Compiled {
+    pub stack_name: String,
+    pub bundle: Bundle,
+    /// The rack's settings bucket, where the templates go.
+    pub bucket: String,
+    pub outputs: BTreeMap<String, String>,
+    /// Values given on the command line (`--env-file`, `-e`), to be stored.
+    pub given: BTreeMap<String, String>,
+    /// Everything stored for the app (environment and the resource password).
+    pub stored: BTreeMap<String, String>,
+    /// A service runs a built image (so a first deploy needs `--build`).
+    pub needs_build: bool,
+}
+
+/// Read the rack and the stored environment, and compile the app against them (diagnostics are
+/// printed). Reads only.
+pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled> {
+    let rack = input.rack;
+    let rack_stack = rack_stack(c, rack).await?;
+    let outputs: BTreeMap<String, String> = rack_stack
+        .outputs()
+        .iter()
+        .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
+        .collect();
+    let rack_params = rack_params(c, &rack_stack).await?;
+    let Some(bucket) = outputs.get("SettingsBucket").cloned() else {
+        return err(format!(
+            "stack {rack} has no SettingsBucket output: is it a convox rack? (convoxc uploads the app's templates there)"
+        ));
+    };
+    upload::check_bucket(c, &bucket, &format!("the SettingsBucket output of rack {rack}")).await?;
+
+    // the environment: what is stored for the app, then --env-file, then -e
+    let stored = secrets::stored(c, rack, input.app).await?;
+    let mut given: BTreeMap<String, String> = BTreeMap::new();
+    if let Some(f) = &input.env_file {
+        let (pairs, _) = parse_env_file(f, SourceId(0));
+        given.extend(pairs);
+    }
+    given.extend(input.env.iter().cloned());
+    let stored_env: BTreeMap<&String, &String> = stored.iter().filter(|(k, _)| !k.starts_with('.')).collect();
+    let mut env: Vec<(String, String)> = stored_env
+        .iter()
+        .filter(|(k, _)| !given.contains_key(k.as_str()))
+        .map(|(k, v)| ((*k).clone(), (*v).clone()))
+        .collect();
+    env.extend(input.env.iter().cloned());
+    let env_known = !env.is_empty() || input.env_file.is_some();
+    let mut env_names: BTreeSet<String> = given.keys().cloned().collect();
+    env_names.extend(stored_env.keys().map(|k| (*k).clone()));
+    let file = input.manifest.name.clone();
+    let loaded = load(Input {
+        manifest: Some(input.manifest),
+        env_file: input.env_file,
+        env,
+        env_known,
+        rack_params,
+    });
+    let options = BuildOptions {
+        app: input.app.to_string(),
+        rack: Some(rack.to_string()),
+        env_names,
+    };
+    let Some(bundle) = compile_and_report(&loaded, &options, Format::Human) else {
+        return err(format!("{file} has errors; nothing was deployed"));
+    };
+    let needs_build = loaded
+        .app
+        .as_ref()
+        .is_some_and(|a| a.services.iter().any(|s| s.image.is_none()));
+    Ok(Compiled {
+        stack_name: format!("{rack}-{}", input.app),
+        bundle,
+        bucket,
+        outputs,
+        given,
+        stored,
+        needs_build,
+    })
+}
+
+/// Where the app stack's resource password comes from.
+pub(crate) enum Password {
+    /// Stored in SSM.
+    Stored(String),
+    /// Not stored, but the deployed stack has one: keep it.
+    KeepDeployed,
+    /// Neither: a new one is generated (and stored) by the apply.
+    Generate,
+}
+
+/// The app stack's parameters (the resource password aside), where its password comes from, and
+/// its tags.
+pub(crate) struct StackInput {
+    pub params: BTreeMap<String, ParamValue>,
+    pub password: Option<Password>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// The app stack's parameters and tags, as an apply passes them.
+pub(crate) fn parameters(
+    compiled: &Compiled,
+    rack: &str,
+    app: &str,
+    existing: Option<&Stack>,
+    build: Option<&str>,
+) -> Result<StackInput> {
+    let root = compiled.bundle.app.value();
+    let declared = |name: &str| root.pointer(&format!("/Parameters/{name}")).is_some();
+    let deployed_has =
+        |name: &str| existing.is_some_and(|s| s.parameters().iter().any(|p| p.parameter_key() == Some(name)));
+    let mut params: BTreeMap<String, ParamValue> = BTreeMap::new();
+    params.insert("Rack".into(), ParamValue::Plain(rack.to_string()));
+    params.insert("TemplateBucket".into(), ParamValue::Plain(compiled.bucket.clone()));
+    let build = match build {
+        Some(b) => ParamValue::Plain(b.to_string()),
+        None if deployed_has("Build") => ParamValue::UsePrevious,
+        None if compiled.needs_build => {
+            return err(format!(
+                "the first deploy of {} needs --build ID: services without `image:` run the image \
+                 tagged <service>.<ID> in the app's registry (convoxc does not build images)",
+                compiled.stack_name
+            ));
+        }
+        None => ParamValue::Plain("none".into()),
+    };
+    params.insert("Build".into(), build);
+    // the params a convox rack sets on every app (Private, LogDriver, Syslog…): from the rack
+    // stack's AppParam<Name> outputs ("-" is blank, since an output cannot be empty)
+    for (key, value) in &compiled.outputs {
+        if let Some(name) = key.strip_prefix("AppParam")
+            && declared(name)
+        {
+            let value = if value == "-" { String::new() } else { value.clone() };
+            params.insert(name.to_string(), ParamValue::Plain(value));
+        }
+    }
+    let password = declared("ResourcePassword").then(|| match compiled.stored.get(secrets::RESOURCE_PASSWORD) {
+        Some(p) => Password::Stored(p.clone()),
+        None if deployed_has("ResourcePassword") => Password::KeepDeployed,
+        None => Password::Generate,
+    });
+    let tags: BTreeMap<String, String> = [
+        ("Generation", "2"),
+        ("Name", app),
+        ("Rack", rack),
+        ("System", "convox"),
+        ("Type", "app"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    Ok(StackInput { params, password, tags })
+}

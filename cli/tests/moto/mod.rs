@@ -1,0 +1,326 @@
+//! The local AWS emulator the applier's tests run against: moto's server (pip
+//! `moto[server]==5.2.1`), started by each test on 127.0.0.1 and a free port through the launcher
+//! `moto_server.py` (its docstring lists what it corrects in moto), stopped on drop; the binary run
+//! against it as a user would, and state read with the AWS SDK. Shared by `apply.rs` and
+//! `diff.rs`.
+#![allow(dead_code)] // each test file uses part of it
+
+use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub struct Moto {
+    child: Child,
+    port: u16,
+    pub rt: tokio::runtime::Runtime,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        Moto::start_with_delay(0.0)
+    }
+
+    /// `delay`: seconds moto waits before applying an executed change set (the stack stays
+    /// *_IN_PROGRESS meanwhile), to interrupt a deploy mid-way.
+    pub fn start_with_delay(delay: f64) -> Moto {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto_server.py");
+        let mut child = Command::new("python3")
+            .arg(&script)
+            .arg("0")
+            .env("CONVOXC_MOTO_EXECUTE_DELAY", delay.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs (pip install 'moto[server]==5.2.1')");
+        // the launcher prints "ready PORT" once it serves
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .strip_prefix("ready ")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or_else(|| panic!("moto did not start: {line:?} (is moto[server] 5.2.1 installed?)"));
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        Moto { child, port, rt }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_convoxc"));
+        cmd.args(args)
+            .args(["--endpoint-url", &self.endpoint(), "--region", "us-east-1"])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env_remove("AWS_PROFILE")
+            .env("CONVOXC_POLL_MS", "100")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().unwrap();
+        Run::from(out)
+    }
+
+    pub fn conf(&self) -> aws_config::SdkConfig {
+        aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(self.endpoint())
+            .credentials_provider(aws_sdk_cloudformation::config::SharedCredentialsProvider::new(
+                Credentials::new("testing", "testing", None, None, "test"),
+            ))
+            .build()
+    }
+
+    pub fn cfn(&self) -> aws_sdk_cloudformation::Client {
+        aws_sdk_cloudformation::Client::new(&self.conf())
+    }
+
+    pub fn stack_status(&self, name: &str) -> Option<String> {
+        let cfn = self.cfn();
+        self.rt.block_on(async {
+            let out = cfn.describe_stacks().stack_name(name).send().await.ok()?;
+            Some(out.stacks().first()?.stack_status()?.as_str().to_string())
+        })
+    }
+
+    pub fn change_set_count(&self, stack: &str) -> usize {
+        let cfn = self.cfn();
+        self.rt.block_on(async {
+            let out = cfn.list_change_sets().stack_name(stack).send().await.unwrap();
+            out.summaries().len()
+        })
+    }
+
+    /// Every object in every bucket: (key, text).
+    pub fn objects(&self) -> Vec<(String, String)> {
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&self.conf())
+                .force_path_style(true)
+                .build(),
+        );
+        self.rt.block_on(async {
+            let mut out = Vec::new();
+            for b in s3.list_buckets().send().await.unwrap().buckets() {
+                let name = b.name().unwrap();
+                let list = s3.list_objects_v2().bucket(name).send().await.unwrap();
+                for o in list.contents() {
+                    let key = o.key().unwrap();
+                    let body = s3.get_object().bucket(name).key(key).send().await.unwrap().body;
+                    let bytes = body.collect().await.unwrap().into_bytes();
+                    out.push((key.to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+                }
+            }
+            out
+        })
+    }
+
+    /// An SSM parameter: (type, decrypted value).
+    pub fn parameter(&self, name: &str) -> Option<(String, String)> {
+        let ssm = aws_sdk_ssm::Client::new(&self.conf());
+        self.rt.block_on(async {
+            let p = ssm
+                .get_parameter()
+                .name(name)
+                .with_decryption(true)
+                .send()
+                .await
+                .ok()?
+                .parameter?;
+            Some((p.r#type()?.as_str().to_string(), p.value()?.to_string()))
+        })
+    }
+
+    pub fn stack_parameters(&self, name: &str) -> Vec<(String, String)> {
+        let cfn = self.cfn();
+        self.rt.block_on(async {
+            let out = cfn.describe_stacks().stack_name(name).send().await.unwrap();
+            out.stacks()[0]
+                .parameters()
+                .iter()
+                .map(|p| {
+                    (
+                        p.parameter_key().unwrap_or("").to_string(),
+                        p.parameter_value().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Run {
+    pub code: Option<i32>,
+    pub out: String,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        Run {
+            code: o.status.code(),
+            out: format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn ok(self) -> Run {
+        assert_eq!(self.code, Some(0), "{}", self.out);
+        self
+    }
+    #[track_caller]
+    pub fn fails(self) -> Run {
+        assert_eq!(self.code, Some(1), "{}", self.out);
+        self
+    }
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// Deploy the real rack (`convoxc rack apply`, compiled from rack params) onto moto. Its
+/// router needs a certificate: moto's CloudFormation has no ACM resources but its ACM API
+/// works, so one is requested there first (through boto3, which moto brings) and given as
+/// RouterCertificateArn.
+pub fn rack(moto: &Moto, name: &str) {
+    let script = format!(
+        "import boto3; print(boto3.client('acm', endpoint_url='{}', region_name='us-east-1', \
+         aws_access_key_id='testing', aws_secret_access_key='testing')\
+         .request_certificate(DomainName='*.apps.example.com')['CertificateArn'])",
+        moto.endpoint()
+    );
+    let out = Command::new("python3").args(["-c", &script]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let arn = String::from_utf8(out.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("rack.yml");
+    std::fs::write(
+        &params,
+        format!("RouterHost: apps.example.com\nRouterCertificateArn: {}\n", arn.trim()),
+    )
+    .unwrap();
+    let run = moto
+        .run(&[
+            "rack",
+            "apply",
+            "--name",
+            name,
+            "--rack-params",
+            params.to_str().unwrap(),
+            "--yes",
+        ])
+        .ok();
+    assert!(run.out.contains("SettingsBucket = "), "{}", run.out);
+}
+
+/// The FIXTURE rack (`fixtures/rack.json`): a settings bucket and the exports the app imports.
+/// Only the failure test uses it, to go from a rack without exports to one with them (moto
+/// cannot update its bare stack into the real rack).
+pub fn fixture_rack(moto: &Moto, name: &str) {
+    let t = fixture("rack.json");
+    moto.run(&[
+        "rack",
+        "apply",
+        "--name",
+        name,
+        "--template",
+        t.to_str().unwrap(),
+        "--yes",
+    ])
+    .ok();
+}
+
+pub const APP: &[&str] = &["--app", "myapp", "--rack", "r", "--build", "B1", "--yes"];
+
+/// An app directory with the fixture manifest, `edit` applied to its text.
+pub fn app_dir(edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("app/convox.yml")).unwrap();
+    std::fs::write(dir.path().join("convox.yml"), edit(&text)).unwrap();
+    dir
+}
+
+pub fn apply(moto: &Moto, dir: &Path, extra: &[&str]) -> Run {
+    let manifest = dir.join("convox.yml");
+    let mut args = vec!["apply", manifest.to_str().unwrap()];
+    args.extend_from_slice(APP);
+    args.extend_from_slice(extra);
+    moto.run(&args)
+}
+
+/// The uploaded keys an apply printed.
+pub fn uploaded(run: &Run) -> BTreeSet<String> {
+    run.out
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("uploaded "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The content-addressed keys of a build of `dir`: (root, { bundle path → key }).
+pub fn keys(dir: &Path) -> (String, Vec<(String, String)>) {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_convoxc"))
+        .args([
+            "build",
+            dir.join("convox.yml").to_str().unwrap(),
+            "--app",
+            "myapp",
+            "--rack-name",
+            "r",
+        ])
+        .args(["-e", "SECRET_KEY_BASE=x", "--out-dir", out.path().to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let key = |p: &Path| {
+        use std::fmt::Write;
+        let bytes = std::fs::read(p).unwrap();
+        let digest = sha256(&bytes);
+        let mut hex = String::new();
+        for b in digest {
+            write!(hex, "{b:02x}").unwrap();
+        }
+        format!("convoxc/templates/{hex}.json")
+    };
+    let mut nested = Vec::new();
+    for kind in ["services", "timers", "resources"] {
+        let Ok(entries) = std::fs::read_dir(out.path().join(kind)) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            nested.push((format!("{kind}/{}", p.file_name().unwrap().to_string_lossy()), key(&p)));
+        }
+    }
+    nested.sort();
+    (key(&out.path().join("app.json")), nested)
+}
+
+pub fn sha256(bytes: &[u8]) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).to_vec()
+}
