@@ -71,3 +71,12 @@ pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
 }
 
 pub const USAGE: u8 = 2;
+
+/// Whether text on stdout is coloured when the user did not say: a terminal, unless `NO_COLOR`
+/// is set (to anything but empty) or `TERM=dumb`.
+pub(crate) fn color_enabled() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+}

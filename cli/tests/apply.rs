@@ -61,18 +61,26 @@ fn create_no_op_and_one_service_change() {
         .1
         .clone();
     assert_eq!(uploaded(&run), BTreeSet::from([root2, worker]), "{}", run.out);
+    // the report before the consent is `convoxc diff`'s: the worker's stack, its new revision
     assert!(
-        run.out.contains("~ ServiceWorker (AWS::CloudFormation::Stack)"),
+        run.out
+            .contains("convoxc diff: 1 stack changes: 1 new task-definition revision"),
+        "{}",
+        run.out
+    );
+    assert!(run.out.contains("\nservice worker\n"), "{}", run.out);
+    assert!(
+        run.out.contains("~ Tasks (AWS::ECS::TaskDefinition) new revision"),
         "{}",
         run.out
     );
     assert!(
         run.out
-            .contains("~ Tasks (AWS::ECS::TaskDefinition)  REPLACED (predicted)"),
+            .contains(r#"~ /Properties/ContainerDefinitions/0/Command/2: "bin/worker" → "bin/worker --verbose""#),
         "{}",
         run.out
     );
-    assert!(!run.out.contains("ServiceWeb"), "{}", run.out);
+    assert!(!run.out.contains("service web"), "{}", run.out);
     assert!(run.out.contains("ok: r-myapp UPDATE_COMPLETE"), "{}", run.out);
     assert_eq!(moto.stack_status("r-myapp").as_deref(), Some("UPDATE_COMPLETE"));
 }

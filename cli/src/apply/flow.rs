@@ -6,10 +6,11 @@ use super::aws::{Clients, Result, describe, err};
 use super::consent::{Flags, confirm};
 use super::lookup::{deployed_template, describe_stack};
 use super::stack::{self, ParamValue, Preflight};
-use super::{changeset, events, upload};
+use super::{changeset, events, preview, upload};
+use crate::args::color_enabled;
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter, Stack, Tag};
-use convoxc_compiler::back::{Bundle, KEY_PREFIX, Template};
-use serde_json::Value;
+use convoxc_compiler::back::{Bundle, Template};
+use convoxc_compiler::diff::render;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
@@ -49,7 +50,6 @@ pub(crate) async fn deploy(
     };
 
     // no-op: same template, parameters and tags as deployed → no change set at all
-    let mut old_root: Option<Value> = None;
     if let Some(s) = &existing {
         let body = deployed_template(c, stack_name).await?;
         let diff = stack::differences(s, &body, d.root.value(), &d.params, &d.tags);
@@ -58,7 +58,6 @@ pub(crate) async fn deploy(
             return Ok(());
         }
         println!("{stack_name} differs in: {}", diff.join(", "));
-        old_root = serde_json::from_str(&body).ok();
     }
 
     let parameters: Vec<Parameter> = d
@@ -106,15 +105,17 @@ pub(crate) async fn deploy(
         return Ok(());
     }
 
-    // what CloudFormation did not say about nested stacks and replacement, predicted from templates
-    let mut changes = set.changes;
-    if let (Some(old), Some(bundle)) = (&old_root, bundle) {
-        changes = with_nested_predictions(c, stack_name, old, d.root.value(), bundle, changes).await;
-    } else if let Some(old) = &old_root {
-        let templates = BTreeMap::from([(Vec::new(), (old.clone(), d.root.value().clone()))]);
-        changeset::predict_all(&mut changes, &templates);
-    }
-    print!("{}", changeset::render(stack_name, &changes));
+    // what the deploy does: the same report as `convoxc diff`, with the change set's verdicts
+    let deploy = preview::Deploy {
+        stack: stack_name,
+        existing: existing.is_some(),
+        root: d.root,
+        bundle,
+        params: &d.params,
+        tags: &d.tags,
+    };
+    let report = preview::report(c, deploy, &set.changes).await?;
+    print!("{}", render::text(&report, color_enabled()));
 
     if d.flags.no_execute {
         println!(
@@ -184,65 +185,4 @@ pub(crate) async fn deploy(
         _ => "",
     };
     err(format!("{stack_name} failed: {status} after {secs:.1} s{cause}{next}"))
-}
-
-/// Describe changes inside nested stacks that CloudFormation reported only as "modify the nested
-/// stack" (from their deployed and new templates), and predict replacement where it said nothing.
-async fn with_nested_predictions(
-    c: &Clients,
-    stack: &str,
-    old_root: &Value,
-    new_root: &Value,
-    bundle: &Bundle,
-    changes: Vec<changeset::Change>,
-) -> Vec<changeset::Change> {
-    let mut templates = BTreeMap::from([(Vec::new(), (old_root.clone(), new_root.clone()))]);
-    let by_key: BTreeMap<String, &Template> = bundle.nested().map(|(_, t)| (t.key(), t)).collect();
-    let physical: BTreeMap<String, String> = match c.cfn.describe_stack_resources().stack_name(stack).send().await {
-        Ok(out) => out
-            .stack_resources()
-            .iter()
-            .filter_map(|r| {
-                Some((
-                    r.logical_resource_id()?.to_string(),
-                    r.physical_resource_id()?.to_string(),
-                ))
-            })
-            .collect(),
-        Err(_) => BTreeMap::new(),
-    };
-    let mut out = Vec::new();
-    for ch in &changes {
-        out.push(ch.clone());
-        let described = changes.iter().any(|x| x.path.first() == Some(&ch.logical_id));
-        if !ch.path.is_empty() || ch.resource_type != "AWS::CloudFormation::Stack" || ch.action != "Modify" || described
-        {
-            continue;
-        }
-        let url = new_root
-            .pointer(&format!("/Resources/{}/Properties/TemplateURL", ch.logical_id))
-            .map(Value::to_string)
-            .unwrap_or_default();
-        let Some(new) = url
-            .find(KEY_PREFIX)
-            .and_then(|i| url[i..].split('"').next())
-            .and_then(|key| by_key.get(key))
-        else {
-            continue;
-        };
-        let Some(phys) = physical.get(&ch.logical_id) else {
-            continue;
-        };
-        let Ok(t) = c.cfn.get_template().stack_name(phys).send().await else {
-            continue;
-        };
-        let Some(old) = t.template_body().and_then(|b| serde_json::from_str::<Value>(b).ok()) else {
-            continue;
-        };
-        let path = vec![ch.logical_id.clone()];
-        out.extend(changeset::template_changes(&path, &old, new.value()));
-        templates.insert(path, (old, new.value().clone()));
-    }
-    changeset::predict_all(&mut out, &templates);
-    out
 }

@@ -16,6 +16,7 @@ mod events;
 pub(crate) mod flow;
 pub(crate) mod lookup;
 pub(crate) mod plan;
+pub(crate) mod preview;
 pub(crate) mod rack_stack;
 pub(crate) mod runtime;
 pub(crate) mod secrets;

@@ -7,9 +7,9 @@ use crate::apply::aws::{AwsArgs, Clients};
 use crate::apply::deployed;
 use crate::apply::lookup::describe_stack;
 use crate::apply::plan::{self, AppInput};
+use crate::apply::preview;
 use crate::apply::runtime;
-use crate::apply::stack::ParamValue;
-use crate::args::{Format, ManifestArgs, USAGE};
+use crate::args::{Format, ManifestArgs, USAGE, color_enabled};
 use crate::compile::{compile_and_report, env_names};
 use crate::input::{input, read};
 use crate::names::app_name;
@@ -17,9 +17,7 @@ use clap::{Args, ValueEnum};
 use convoxc_compiler::back::BuildOptions;
 use convoxc_compiler::diff::{self, Gate, Report, Stack, render, side};
 use convoxc_compiler::{Input, SourceFile, load};
-use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -217,20 +215,13 @@ fn deployed(args: DiffArgs, rack: String, app: String) -> ExitCode {
         let old = deployed::read(&c, &compiled.stack_name).await?;
         let existing = describe_stack(&c, &compiled.stack_name).await?;
         let plan::StackInput { params, tags, .. } = plan::parameters(&compiled, &rack, &app, existing.as_ref(), None)?;
-        let mut new = side::from_bundle(&compiled.bundle);
-        for (k, v) in params {
-            let value = match v {
-                ParamValue::Plain(s) => Value::String(s),
-                // what the stack has now
-                ParamValue::UsePrevious => match old.as_ref().and_then(|o| o.parameters.get(&k)) {
-                    Some(v) => v.clone(),
-                    None => continue,
-                },
-                ParamValue::Secret(_) => continue,
-            };
-            new.parameters.insert(k, value);
-        }
-        new.tags = tags;
+        let new = preview::new_side(
+            &compiled.bundle.app,
+            Some(&compiled.bundle),
+            &params,
+            &tags,
+            old.as_ref(),
+        );
         found = Some(diff::compare(old.as_ref(), Some(&new)));
         Ok(())
     });
@@ -244,11 +235,7 @@ fn colour(c: Color) -> bool {
     match c {
         Color::Always => true,
         Color::Never => false,
-        Color::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var("TERM").map_or(true, |t| t != "dumb")
-        }
+        Color::Auto => color_enabled(),
     }
 }
 

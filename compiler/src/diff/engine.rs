@@ -13,6 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Compare two sides. `None` is a side without the stack (a first deploy, or a deletion).
 pub fn compare(old: Option<&Stack>, new: Option<&Stack>) -> Report {
+    compare_with(old, new, &[])
+}
+
+/// Compare two sides, with what a change set said: its replacement verdicts win over the
+/// prediction (marked `change-set`), and a change it lists that the templates do not show (a
+/// value only known at deploy time) is added.
+pub fn compare_with(old: Option<&Stack>, new: Option<&Stack>, said: &[Said]) -> Report {
     let mut stacks = Vec::new();
     let old_known = old.map(|s| known(s, None)).unwrap_or_default();
     let new_known = new.map(|s| known(s, None)).unwrap_or_default();
@@ -21,6 +28,7 @@ pub fn compare(old: Option<&Stack>, new: Option<&Stack>) -> Report {
         old.map(|s| (s, old_known)),
         new.map(|s| (s, new_known)),
         true,
+        said,
         &mut stacks,
     );
     let mut summary = Summary {
@@ -130,6 +138,7 @@ fn walk(
     old: Option<(&Stack, Known)>,
     new: Option<(&Stack, Known)>,
     root: bool,
+    said: &[Said],
     out: &mut Vec<StackChange>,
 ) {
     let (old_stack, new_stack) = (old.as_ref().map(|s| s.0), new.as_ref().map(|s| s.0));
@@ -164,7 +173,11 @@ fn walk(
         let (a, b) = (tags(old_stack), tags(new_stack));
         entries.extend(keyed("tag", Some(&a), Some(&b)));
     }
-    let resources = resources(ot, nt, old_stack, new_stack);
+    let mut resources = resources(ot, nt, old_stack, new_stack);
+    let here: Vec<&Said> = said.iter().filter(|s| s.path == path).collect();
+    if !here.is_empty() {
+        resources = corrected(resources, &here, ot, nt);
+    }
     let replaced: BTreeMap<String, Replacement> = resources
         .iter()
         .filter(|r| r.replacement != Replacement::No || r.action == Action::Remove)
@@ -196,7 +209,7 @@ fn walk(
             let given = carried(passed(nt, id), &passed(ot, id), old_child, &replaced);
             (n, known(n, Some(given)))
         });
-        walk(p, old_known, new_known, false, out);
+        walk(p, old_known, new_known, false, said, out);
     }
 }
 
@@ -484,6 +497,63 @@ fn resources(ot: &Value, nt: &Value, old_stack: Option<&Stack>, new_stack: Optio
     }
     cascade(&mut changes, &prepared_new);
     changes.into_values().collect()
+}
+
+/// The predicted changes of one stack with a change set's verdicts applied.
+fn corrected(predicted: Vec<ResourceChange>, said: &[&Said], ot: &Value, nt: &Value) -> Vec<ResourceChange> {
+    let mut by_id: BTreeMap<String, ResourceChange> =
+        predicted.into_iter().map(|c| (c.logical_id.clone(), c)).collect();
+    for s in said {
+        // a nested stack's own changes are its stack's; its template address is not news
+        if s.resource_type == NESTED_STACK && s.action == Action::Modify && !by_id.contains_key(&s.logical_id) {
+            continue;
+        }
+        let new = nt
+            .pointer(&format!("/Resources/{}", s.logical_id))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let c = by_id.entry(s.logical_id.clone()).or_insert_with(|| {
+            let mut c = match s.action {
+                Action::Add => added(&s.logical_id, &s.resource_type),
+                Action::Remove => {
+                    let old = ot
+                        .pointer(&format!("/Resources/{}", s.logical_id))
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    removed(&s.logical_id, &old, None)
+                }
+                Action::Modify => {
+                    let mut c = added(&s.logical_id, &s.resource_type);
+                    c.action = Action::Modify;
+                    c.class = Class::Update;
+                    c
+                }
+            };
+            c.reasons
+                .push("CloudFormation changes it (a value only known when it deploys)".into());
+            c
+        });
+        c.source = Source::ChangeSet;
+        let (Some(verdict), Action::Modify) = (s.replacement, c.action) else {
+            continue;
+        };
+        c.replacement = verdict;
+        c.class = Class::Update;
+        c.certain = true;
+        c.destroys_data = false;
+        c.reasons.retain(|r| r.starts_with("CloudFormation changes it"));
+        let word = match verdict {
+            Replacement::Yes => "True",
+            Replacement::Maybe => "Conditional",
+            Replacement::No => "False",
+        };
+        c.reasons.insert(0, format!("the change set says Replacement: {word}"));
+        for p in &mut c.properties {
+            p.replacement = p.replacement.min(verdict);
+        }
+        classify(c, &new);
+    }
+    by_id.into_values().collect()
 }
 
 fn added(id: &str, t: &str) -> ResourceChange {
@@ -844,6 +914,43 @@ mod tests {
             r.stacks
                 .iter()
                 .any(|s| s.path == ["ResourceDb"] && s.action == Action::Remove)
+        );
+    }
+
+    #[test]
+    fn the_change_set_verdict_wins() {
+        let tg = |port: &str| {
+            stack(
+                json!({"TG": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {"Port": port}}, "Rule": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"Priority": "1"}}}),
+            )
+        };
+        let (old, new) = (tg("80"), tg("81"));
+        assert_eq!(one(&compare(Some(&old), Some(&new)), "TG").class, Class::Replace);
+        let said = |id: &str, r: Option<Replacement>| Said {
+            path: Vec::new(),
+            logical_id: id.into(),
+            resource_type: "AWS::ElasticLoadBalancingV2::TargetGroup".into(),
+            action: Action::Modify,
+            replacement: r,
+        };
+        let r = compare_with(
+            Some(&old),
+            Some(&new),
+            &[said("TG", Some(Replacement::No)), said("Rule", Some(Replacement::Yes))],
+        );
+        let c = one(&r, "TG");
+        assert_eq!(
+            (c.class, c.replacement, c.source),
+            (Class::Update, Replacement::No, Source::ChangeSet)
+        );
+        assert_eq!(c.properties[0].replacement, Replacement::No);
+        // a change only CloudFormation sees (the template did not change)
+        let rule = one(&r, "Rule");
+        assert_eq!((rule.class, rule.source), (Class::Replace, Source::ChangeSet));
+        assert!(
+            rule.reasons.iter().any(|x| x.contains("Replacement: True")),
+            "{:?}",
+            rule.reasons
         );
     }
 

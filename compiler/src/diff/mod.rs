@@ -17,5 +17,5 @@ mod security;
 pub mod side;
 pub mod tree;
 
-pub use engine::compare;
+pub use engine::{compare, compare_with};
 pub use model::*;

@@ -184,6 +184,18 @@ pub struct Report {
     pub stacks: Vec<StackChange>,
 }
 
+/// What a CloudFormation change set said about one resource (at `path`: the nested-stack logical
+/// IDs from the root), to correct the prediction with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Said {
+    pub path: Vec<String>,
+    pub logical_id: String,
+    pub resource_type: String,
+    pub action: Action,
+    /// `Replacement`: True, Conditional, False; None when it said nothing.
+    pub replacement: Option<Replacement>,
+}
+
 /// What `--fail-on` can stop a pipeline for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Gate {
