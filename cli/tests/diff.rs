@@ -87,6 +87,56 @@ fn deployed_app_no_changes_then_exactly_the_change() {
     assert_eq!(state(&moto), before);
 }
 
+/// `--change-set` asks CloudFormation and deletes the change set: after reading it, and when the
+/// user presses Ctrl-C while it waits (moto answers DescribeChangeSet slowly here).
+#[test]
+fn change_set_is_read_and_deleted_also_when_interrupted() {
+    let moto = Moto::start_with_env(&[("CONVOXC_MOTO_DESCRIBE_DELAY", "1.5")]);
+    rack(&moto, "r");
+    let dir = app_dir(str::to_string);
+    apply(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=x"]).ok();
+    // moto keeps the executed change sets of the apply (AWS would not): count from here
+    let before = moto.change_set_count("r-myapp");
+    let changed = app_dir(|t| t.replace("command: bin/worker", "command: bin/worker --verbose"));
+    let mut args = manifest_args(changed.path());
+    args.extend(["--rack".into(), "r".into(), "--change-set".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = moto.run(&args).ok();
+    assert!(
+        run.out.contains("~ Tasks (AWS::ECS::TaskDefinition) new revision"),
+        "{}",
+        run.out
+    );
+    assert_eq!(
+        moto.change_set_count("r-myapp"),
+        before,
+        "the change set is deleted once read"
+    );
+
+    // interrupted while it waits for the change set: deleted all the same
+    let child = moto
+        .command(&args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while moto.change_set_count("r-myapp") == before {
+        assert!(std::time::Instant::now() < deadline, "no change set was created");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("interrupted: the change set was deleted"), "{err}");
+    assert_eq!(moto.change_set_count("r-myapp"), before, "no change set is left behind");
+}
+
 #[test]
 fn against_a_manifest_and_a_git_revision() {
     let dir = tempfile::tempdir().unwrap();

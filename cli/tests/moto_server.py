@@ -29,6 +29,9 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
 8. `AWS::SecretsManager::Secret` is not a CloudFormation resource in moto (it becomes a
    placeholder whose Ref is empty); the shim adds it as a model that creates the secret through
    moto's own Secrets Manager (the app stack keeps its databases' URL and password there).
+9. Not a correction: a DescribeChangeSet request is answered after CONVOXC_MOTO_DESCRIBE_DELAY
+   seconds (default 0), so that a test can interrupt `convoxc diff --change-set` while it waits
+   for its change set.
 """
 import os
 import sys
@@ -38,6 +41,7 @@ import time
 import json
 
 from moto.cloudformation import models
+from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
 from moto.ecr.models import Repository
 from moto.secretsmanager.models import secretsmanager_backends
@@ -180,6 +184,18 @@ def get_cfn_attribute(self, attr):
 
 
 models.Stack.get_cfn_attribute = get_cfn_attribute
+
+DESCRIBE_DELAY = float(os.environ.get("CONVOXC_MOTO_DESCRIBE_DELAY", "0"))
+_describe_response = CloudFormationResponse.describe_change_set
+
+
+def describe_change_set_response(self):
+    """Point 9."""
+    time.sleep(DESCRIBE_DELAY)
+    return _describe_response(self)
+
+
+CloudFormationResponse.describe_change_set = describe_change_set_response
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0

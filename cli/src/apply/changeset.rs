@@ -17,6 +17,8 @@ pub struct Request<'a> {
     pub template_body: Option<&'a str>,
     pub parameters: Vec<Parameter>,
     pub tags: Vec<Tag>,
+    /// Who asks: "convoxc apply", "convoxc diff".
+    pub description: &'a str,
 }
 
 /// A change set once CloudFormation has computed it.
@@ -44,18 +46,30 @@ pub struct Change {
 const EMPTY_REASONS: &[&str] = &["didn't contain changes", "No updates are to be performed"];
 
 pub async fn create(c: &Clients, r: Request<'_>) -> Result<ChangeSet> {
-    let name = format!(
+    let name = new_name();
+    let stack = r.stack.to_string();
+    let id = start(c, r, &name).await?;
+    wait_and_read(c, &id, &stack).await
+}
+
+/// A change set name of its own (`convoxc-<milliseconds>`).
+pub fn new_name() -> String {
+    format!(
         "convoxc-{}",
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis())
             .unwrap_or(0)
-    );
+    )
+}
+
+/// Ask CloudFormation for a change set named `name`; its ID.
+pub async fn start(c: &Clients, r: Request<'_>, name: &str) -> Result<String> {
     let out = c
         .cfn
         .create_change_set()
         .stack_name(r.stack)
-        .change_set_name(&name)
+        .change_set_name(name)
         .change_set_type(r.kind)
         .set_template_url(r.template_url)
         .set_template_body(r.template_body.map(str::to_string))
@@ -65,12 +79,16 @@ pub async fn create(c: &Clients, r: Request<'_>) -> Result<ChangeSet> {
         .capabilities(Capability::CapabilityNamedIam)
         .capabilities(Capability::CapabilityAutoExpand)
         .include_nested_stacks(true)
-        .description("convoxc apply")
+        .description(r.description)
         .send()
         .await
         .map_err(|e| describe(&format!("creating a change set for {}", r.stack), &e))?;
-    let id = out.id().unwrap_or(&name).to_string();
-    // wait for CloudFormation to compute it
+    Ok(out.id().unwrap_or(name).to_string())
+}
+
+/// Wait for CloudFormation to compute the change set, then read it (an empty one is deleted).
+pub async fn wait_and_read(c: &Clients, id: &str, stack: &str) -> Result<ChangeSet> {
+    let id = id.to_string();
     let deadline = std::time::Instant::now() + Duration::from_secs(30 * 60);
     loop {
         let d = c
@@ -94,10 +112,7 @@ pub async fn create(c: &Clients, r: Request<'_>) -> Result<ChangeSet> {
                     });
                 }
                 delete(c, &id).await;
-                return err(format!(
-                    "CloudFormation rejected the change set for {}: {reason}",
-                    r.stack
-                ));
+                return err(format!("CloudFormation rejected the change set for {stack}: {reason}"));
             }
             _ if std::time::Instant::now() > deadline => {
                 return err(format!("the change set {id} was still {status} after 30 minutes"));
@@ -116,6 +131,18 @@ pub async fn create(c: &Clients, r: Request<'_>) -> Result<ChangeSet> {
 pub async fn delete(c: &Clients, id: &str) {
     // a leftover change set is harmless; the next apply makes a new one
     let _ = c.cfn.delete_change_set().change_set_name(id).send().await;
+}
+
+/// Delete a change set by its name (when its ID never came back).
+pub async fn delete_named(c: &Clients, stack: &str, name: &str) -> Result<()> {
+    c.cfn
+        .delete_change_set()
+        .stack_name(stack)
+        .change_set_name(name)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| describe(&format!("deleting the change set {name} of {stack}"), &e))
 }
 
 /// Every change of a change set and, recursively, of the change sets of its nested stacks.
@@ -205,6 +232,42 @@ pub fn said(changes: &[Change]) -> Vec<Said> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A resource change as AWS returns it for a nested stack's target group whose Port changed
+    /// (moto gives no Replacement or Details, so this one is built like AWS's response).
+    #[test]
+    fn a_recorded_resource_change_becomes_a_verdict() {
+        use aws_sdk_cloudformation::types::{
+            ChangeAction, EvaluationType, Replacement as R, RequiresRecreation, ResourceAttribute,
+            ResourceChangeDetail, ResourceTargetDefinition,
+        };
+        let rc = ResourceChange::builder()
+            .action(ChangeAction::Modify)
+            .logical_resource_id("BalancerTargetGroup")
+            .resource_type("AWS::ElasticLoadBalancingV2::TargetGroup")
+            .replacement(R::True)
+            .details(
+                ResourceChangeDetail::builder()
+                    .evaluation(EvaluationType::Static)
+                    .target(
+                        ResourceTargetDefinition::builder()
+                            .attribute(ResourceAttribute::Properties)
+                            .name("Port")
+                            .requires_recreation(RequiresRecreation::Always)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build();
+        let change = from_resource_change(&rc, &["ServiceWeb".to_string()]);
+        assert_eq!(change.causes, ["Port"]);
+        let s = said(&[change]);
+        assert_eq!(s[0].path, ["ServiceWeb"]);
+        assert_eq!(
+            (s[0].action, s[0].replacement),
+            (Action::Modify, Some(Replacement::Yes))
+        );
+    }
 
     #[test]
     fn only_what_cloudformation_said_is_passed_on() {

@@ -95,6 +95,7 @@ pub(crate) async fn deploy(
             template_url,
             parameters,
             tags,
+            description: "convoxc apply",
         },
     )
     .await?;

@@ -9,7 +9,7 @@
 //! `rack_stack` (the rack an app goes to), `runtime` (an applier command to an exit code).
 
 pub(crate) mod aws;
-mod changeset;
+pub(crate) mod changeset;
 pub(crate) mod consent;
 pub(crate) mod deployed;
 mod events;
@@ -23,3 +23,4 @@ pub(crate) mod secrets;
 pub(crate) mod settle;
 pub(crate) mod stack;
 pub(crate) mod upload;
+pub(crate) mod verdict;

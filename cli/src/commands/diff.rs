@@ -8,7 +8,7 @@ use crate::apply::deployed;
 use crate::apply::lookup::describe_stack;
 use crate::apply::plan::{self, AppInput};
 use crate::apply::preview;
-use crate::apply::runtime;
+use crate::apply::{changeset, runtime, verdict};
 use crate::args::{Format, ManifestArgs, USAGE, color_enabled};
 use crate::compile::{compile_and_report, env_names};
 use crate::input::{input, read};
@@ -46,6 +46,11 @@ pub(crate) struct DiffArgs {
     /// stored or created.
     #[arg(long, value_name = "NAME")]
     rack: Option<String>,
+    /// With --rack: also ask CloudFormation (a change set, nested stacks included, deleted once
+    /// read, also on Ctrl-C): its Replacement verdicts replace the predicted ones. This uploads the
+    /// templates to the rack's settings bucket (content-addressed), as `apply` would.
+    #[arg(long, requires = "rack")]
+    change_set: bool,
     #[command(flatten)]
     aws: AwsArgs,
     /// How to print the report.
@@ -200,9 +205,8 @@ fn deployed(args: DiffArgs, rack: String, app: String) -> ExitCode {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let stack = format!("{rack}-{app}");
     let mut found = None;
-    let code = runtime::run(stack, async {
+    let code = runtime::block_on(async {
         let c = Clients::connect(&args.aws).await?;
         let input = AppInput {
             rack: &rack,
@@ -214,15 +218,28 @@ fn deployed(args: DiffArgs, rack: String, app: String) -> ExitCode {
         let compiled = plan::compile(&c, input).await?;
         let old = deployed::read(&c, &compiled.stack_name).await?;
         let existing = describe_stack(&c, &compiled.stack_name).await?;
-        let plan::StackInput { params, tags, .. } = plan::parameters(&compiled, &rack, &app, existing.as_ref(), None)?;
+        // a first deploy's build does not matter to the diff: everything is added
+        let build = existing.is_none().then_some("none");
+        let input = plan::parameters(&compiled, &rack, &app, existing.as_ref(), build)?;
+        let said = match (args.change_set, &existing) {
+            (true, Some(_)) => verdict::changes(&c, &compiled, &input).await?,
+            (true, None) => {
+                eprintln!(
+                    "note: {} is not deployed: there is no change set to ask for",
+                    compiled.stack_name
+                );
+                Vec::new()
+            }
+            (false, _) => Vec::new(),
+        };
         let new = preview::new_side(
             &compiled.bundle.app,
             Some(&compiled.bundle),
-            &params,
-            &tags,
+            &input.params,
+            &input.tags,
             old.as_ref(),
         );
-        found = Some(diff::compare(old.as_ref(), Some(&new)));
+        found = Some(diff::compare_with(old.as_ref(), Some(&new), &changeset::said(&said)));
         Ok(())
     });
     match found {

@@ -25,11 +25,16 @@ impl Moto {
     /// `delay`: seconds moto waits before applying an executed change set (the stack stays
     /// *_IN_PROGRESS meanwhile), to interrupt a deploy mid-way.
     pub fn start_with_delay(delay: f64) -> Moto {
+        Moto::start_with_env(&[("CONVOXC_MOTO_EXECUTE_DELAY", &delay.to_string())])
+    }
+
+    /// With the launcher's settings (`CONVOXC_MOTO_*`, its docstring says which).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/moto_server.py");
         let mut child = Command::new("python3")
             .arg(&script)
             .arg("0")
-            .env("CONVOXC_MOTO_EXECUTE_DELAY", delay.to_string())
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -99,6 +104,24 @@ impl Moto {
         self.rt.block_on(async {
             let out = cfn.list_change_sets().stack_name(stack).send().await.unwrap();
             out.summaries().len()
+        })
+    }
+
+    /// The change sets of a stack: (name, status, execution status).
+    pub fn change_sets(&self, stack: &str) -> Vec<(String, String, String)> {
+        let cfn = self.cfn();
+        self.rt.block_on(async {
+            let out = cfn.list_change_sets().stack_name(stack).send().await.unwrap();
+            out.summaries()
+                .iter()
+                .map(|s| {
+                    (
+                        s.change_set_name().unwrap_or("").to_string(),
+                        s.status().map(|x| x.as_str().to_string()).unwrap_or_default(),
+                        s.execution_status().map(|x| x.as_str().to_string()).unwrap_or_default(),
+                    )
+                })
+                .collect()
         })
     }
 
