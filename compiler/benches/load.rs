@@ -1,5 +1,7 @@
 //! load + validate: convox's full.yml, and generated manifests of 10 / 100 / 1,000 services (for
-//! linear growth). Run: `cargo bench -p convoxc-compiler --bench load`.
+//! linear growth); build of generated apps; the diff of two builds of a generated app (one
+//! service's command and one database option changed). Run: `cargo bench -p convoxc-compiler
+//! --bench load`.
 
 use convoxc_compiler::{Input, SourceFile, load};
 use std::fmt::Write;
@@ -99,4 +101,47 @@ fn build_services(b: divan::Bencher, n: usize) {
         env_names: Default::default(),
     };
     b.bench(|| convoxc_compiler::back::build(divan::black_box(&app), &options).expect("builds"));
+}
+
+/// A generated app, built.
+fn built(text: &str) -> convoxc_compiler::back::Bundle {
+    let options = convoxc_compiler::back::BuildOptions {
+        app: "bench".into(),
+        rack: None,
+        env_names: Default::default(),
+    };
+    convoxc_compiler::back::build(&load(input(text)).app.expect("valid"), &options).expect("builds")
+}
+
+/// The generated app with one service's command and one database's storage changed.
+fn changed(text: &str) -> String {
+    text.replacen("command: bin/run 7\n", "command: bin/run 7 --verbose\n", 1)
+        .replacen("storage: 50", "storage: 60", 1)
+}
+
+/// `diff` of two builds of a generated app (`changed`): the engine alone (`compare`).
+#[divan::bench(args = [100, 500])]
+fn diff_services(b: divan::Bencher, n: usize) {
+    use convoxc_compiler::diff::{self, side};
+    let before = generated(n);
+    let (old, new) = (
+        side::from_bundle(&built(&before)),
+        side::from_bundle(&built(&changed(&before))),
+    );
+    let report = diff::compare(Some(&old), Some(&new));
+    // the app stack (the database's parameter), the database, and the service's task definition
+    assert_eq!(report.summary.changes, 3, "{}", diff::render::text(&report, false));
+    b.bench(|| diff::compare(divan::black_box(Some(&old)), Some(&new)));
+}
+
+/// The same with both bundles read into sides (what `convoxc diff` does after building).
+#[divan::bench(args = [500])]
+fn diff_services_with_sides(b: divan::Bencher, n: usize) {
+    use convoxc_compiler::diff::{self, side};
+    let before = generated(n);
+    let (a, z) = (built(&before), built(&changed(&before)));
+    b.bench(|| {
+        let (old, new) = (side::from_bundle(&a), side::from_bundle(&z));
+        diff::compare(Some(&old), Some(&new))
+    });
 }

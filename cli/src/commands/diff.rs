@@ -177,7 +177,10 @@ pub(crate) fn run(args: DiffArgs) -> ExitCode {
         }
         (None, None) => unreachable!("checked above"),
     };
-    report(&args, &diff::compare(old.as_ref(), Some(&new)))
+    let result = report(&args, &diff::compare(old.as_ref(), Some(&new)));
+    // the process ends here: freeing the two trees of templates would only cost time
+    std::mem::forget((old, new));
+    result
 }
 
 /// Print the report; the exit code of the gates.

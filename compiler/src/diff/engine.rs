@@ -146,6 +146,37 @@ fn walk(
         old.as_ref().map(|s| s.1.clone()).unwrap_or_default(),
         new.as_ref().map(|s| s.1.clone()).unwrap_or_default(),
     );
+    // the same template with the same values changes nothing here (most stacks of a large app):
+    // only its nested stacks are looked at
+    if let (Some(o), Some(n)) = (old_stack, new_stack)
+        && ((o.digest.is_some() && o.digest == n.digest) || o.template == n.template)
+        && ok == nk
+        && (!root || (o.parameters == n.parameters && o.tags == n.tags))
+        && !said.iter().any(|s| s.path == path)
+    {
+        let c = Conditions::new(&n.template, &nk);
+        for id in o.nested.keys().filter(|id| n.nested.contains_key(*id)) {
+            let given = n
+                .template
+                .pointer(&format!("/Resources/{id}/Properties/Parameters"))
+                .and_then(|p| c.simplify(p))
+                .map(|p| normalize(&p));
+            let given: Known = given
+                .as_ref()
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), scalar_text(v)))
+                .collect();
+            let (oc, nc) = (&o.nested[id], &n.nested[id]);
+            let mut p = path.clone();
+            p.push(id.clone());
+            let old_given = known(oc, Some(given.clone()));
+            let new_given = known(nc, Some(carried(given.clone(), &given, Some(oc), &BTreeMap::new())));
+            walk(p, Some((oc, old_given)), Some((nc, new_given)), false, said, out);
+        }
+        return;
+    }
     let empty = Value::Object(Map::new());
     let ot = &old_stack.map_or_else(|| empty.clone(), |s| prepare(&s.template, &ok));
     let nt = &new_stack.map_or_else(|| empty.clone(), |s| prepare(&s.template, &nk));
@@ -465,30 +496,24 @@ fn resources(ot: &Value, nt: &Value, old_stack: Option<&Stack>, new_stack: Optio
     );
     let ids: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
     let mut changes: BTreeMap<String, ResourceChange> = BTreeMap::new();
-    let mut prepared_new: BTreeMap<&String, Value> = BTreeMap::new();
+    let mut prepared_new: BTreeMap<&String, &Value> = BTreeMap::new();
     for id in ids {
         match (a.get(id), b.get(id)) {
             (None, Some(y)) => {
                 let t = rtype(y).to_string();
                 changes.insert(id.clone(), added(id, &t));
-                prepared_new.insert(id, y.clone());
+                prepared_new.insert(id, y);
             }
             (Some(x), None) => {
                 let nested = old_stack.and_then(|s| s.nested.get(id.as_str()));
                 changes.insert(id.clone(), removed(id, x, nested));
             }
             (Some(x), Some(y)) => {
-                let (px, py) = (x.clone(), y.clone());
-                prepared_new.insert(id, py.clone());
-                if same(&px, &py) {
+                prepared_new.insert(id, y);
+                if same(x, y) {
                     continue;
                 }
-                if let Some(c) = modified(
-                    id,
-                    &px,
-                    &py,
-                    new_stack.is_some_and(|s| s.nested.contains_key(id.as_str())),
-                ) {
+                if let Some(c) = modified(id, x, y, new_stack.is_some_and(|s| s.nested.contains_key(id.as_str()))) {
                     changes.insert(id.clone(), c);
                 }
             }
@@ -701,13 +726,16 @@ fn classify(c: &mut ResourceChange, new: &Value) {
 
 /// Resources whose create-only properties refer to a replaced resource are replaced too (its
 /// physical ID, and so the value, changes), until nothing more changes.
-fn cascade(changes: &mut BTreeMap<String, ResourceChange>, new: &BTreeMap<&String, Value>) {
+fn cascade(changes: &mut BTreeMap<String, ResourceChange>, new: &BTreeMap<&String, &Value>) {
     loop {
         let replaced: BTreeMap<String, Replacement> = changes
             .iter()
             .filter(|(_, c)| c.replacement != Replacement::No && c.action == Action::Modify)
             .map(|(id, c)| (id.clone(), c.replacement))
             .collect();
+        if replaced.is_empty() {
+            break;
+        }
         let mut grew = false;
         for (id, value) in new {
             let t = rtype(value);

@@ -18,6 +18,9 @@ pub struct Stack {
     pub nested: BTreeMap<String, Stack>,
     /// What the user calls the stack: "service web", "timer cleanup", "resource database".
     pub label: Option<String>,
+    /// The SHA-256 of the template's text, when known: two stacks with the same digest have the
+    /// same template (and it need not be compared).
+    pub digest: Option<String>,
 }
 
 /// How a change is classed, from the least to the most serious. A resource's class is that of its

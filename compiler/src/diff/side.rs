@@ -4,10 +4,10 @@
 
 use super::facts::NESTED_STACK;
 use super::model::Stack;
-use crate::back::Bundle;
+use crate::back::{Bundle, Template};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a nested stack is to the user, from its bundle path (`services/web.json` → "service web").
 pub fn label_of(path: &str) -> String {
@@ -41,29 +41,66 @@ fn nested_urls(template: &Value) -> Vec<(String, String)> {
 }
 
 /// A tree of stacks from templates by bundle path, each nested stack found by the content
-/// address in its parent's `TemplateURL` (`…/<sha256>.json`).
-fn tree(root: Value, nested: Vec<(String, String, Value)>) -> Stack {
+/// address in its parent's `TemplateURL` (`…/<sha256>.json`). Templates move into the tree (one
+/// referenced twice is copied).
+fn tree(root: Value, root_digest: String, nested: Vec<(String, String, Value)>) -> Stack {
     // (bundle path, sha256 of its text, template)
-    fn attach(stack: &mut Stack, all: &[(String, String, Value)]) {
-        for (id, url) in nested_urls(&stack.template) {
-            if let Some((path, _, t)) = all.iter().find(|(_, sha, _)| url.contains(sha.as_str())) {
-                let mut child = Stack {
-                    template: t.clone(),
-                    label: Some(label_of(path)),
-                    ..Stack::default()
-                };
-                attach(&mut child, all);
-                stack.nested.insert(id, child);
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for t in std::iter::once(&root).chain(nested.iter().map(|(_, _, t)| t)) {
+        for (_, url) in nested_urls(t) {
+            if let Some(sha) = sha_in(&url) {
+                *uses.entry(sha.to_string()).or_default() += 1;
             }
+        }
+    }
+    let mut pool: HashMap<String, (String, Value)> = nested.into_iter().map(|(p, sha, t)| (sha, (p, t))).collect();
+    fn attach(stack: &mut Stack, pool: &mut HashMap<String, (String, Value)>, uses: &mut HashMap<String, usize>) {
+        for (id, url) in nested_urls(&stack.template) {
+            let Some(sha) = sha_in(&url) else { continue };
+            let left = uses.get_mut(sha).map(|n| {
+                *n -= 1;
+                *n
+            });
+            let entry = match left {
+                Some(0) => pool.remove(sha),
+                _ => pool.get(sha).cloned(),
+            };
+            let Some((path, template)) = entry else { continue };
+            let mut child = Stack {
+                template,
+                label: Some(label_of(&path)),
+                digest: Some(sha.to_string()),
+                ..Stack::default()
+            };
+            attach(&mut child, pool, uses);
+            stack.nested.insert(id, child);
         }
     }
     let mut stack = Stack {
         template: root,
         label: Some("app".into()),
+        digest: Some(root_digest),
         ..Stack::default()
     };
-    attach(&mut stack, &nested);
+    attach(&mut stack, &mut pool, &mut uses);
     stack
+}
+
+/// The content address in a `TemplateURL`: its last run of 64 hex digits.
+fn sha_in(url: &str) -> Option<&str> {
+    let b = url.as_bytes();
+    let mut end = b.len();
+    while end >= 64 {
+        let start = end - 64;
+        if b[start..end].iter().all(u8::is_ascii_hexdigit)
+            && (start == 0 || !b[start - 1].is_ascii_hexdigit())
+            && (end == b.len() || !b[end].is_ascii_hexdigit())
+        {
+            return Some(&url[start..end]);
+        }
+        end -= 1;
+    }
+    None
 }
 
 fn sha256(text: &str) -> String {
@@ -73,75 +110,81 @@ fn sha256(text: &str) -> String {
         .collect()
 }
 
-/// A bundle just built.
+/// A bundle just built (its templates parsed from their text, in parallel).
 pub fn from_bundle(bundle: &Bundle) -> Stack {
-    let nested = bundle
-        .nested()
-        .map(|(path, t)| {
-            (
-                path,
-                t.key()
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or("")
-                    .trim_end_matches(".json")
-                    .to_string(),
-                t.value().clone(),
-            )
-        })
+    use rayon::prelude::*;
+    let parse = |t: &Template| -> Value { serde_json::from_str(&t.text).expect("a built template is JSON") };
+    let all: Vec<(String, &Template)> = bundle.nested().collect();
+    let nested = all
+        .par_iter()
+        .map(|(path, t)| (path.clone(), t.sha256.clone(), parse(t)))
         .collect();
-    tree(bundle.app.value().clone(), nested)
+    tree(parse(&bundle.app), bundle.app.sha256.clone(), nested)
 }
 
 /// A bundle's files: `app.json` and the nested templates by their path in the folder
 /// (`services/web.json`, …), and `meta.json` when there is one (a convox-made bundle's: which
 /// logical ID each nested stack has, and the parameter values the app stack was given).
+/// Templates are parsed in parallel.
 pub fn from_files(files: &BTreeMap<String, String>) -> Result<Stack, String> {
+    use rayon::prelude::*;
     let parse = |path: &str, text: &str| -> Result<Value, String> {
         serde_json::from_str(text).map_err(|e| format!("{path}: not a JSON template: {e}"))
     };
     let root_text = files.get("app.json").ok_or("no app.json in the bundle")?;
-    let root = parse("app.json", root_text)?;
     let meta = files.get("meta.json").map(|m| parse("meta.json", m)).transpose()?;
-    let mut nested = Vec::new();
-    for (path, text) in files {
-        if path == "app.json" || path == "meta.json" || path == "case.json" || !path.ends_with(".json") {
+    let templates: Vec<(&String, &String)> = files
+        .iter()
+        .filter(|(p, _)| !["app.json", "meta.json", "case.json"].contains(&p.as_str()) && p.ends_with(".json"))
+        .collect();
+    let (root, nested) = rayon::join(
+        || parse("app.json", root_text),
+        || {
+            templates
+                .par_iter()
+                .map(|(path, text)| Ok(((*path).clone(), sha256(text), parse(path, text)?)))
+                .collect::<Result<Vec<_>, String>>()
+        },
+    );
+    let (root, nested) = (root?, nested?);
+    let Some(meta) = meta else {
+        return Ok(tree(root, sha256(root_text), nested));
+    };
+    // meta.json names each nested stack's file
+    let mut by_file: HashMap<String, Value> = nested.into_iter().map(|(p, _, t)| (p, t)).collect();
+    let mut stack = Stack {
+        template: root,
+        label: Some("app".into()),
+        digest: Some(sha256(root_text)),
+        ..Stack::default()
+    };
+    for entry in meta.get("stacks").and_then(Value::as_array).into_iter().flatten() {
+        let (Some(id), Some(file)) = (
+            entry.get("logical_id").and_then(Value::as_str),
+            entry.get("file").and_then(Value::as_str),
+        ) else {
             continue;
-        }
-        nested.push((path.clone(), sha256(text), parse(path, text)?));
+        };
+        let template = by_file
+            .remove(file)
+            .ok_or_else(|| format!("meta.json names {file}, which is not in the bundle (or twice)"))?;
+        stack.nested.insert(
+            id.to_string(),
+            Stack {
+                template,
+                label: Some(label_of(file)),
+                digest: files.get(file).map(|t| sha256(t)),
+                ..Stack::default()
+            },
+        );
     }
-    let mut stack = tree(root, nested.clone());
-    if let Some(meta) = meta {
-        // meta.json names each nested stack's file: it wins over content addresses
-        for entry in meta.get("stacks").and_then(Value::as_array).into_iter().flatten() {
-            let (Some(id), Some(file)) = (
-                entry.get("logical_id").and_then(Value::as_str),
-                entry.get("file").and_then(Value::as_str),
-            ) else {
-                continue;
-            };
-            let template = nested
-                .iter()
-                .find(|(p, _, _)| p == file)
-                .map(|(_, _, t)| t.clone())
-                .ok_or_else(|| format!("meta.json names {file}, which is not in the bundle"))?;
-            stack.nested.insert(
-                id.to_string(),
-                Stack {
-                    template,
-                    label: Some(label_of(file)),
-                    ..Stack::default()
-                },
-            );
-        }
-        for (k, v) in meta
-            .get("root_parameters")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            stack.parameters.insert(k.clone(), v.clone());
-        }
+    for (k, v) in meta
+        .get("root_parameters")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        stack.parameters.insert(k.clone(), v.clone());
     }
     Ok(stack)
 }
