@@ -131,51 +131,34 @@ pub(crate) fn run(args: DiffArgs) -> ExitCode {
     let Some(new) = build(new_input.clone(), &args, &app) else {
         return ExitCode::from(1);
     };
+    // another manifest, built with the same environment and options
+    let other = |file: SourceFile| {
+        let input = Input {
+            manifest: Some(file),
+            ..new_input.clone()
+        };
+        build(input, &args, &app).ok_or(ExitCode::from(1))
+    };
     let old = match (&args.base, &args.against) {
         (Some(rev), _) => match at_revision(&args.manifest.file, rev) {
-            Ok(Some(file)) => match build(
-                Input {
-                    manifest: Some(file),
-                    ..new_input
-                },
-                &args,
-                &app,
-            ) {
-                Some(s) => Some(s),
-                None => return ExitCode::from(1),
-            },
+            Ok(Some(file)) => other(file).map(Some),
             // a manifest the revision does not have: everything is new
-            Ok(None) => None,
+            Ok(None) => Ok(None),
             Err(e) => {
                 eprintln!("error: {e}");
-                return ExitCode::from(USAGE);
+                Err(ExitCode::from(USAGE))
             }
         },
-        (None, Some(path)) if path.is_dir() => match read_bundle(path) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(1);
-            }
-        },
-        (None, Some(path)) => {
-            let file = match read(path) {
-                Ok(f) => f,
-                Err(code) => return code,
-            };
-            match build(
-                Input {
-                    manifest: Some(file),
-                    ..new_input
-                },
-                &args,
-                &app,
-            ) {
-                Some(s) => Some(s),
-                None => return ExitCode::from(1),
-            }
-        }
+        (None, Some(path)) if path.is_dir() => read_bundle(path).map(Some).map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }),
+        (None, Some(path)) => read(path).and_then(other).map(Some),
         (None, None) => unreachable!("checked above"),
+    };
+    let old = match old {
+        Ok(o) => o,
+        Err(code) => return code,
     };
     let result = report(&args, &diff::compare(old.as_ref(), Some(&new)));
     // the process ends here: freeing the two trees of templates would only cost time

@@ -547,12 +547,7 @@ fn corrected(predicted: Vec<ResourceChange>, said: &[&Said], ot: &Value, nt: &Va
                         .unwrap_or(Value::Null);
                     removed(&s.logical_id, &old, None)
                 }
-                Action::Modify => {
-                    let mut c = added(&s.logical_id, &s.resource_type);
-                    c.action = Action::Modify;
-                    c.class = Class::Update;
-                    c
-                }
+                Action::Modify => untouched(&s.logical_id, &s.resource_type),
             };
             c.reasons
                 .push("CloudFormation changes it (a value only known when it deploys)".into());
@@ -594,6 +589,16 @@ fn added(id: &str, t: &str) -> ResourceChange {
         reasons: Vec::new(),
         properties: Vec::new(),
         source: Source::Predicted,
+    }
+}
+
+/// A resource whose template does not change, changed all the same (by a cascade or as a change
+/// set says).
+fn untouched(id: &str, t: &str) -> ResourceChange {
+    ResourceChange {
+        action: Action::Modify,
+        class: Class::Update,
+        ..added(id, t)
     }
 }
 
@@ -754,19 +759,7 @@ fn cascade(changes: &mut BTreeMap<String, ResourceChange>, new: &BTreeMap<&Strin
             if r <= current {
                 continue;
             }
-            let c = changes.entry(id.to_string()).or_insert_with(|| ResourceChange {
-                logical_id: id.to_string(),
-                resource_type: t.to_string(),
-                action: Action::Modify,
-                class: Class::Update,
-                certain: true,
-                replacement: Replacement::No,
-                data: facts::data_kind(t),
-                destroys_data: false,
-                reasons: Vec::new(),
-                properties: Vec::new(),
-                source: Source::Predicted,
-            });
+            let c = changes.entry(id.to_string()).or_insert_with(|| untouched(id, t));
             c.replacement = r;
             let what = if r == Replacement::Yes {
                 "is replaced"

@@ -172,34 +172,7 @@ pub fn text(r: &Report, color: bool) -> String {
     let _ = writeln!(out, "{}", paint.wrap("1", &format!("convoxc diff: {}", headline(r))));
     for s in &r.stacks {
         let _ = writeln!(out, "\n{}{}", paint.wrap("1", &s.label), stack_action(s.action));
-        for e in &s.entries {
-            let (line, details) = entry_line(e, 100);
-            let _ = writeln!(out, "  {line}");
-            for edit in e.edits.iter().filter(|_| details) {
-                let _ = writeln!(out, "      {}", edit_line(edit, 100));
-            }
-        }
-        for c in &s.resources {
-            let head = format!(
-                "  {} {} ({}) {}",
-                sign(c.action),
-                c.logical_id,
-                c.resource_type,
-                verdict(c)
-            );
-            let _ = writeln!(out, "{}", paint.class(c.class, &head));
-            for why in &c.reasons {
-                let _ = writeln!(out, "      {why}");
-            }
-            for p in &c.properties {
-                let mark = match p.replacement {
-                    Replacement::Yes => "  (requires replacement)",
-                    Replacement::Maybe => "  (may cause replacement)",
-                    Replacement::No => "",
-                };
-                let _ = writeln!(out, "      {}{mark}", edit_line(&p.edit, 100));
-            }
-        }
+        stack_body(&mut out, s, &paint, "  ", 100, true);
         for b in &s.broadening {
             let line = format!(
                 "  ! {} widens access ({}): {}",
@@ -211,6 +184,39 @@ pub fn text(r: &Report, color: bool) -> String {
         }
     }
     out
+}
+
+/// A stack's entries and resources, one line each with their edits (and the resources' reasons,
+/// when `reasons`) below, indented by `indent`.
+fn stack_body(out: &mut String, s: &StackChange, paint: &Paint, indent: &str, max: usize, reasons: bool) {
+    for e in &s.entries {
+        let (line, details) = entry_line(e, max);
+        let _ = writeln!(out, "{indent}{line}");
+        for edit in e.edits.iter().filter(|_| details) {
+            let _ = writeln!(out, "{indent}    {}", edit_line(edit, max));
+        }
+    }
+    for c in &s.resources {
+        let head = format!(
+            "{indent}{} {} ({}) {}",
+            sign(c.action),
+            c.logical_id,
+            c.resource_type,
+            verdict(c)
+        );
+        let _ = writeln!(out, "{}", paint.class(c.class, &head));
+        for why in c.reasons.iter().filter(|_| reasons) {
+            let _ = writeln!(out, "{indent}    {why}");
+        }
+        for p in &c.properties {
+            let mark = match p.replacement {
+                Replacement::Yes => "  (requires replacement)",
+                Replacement::Maybe => "  (may cause replacement)",
+                Replacement::No => "",
+            };
+            let _ = writeln!(out, "{indent}    {}{mark}", edit_line(&p.edit, max));
+        }
+    }
 }
 
 fn stack_action(a: Action) -> &'static str {
@@ -333,31 +339,8 @@ fn stack_details(s: &StackChange) -> String {
         stack_action(s.action),
         if n == 1 { "" } else { "s" }
     );
-    for e in &s.entries {
-        let (line, details) = entry_line(e, 120);
-        let _ = writeln!(d, "{line}");
-        for edit in e.edits.iter().filter(|_| details) {
-            let _ = writeln!(d, "    {}", edit_line(edit, 120));
-        }
-    }
-    for c in &s.resources {
-        let _ = writeln!(
-            d,
-            "{} {} ({}) {}",
-            sign(c.action),
-            c.logical_id,
-            c.resource_type,
-            verdict(c)
-        );
-        for p in &c.properties {
-            let mark = match p.replacement {
-                Replacement::Yes => "  (requires replacement)",
-                Replacement::Maybe => "  (may cause replacement)",
-                Replacement::No => "",
-            };
-            let _ = writeln!(d, "    {}{mark}", edit_line(&p.edit, 120));
-        }
-    }
+    // the summary table has the reasons
+    stack_body(&mut d, s, &Paint(false), "", 120, false);
     d.push_str("```\n\n</details>\n\n");
     d.replace("```diff\n```", "```diff\n(no details)\n```")
 }
