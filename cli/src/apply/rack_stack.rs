@@ -9,7 +9,6 @@ use convoxc_compiler::ir::rack::spec;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// The outputs of the rack stack.
 /// The rack's params, to compile the app against (zones, NLB defaults, which exports exist …):
 /// a convoxc rack keeps them in its template's `Metadata.convoxc.RackParams`; a rack that
 /// convox made has them as its stack parameters (NoEcho ones, shown as `****`, are left out).
@@ -32,7 +31,14 @@ pub(crate) async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<Sour
             .filter(|(k, v)| v != "****" && spec(k).is_some_and(|s| !s.no_echo))
             .collect(),
     };
-    if params.is_empty() && template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_none() {
+    // a value at its default says nothing (and an ignored param at its default is not worth a
+    // warning on every apply and diff)
+    let found = !params.is_empty();
+    let params: BTreeMap<String, String> = params
+        .into_iter()
+        .filter(|(k, v)| spec(k).is_none_or(|s| s.default != Some(v.as_str())))
+        .collect();
+    if !found && template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_none() {
         return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params
     }
     let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
