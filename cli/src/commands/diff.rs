@@ -35,7 +35,7 @@ pub(crate) struct DiffArgs {
     #[arg(long)]
     rack_name: Option<String>,
     /// Compare with FILE as it is at this git revision (e.g. origin/main): the pull-request case.
-    #[arg(long, value_name = "REV", conflicts_with = "against")]
+    #[arg(long, value_name = "REV", conflicts_with_all = ["against", "rack"])]
     base: Option<String>,
     /// Compare with another manifest, or a bundle folder (as `build --out-dir` writes it, or a
     /// convox-made bundle with its meta.json).
