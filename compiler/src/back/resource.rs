@@ -21,6 +21,9 @@ pub struct ResourceView {
     kind: &'static str,
     engine: &'static str,
     default_version: String,
+    /// A database's default parameter group for its version (`default.postgres16`,
+    /// `default.mysql8.0`), named as convox names it when no `parameterGroupName` is given.
+    default_parameter_group: Option<String>,
     port: u16,
     /// The resource's `tags:`, on every taggable resource of its stack.
     tags: BTreeMap<String, String>,
@@ -40,6 +43,11 @@ impl ResourceView {
             .find(|o| o.param == "Version")
             .map(|o| o.default.to_string())
             .unwrap_or_default();
+        let version = r
+            .options
+            .get("Version")
+            .map_or(default_version.as_str(), String::as_str);
+        let default_parameter_group = default_parameter_group(engine, version);
         ResourceView {
             zones: (0..zones).collect(),
             name: r.name.clone(),
@@ -47,6 +55,7 @@ impl ResourceView {
             kind: r.kind.as_str(),
             engine,
             default_version,
+            default_parameter_group,
             port,
             tags: user_tags(&r.tags),
             ir: r.clone(),
@@ -118,6 +127,21 @@ impl ResourceView {
     }
 }
 
+/// RDS's default parameter group of an engine version: its family is `postgres<major>` from
+/// PostgreSQL 10 on (`postgres<major>.<minor>` before), `mysql<major>.<minor>` and
+/// `mariadb<major>.<minor>`.
+fn default_parameter_group(engine: &str, version: &str) -> Option<String> {
+    let mut parts = version.split('.');
+    let major = parts.next().filter(|m| !m.is_empty())?;
+    let minor = parts.next();
+    let family = match (engine, minor) {
+        ("postgres", _) if major.parse::<u32>().is_ok_and(|m| m >= 10) => format!("postgres{major}"),
+        ("postgres" | "mysql" | "mariadb", Some(minor)) => format!("{engine}{major}.{minor}"),
+        _ => return None,
+    };
+    Some(format!("default.{family}"))
+}
+
 fn resource_engine(kind: ResourceType) -> (&'static str, u16) {
     match kind {
         ResourceType::Postgres => ("postgres", 5432),
@@ -133,6 +157,18 @@ fn resource_engine(kind: ResourceType) -> (&'static str, u16) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_parameter_groups_follow_rds_families() {
+        let g = |e, v| default_parameter_group(e, v);
+        assert_eq!(g("postgres", "16").as_deref(), Some("default.postgres16"));
+        assert_eq!(g("postgres", "12.4").as_deref(), Some("default.postgres12"));
+        assert_eq!(g("postgres", "9.6").as_deref(), Some("default.postgres9.6"));
+        assert_eq!(g("mysql", "8.0.35").as_deref(), Some("default.mysql8.0"));
+        assert_eq!(g("mariadb", "10.5").as_deref(), Some("default.mariadb10.5"));
+        assert_eq!(g("mysql", "8"), None);
+        assert_eq!(g("redis", "7.1"), None);
+    }
     use crate::ir::naming::linked_parameter_names;
 
     #[test]
