@@ -167,6 +167,15 @@ pub fn golden_cases() -> Vec<Case> {
 
 /// Load and build a manifest (app `myapp` on rack `production`), panicking with the diagnostics.
 pub fn build_path(path: &Path, vars: &[(String, String)]) -> convoxc_compiler::back::Bundle {
+    build_path_keeping(path, vars, Vec::new())
+}
+
+/// `build_path`, keeping these deployed values (`convoxc build --deployed`).
+pub fn build_path_keeping(
+    path: &Path,
+    vars: &[(String, String)],
+    keep: Vec<convoxc_compiler::back::Keep>,
+) -> convoxc_compiler::back::Bundle {
     let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let l = load_interpolated(path, &pairs);
     let why = explain(&l);
@@ -175,6 +184,7 @@ pub fn build_path(path: &Path, vars: &[(String, String)]) -> convoxc_compiler::b
         app: "myapp".into(),
         rack: Some("production".into()),
         env_names: Default::default(),
+        keep,
     };
     convoxc_compiler::back::build(&app, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

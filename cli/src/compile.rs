@@ -5,6 +5,7 @@ use crate::args::Format;
 use crate::input::read;
 use crate::output;
 use convoxc_compiler::back::{self, BuildOptions, Bundle, Template};
+use convoxc_compiler::diff::{self, Stack, side};
 
 use convoxc_compiler::{Input, Loaded, SourceFile, SourceId, compile, load, parse_env_file};
 use std::collections::BTreeSet;
@@ -33,6 +34,56 @@ pub(crate) fn compile_and_report(loaded: &Loaded, options: &BuildOptions, format
         output::print(&loaded.sources, &diagnostics, format);
     }
     bundle
+}
+
+/// Compile as `compile_and_report` does, against what is deployed: where the bundle would replace
+/// an existing resource only because convoxc writes a create-only value otherwise on purpose, the
+/// deployed value is kept (each said as a warning) and the bundle is compiled again with it.
+pub(crate) fn compile_keeping(
+    loaded: &Loaded,
+    options: &BuildOptions,
+    format: Format,
+    deployed: Option<&Stack>,
+) -> Option<Bundle> {
+    let bundle = compile_and_report(loaded, options, format)?;
+    let Some(deployed) = deployed else { return Some(bundle) };
+    let new = side::from_bundle(&bundle);
+    let keep = diff::keeps(&diff::compare(Some(deployed), Some(&new)));
+    if keep.is_empty() {
+        return Some(bundle);
+    }
+    for k in &keep {
+        eprintln!(
+            "warning: {} {}: keeps the deployed {} (convoxc writes it otherwise on purpose, and CloudFormation would \
+             replace the resource for it); to take convoxc's, replace the resource on purpose",
+            label(&new, &k.stack),
+            k.resource,
+            k.pointer.trim_start_matches("/Properties/")
+        );
+    }
+    let options = BuildOptions {
+        keep,
+        ..options.clone()
+    };
+    match compile(loaded, &options) {
+        Ok((bundle, _)) => Some(bundle),
+        Err(diagnostics) => {
+            output::print(&loaded.sources, &diagnostics, format);
+            None
+        }
+    }
+}
+
+/// What the user calls the stack at `path` of a side.
+fn label(side: &Stack, path: &[String]) -> String {
+    let mut s = side;
+    for id in path {
+        match s.nested.get(id) {
+            Some(n) => s = n,
+            None => return id.clone(),
+        }
+    }
+    s.label.clone().unwrap_or_else(|| "app".into())
 }
 
 /// The names (never the values) of the variables given for a deploy: `-e` and `--env-file`.

@@ -2,7 +2,9 @@
 //! compiler's Input.
 
 use crate::args::{ManifestArgs, USAGE};
+use convoxc_compiler::diff::{Stack, side};
 use convoxc_compiler::{Input, SourceFile};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -34,4 +36,29 @@ pub(crate) fn input(args: &ManifestArgs) -> Result<Input, ExitCode> {
         env_known: args.env_file.is_some() || !args.env.is_empty(),
         rack_params: args.rack_params.as_deref().map(read).transpose()?,
     })
+}
+
+/// A bundle folder's JSON files, by their path in it.
+pub(crate) fn read_bundle(dir: &Path) -> Result<Stack, String> {
+    let mut files = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+        for entry in entries {
+            let path = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|e| e == "json") {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                files.insert(rel, text);
+            }
+        }
+    }
+    side::from_files(&files).map_err(|e| format!("{}: {e}", dir.display()))
 }

@@ -383,3 +383,45 @@ fn database_identifiers_longer_than_rds_allows_are_errors() {
         Some(0)
     );
 }
+
+/// `build --deployed`: a convox-made app's certificate keeps how it was validated, so the first
+/// apply does not replace it; the warning says what stays.
+#[test]
+fn build_keeps_deployed_values_convoxc_writes_otherwise() {
+    let case = shared("takeover/cases/corpus-004-Algorhythm-IO-ghost-on-heroku");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(case.join("case.json")).unwrap()).unwrap();
+    let manifest = shared(meta["manifest"].as_str().unwrap());
+    let mut args: Vec<String> = vec![
+        "build".into(),
+        manifest.display().to_string(),
+        "--app".into(),
+        "myapp".into(),
+    ];
+    for (k, v) in meta["env"].as_object().unwrap() {
+        args.extend(["-e".into(), format!("{k}={}", v.as_str().unwrap())]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let plain = convoxc(&args);
+    let mut deployed = args.clone();
+    let case_dir = case.display().to_string();
+    deployed.extend(["--deployed", &case_dir]);
+    let kept = convoxc(&deployed);
+    assert!(plain.status.success() && kept.status.success(), "{}", stderr(&kept));
+    let cert = |o: &std::process::Output| {
+        let t: serde_json::Value = serde_json::from_str(&stdout(o)).unwrap();
+        t["Resources"]["BalancerWebCertificate"]["Properties"].clone()
+    };
+    assert_eq!(cert(&plain)["ValidationMethod"], "DNS");
+    assert!(cert(&kept).get("ValidationMethod").is_none(), "{}", cert(&kept));
+    assert_eq!(
+        cert(&kept)["SubjectAlternativeNames"],
+        serde_json::json!(["blog.example.org"])
+    );
+    assert!(
+        stderr(&kept).contains("warning: app BalancerWebCertificate: keeps the deployed ValidationMethod"),
+        "{}",
+        stderr(&kept)
+    );
+    assert!(!stderr(&plain).contains("keeps the deployed"));
+}

@@ -23,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
         if loaded.has_errors() {
             assert!(loaded.app.is_none());
         } else if manifest {
-            let options = convoxc_compiler::back::BuildOptions { app: "fuzz".into(), rack: None, env_names: Default::default() };
+            let options = convoxc_compiler::back::BuildOptions { app: "fuzz".into(), ..Default::default() };
             // a rendering failure would be a bug in convoxc: the templates must accept every valid IR
             if let Err(diags) = convoxc_compiler::compile(&loaded, &options) {
                 assert!(diags.iter().all(|d| d.code == convoxc_compiler::Code::Limit && !d.message.contains("internal error")), "{diags:?}");

@@ -64,6 +64,7 @@ fn compile(text: &str) -> Bundle {
             app: "myapp".into(),
             rack: None,
             env_names: Default::default(),
+            keep: Vec::new(),
         },
     )
     .expect("builds")
@@ -128,6 +129,7 @@ fn five_hundred_services_stay_within_every_limit() {
         app: "big".into(),
         rack: None,
         env_names: Default::default(),
+        keep: Vec::new(),
     };
     let (bundle, warnings) = convoxc_compiler::compile(&l, &options).unwrap_or_else(|e| panic!("{:?}", e.first()));
     assert!(warnings.iter().all(|w| !w.is_error()));

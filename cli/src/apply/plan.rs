@@ -4,14 +4,18 @@
 //! what is deployed.
 
 use super::aws::{Clients, Result, err};
+use super::deployed;
+use super::lookup::describe_stack;
 use super::rack_stack::{rack_params, rack_stack};
 use super::secrets;
 use super::stack::ParamValue;
+use super::stack::{self, Preflight};
 use super::upload;
 use crate::args::Format;
-use crate::compile::compile_and_report;
+use crate::compile::compile_keeping;
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::back::{BuildOptions, Bundle};
+use convoxc_compiler::diff::Stack as Side;
 use convoxc_compiler::{Input, SourceFile, SourceId, load, parse_env_file};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,6 +42,8 @@ pub(crate) struct Compiled {
     pub stored: BTreeMap<String, String>,
     /// A service runs a built image (so a first deploy needs `--build`).
     pub needs_build: bool,
+    /// The app's stacks as deployed, when they are.
+    pub deployed: Option<Side>,
 }
 
 /// Read the rack and the stored environment, and compile the app against them (diagnostics are
@@ -88,8 +94,19 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
         app: input.app.to_string(),
         rack: Some(rack.to_string()),
         env_names,
+        keep: Vec::new(),
     };
-    let Some(bundle) = compile_and_report(&loaded, &options, Format::Human) else {
+    // what is deployed: an existing resource keeps what convoxc writes otherwise on purpose (a
+    // stack that never existed, or is being changed, has nothing to keep yet)
+    let stack_name = format!("{rack}-{}", input.app);
+    let status = describe_stack(c, &stack_name)
+        .await?
+        .and_then(|s| s.stack_status().map(|x| x.as_str().to_string()));
+    let deployed = match stack::preflight(status.as_deref()) {
+        Preflight::Ready | Preflight::UpdateRollbackFailed => deployed::read(c, &stack_name).await?,
+        _ => None,
+    };
+    let Some(bundle) = compile_keeping(&loaded, &options, Format::Human, deployed.as_ref()) else {
         return err(format!("{file} has errors; nothing was deployed"));
     };
     let needs_build = loaded
@@ -104,6 +121,7 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
         given,
         stored,
         needs_build,
+        deployed,
     })
 }
 

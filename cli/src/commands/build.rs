@@ -1,8 +1,8 @@
 //! `convoxc build`: compile convox.yml to the app stack's templates.
 
 use crate::args::{ManifestArgs, OutputArgs, USAGE};
-use crate::compile::{compile_and_report, env_names};
-use crate::input::input;
+use crate::compile::{compile_keeping, env_names};
+use crate::input::{input, read_bundle};
 use crate::names::app_name;
 use clap::Args;
 use convoxc_compiler::back::BuildOptions;
@@ -20,6 +20,11 @@ pub(crate) struct BuildArgs {
     /// Rack stack name: the default of the app stack's Rack parameter.
     #[arg(long)]
     rack_name: Option<String>,
+    /// What is deployed, as a bundle folder (`build --out-dir`'s, or a convox-made one with its
+    /// meta.json): an existing resource keeps a create-only value that convoxc writes otherwise on
+    /// purpose (a certificate's validation, a scaling policy's name), so that nothing is replaced for it.
+    #[arg(long, value_name = "DIR")]
+    deployed: Option<PathBuf>,
     /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
@@ -43,9 +48,17 @@ pub(crate) fn run(args: BuildArgs) -> ExitCode {
         app,
         rack: args.rack_name.clone(),
         env_names: env_names(&input),
+        keep: Vec::new(),
     };
     let loaded = load(input);
-    let Some(bundle) = compile_and_report(&loaded, &options, args.output.diagnostics) else {
+    let deployed = match args.deployed.as_deref().map(read_bundle).transpose() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let Some(bundle) = compile_keeping(&loaded, &options, args.output.diagnostics, deployed.as_ref()) else {
         return ExitCode::from(1);
     };
     // the process ends after writing: freeing the bundle's JSON trees would only cost time

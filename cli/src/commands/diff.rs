@@ -11,13 +11,12 @@ use crate::apply::preview;
 use crate::apply::{changeset, runtime, verdict};
 use crate::args::{Format, ManifestArgs, USAGE, color_enabled};
 use crate::compile::{compile_and_report, env_names};
-use crate::input::{input, read};
+use crate::input::{input, read, read_bundle};
 use crate::names::app_name;
 use clap::{Args, ValueEnum};
 use convoxc_compiler::back::BuildOptions;
 use convoxc_compiler::diff::{self, Gate, Report, Stack, render, side};
 use convoxc_compiler::{Input, SourceFile, load};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
@@ -202,7 +201,11 @@ fn deployed(args: DiffArgs, rack: String, app: String) -> ExitCode {
             env: &args.manifest.env,
         };
         let compiled = plan::compile(&c, input).await?;
-        let old = deployed::read(&c, &compiled.stack_name).await?;
+        let old = match &compiled.deployed {
+            Some(d) => Some(d.clone()),
+            // a stack being changed (or never created) is compared as it stands
+            None => deployed::read(&c, &compiled.stack_name).await?,
+        };
         let existing = describe_stack(&c, &compiled.stack_name).await?;
         // a first deploy's build does not matter to the diff: everything is added
         let build = existing.is_none().then_some("none");
@@ -248,6 +251,7 @@ fn build(input: Input, args: &DiffArgs, app: &str) -> Option<Stack> {
         app: app.to_string(),
         rack: args.rack_name.clone(),
         env_names: env_names(&input),
+        keep: Vec::new(),
     };
     let loaded = load(input);
     let bundle = compile_and_report(&loaded, &options, args.diagnostics)?;
@@ -281,29 +285,4 @@ fn at_revision(file: &Path, rev: &str) -> Result<Option<SourceFile>, String> {
         return Ok(None);
     }
     Err(format!("git show {spec}: {}", err.trim()))
-}
-
-/// A bundle folder's JSON files, by their path in it.
-fn read_bundle(dir: &Path) -> Result<Stack, String> {
-    let mut files = BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
-        for entry in entries {
-            let path = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
-            if path.is_dir() {
-                todo.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let rel = path
-                    .strip_prefix(dir)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                let text =
-                    std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                files.insert(rel, text);
-            }
-        }
-    }
-    side::from_files(&files).map_err(|e| format!("{}: {e}", dir.display()))
 }

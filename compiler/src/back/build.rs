@@ -5,13 +5,15 @@
 use super::app::{AppView, NestedKeys};
 use super::group;
 use super::limits;
-use super::options::BuildOptions;
+use super::options::{BuildOptions, Keep};
 use super::render::{self, RenderError};
 use super::service::SERVICE_TEMPLATES;
-use super::template::Bundle;
+use super::template::{Bundle, Template};
 use super::{imports, rack};
 use crate::diagnostic::{Diagnostic, Locations};
+use crate::ir::naming::service_id;
 use crate::ir::{App, RackParams};
+use serde_json::Value;
 
 /// Services per group stack (when grouping is needed): keeps a group far below 200
 /// parameters, 500 resources and 1 MB.
@@ -27,17 +29,33 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
     let resources = model
         .resources
         .par_iter()
-        .map(|res| Ok((res.name.clone(), r.template(&res.templates(), res)?)))
+        .map(|res| {
+            Ok((
+                res.name.clone(),
+                kept(r.template(&res.templates(), res)?, &options.keep, Some(&res.logical)),
+            ))
+        })
         .collect::<Result<Vec<_>, RenderError>>()?;
     let services = model
         .services
         .par_iter()
-        .map(|svc| Ok((svc.name.clone(), r.template(SERVICE_TEMPLATES, svc)?)))
+        .map(|svc| {
+            let id = service_id(&svc.ir.logical_name);
+            Ok((
+                svc.name.clone(),
+                kept(r.template(SERVICE_TEMPLATES, svc)?, &options.keep, Some(&id)),
+            ))
+        })
         .collect::<Result<Vec<_>, RenderError>>()?;
     let timers = model
         .timers
         .par_iter()
-        .map(|t| Ok((t.name.clone(), r.template(&["timer.json"], t)?)))
+        .map(|t| {
+            Ok((
+                t.name.clone(),
+                kept(r.template(&["timer.json"], t)?, &options.keep, Some(&t.logical)),
+            ))
+        })
         .collect::<Result<Vec<_>, RenderError>>()?;
     let urls = NestedKeys {
         services: services.iter().map(|(n, t)| (n.clone(), t.key())).collect(),
@@ -46,7 +64,7 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
     };
     let mut root_view = model.with_keys(urls);
     if !root_view.clearly_too_big() {
-        let root = r.template(&["app.json"], &root_view)?;
+        let root = kept(r.template(&["app.json"], &root_view)?, &options.keep, None);
         if limits::fits(&root) {
             return Ok(Bundle {
                 app: root,
@@ -82,6 +100,42 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
         resources,
         groups,
     })
+}
+
+/// A rendered template with the deployed values it keeps (for the stack whose logical ID is `id`,
+/// or the root): each set at its pointer, or removed.
+fn kept(t: Template, keep: &[Keep], id: Option<&str>) -> Template {
+    let here: Vec<&Keep> = keep
+        .iter()
+        .filter(|k| k.stack.last().map(String::as_str) == id)
+        .collect();
+    if here.is_empty() {
+        return t;
+    }
+    let mut v = t.value().clone();
+    for k in here {
+        let pointer = format!("/Resources/{}{}", k.resource, k.pointer);
+        let Some((parent, last)) = pointer.rsplit_once('/') else {
+            continue;
+        };
+        let last = last.replace("~1", "/").replace("~0", "~");
+        let Some(parent) = v.pointer_mut(parent) else { continue };
+        match (parent, &k.value) {
+            (Value::Object(m), Some(x)) => {
+                m.insert(last, x.clone());
+            }
+            (Value::Object(m), None) => {
+                m.remove(&last);
+            }
+            (Value::Array(a), Some(x)) => {
+                if let Some(slot) = last.parse::<usize>().ok().and_then(|i| a.get_mut(i)) {
+                    *slot = x.clone();
+                }
+            }
+            _ => {}
+        }
+    }
+    Template::new(v)
 }
 
 /// Check a built bundle against CloudFormation's quotas and RDS's identifier limits, and (with

@@ -23,6 +23,6 @@ mod timer;
 mod values;
 
 pub use build::{GROUP_SIZE, build, check};
-pub use options::BuildOptions;
+pub use options::{BuildOptions, Keep};
 pub use render::RenderError;
 pub use template::{Bundle, KEY_PREFIX, Template};

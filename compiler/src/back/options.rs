@@ -1,7 +1,9 @@
 //! What the back end is told besides the IR.
 
+use serde_json::Value;
+
 /// What `convoxc build` is told besides the manifest.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct BuildOptions {
     /// The app name (the stack is `<rack>-<app>`); used in host names and rule priorities.
     pub app: String,
@@ -10,4 +12,18 @@ pub struct BuildOptions {
     /// Names of the environment variables that have a value at deploy time (never the values):
     /// with the required ones, they reach containers as ECS secrets read from SSM parameters.
     pub env_names: std::collections::BTreeSet<String>,
+    /// Deployed values to keep (`convoxc build --deployed`, `apply`, `diff --rack`): a resource
+    /// that exists keeps what it has where convoxc's template would replace it.
+    pub keep: Vec<Keep>,
+}
+
+/// A deployed value a resource keeps: in the stack at `stack` (the nested-stack logical IDs from
+/// the root), the resource `resource`'s value at `pointer` (`/Properties/ValidationMethod`) is
+/// `value`, or absent when None.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Keep {
+    pub stack: Vec<String>,
+    pub resource: String,
+    pub pointer: String,
+    pub value: Option<Value>,
 }

@@ -589,6 +589,8 @@ fn added(id: &str, t: &str) -> ResourceChange {
         reasons: Vec::new(),
         properties: Vec::new(),
         source: Source::Predicted,
+        deployed: Vec::new(),
+        same_names: true,
     }
 }
 
@@ -640,6 +642,8 @@ fn removed(id: &str, x: &Value, nested: Option<&Stack>) -> ResourceChange {
         reasons,
         properties: Vec::new(),
         source: Source::Predicted,
+        deployed: Vec::new(),
+        same_names: true,
     }
 }
 
@@ -667,6 +671,15 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
             PropertyChange { edit, replacement: r }
         })
         .collect();
+    let deployed = causes
+        .iter()
+        .filter(|(p, _)| p != "Type")
+        .map(|(p, _)| {
+            let pointer = format!("/Properties/{p}");
+            let old = x.pointer(&pointer).cloned();
+            (pointer, old)
+        })
+        .collect();
     let mut c = ResourceChange {
         logical_id: id.to_string(),
         resource_type: t.clone(),
@@ -679,6 +692,8 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
         reasons: Vec::new(),
         properties,
         source: Source::Predicted,
+        deployed,
+        same_names: names(x) == names(y),
     };
     for (v, what) in [(Replacement::Yes, "replaced"), (Replacement::Maybe, "may be replaced")] {
         let paths: Vec<&str> = causes
@@ -693,6 +708,23 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
     }
     classify(&mut c, y);
     Some(c)
+}
+
+/// The domain names a certificate covers (its `DomainName` and subject alternative names); empty
+/// for other resources.
+fn names(r: &Value) -> BTreeSet<String> {
+    if rtype(r) != "AWS::CertificateManager::Certificate" {
+        return BTreeSet::new();
+    }
+    let p = r.get("Properties");
+    let domain = p.and_then(|p| p.get("DomainName")).map(Value::to_string);
+    let alternatives = p
+        .and_then(|p| p.get("SubjectAlternativeNames"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(Value::to_string);
+    domain.into_iter().chain(alternatives).collect()
 }
 
 /// The class that a resource's replacement verdict gives it.

@@ -120,6 +120,20 @@ pub fn benign_replacement(resource_type: &str) -> bool {
     resource_type == "AWS::ECS::TaskDefinition"
 }
 
+/// The create-only properties convoxc writes differently from convox on purpose, and that no
+/// manifest sets: an existing resource keeps its own (the deployed value wins). A certificate
+/// keeps how it was validated (convoxc validates new ones by DNS) as long as it names the same
+/// domains; a scaling policy keeps its name.
+pub fn deliberate(resource_type: &str) -> &'static [&'static str] {
+    match resource_type {
+        "AWS::CertificateManager::Certificate" => {
+            &["ValidationMethod", "DomainValidationOptions", "SubjectAlternativeNames"]
+        }
+        "AWS::ApplicationAutoScaling::ScalingPolicy" => &["PolicyName"],
+        _ => &[],
+    }
+}
+
 /// A custom resource (`Custom::*`, `AWS::CloudFormation::CustomResource`): CloudFormation sends
 /// its provider an update, and the provider decides what that means.
 pub fn custom(resource_type: &str) -> bool {

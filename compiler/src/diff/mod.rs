@@ -11,6 +11,7 @@
 
 mod engine;
 pub mod facts;
+mod keep;
 mod model;
 pub mod render;
 mod security;
@@ -18,4 +19,5 @@ pub mod side;
 pub mod tree;
 
 pub use engine::{compare, compare_with};
+pub use keep::keeps;
 pub use model::*;

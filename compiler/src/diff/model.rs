@@ -132,6 +132,14 @@ pub struct ResourceChange {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub properties: Vec<PropertyChange>,
     pub source: Source,
+    /// The deployed values at the create-only paths that cause a replacement (`/Properties/Port`
+    /// → its value, or None when absent): what the resource keeps when the deployed value wins.
+    #[serde(skip)]
+    pub deployed: Vec<(String, Option<Value>)>,
+    /// The resource stays the same one by what it names (a certificate: the same set of domain
+    /// names), so that a deployed value may be kept.
+    #[serde(skip)]
+    pub same_names: bool,
 }
 
 /// A named entry of a template section (a parameter declaration, condition, output, mapping),
