@@ -54,7 +54,8 @@ fn known(v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::{Stack, compare};
+    use crate::diff::engine::compare;
+    use crate::diff::model::Stack;
     use serde_json::json;
 
     fn cert(domain: &str, dns: bool, alternatives: &[&str]) -> Stack {
