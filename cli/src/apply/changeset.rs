@@ -36,9 +36,8 @@ pub struct Change {
     pub action: String,
     pub logical_id: String,
     pub resource_type: String,
-    /// True / Conditional / False, from CloudFormation or predicted.
+    /// True / Conditional / False, as CloudFormation says.
     pub replacement: Option<String>,
-    pub predicted: bool,
     /// Properties that cause the replacement.
     pub causes: Vec<String>,
 }
@@ -195,7 +194,6 @@ fn from_resource_change(rc: &ResourceChange, path: &[String]) -> Change {
         logical_id: rc.logical_resource_id().unwrap_or("").to_string(),
         resource_type: rc.resource_type().unwrap_or("").to_string(),
         replacement: rc.replacement().map(|r| r.as_str().to_string()),
-        predicted: false,
         causes,
     }
 }
@@ -204,7 +202,6 @@ fn from_resource_change(rc: &ResourceChange, path: &[String]) -> Change {
 pub fn said(changes: &[Change]) -> Vec<Said> {
     changes
         .iter()
-        .filter(|c| !c.predicted)
         .filter_map(|c| {
             let action = match c.action.as_str() {
                 "Add" => Action::Add,
@@ -224,6 +221,7 @@ pub fn said(changes: &[Change]) -> Vec<Said> {
                 resource_type: c.resource_type.clone(),
                 action,
                 replacement,
+                causes: c.causes.clone(),
             })
         })
         .collect()
@@ -262,6 +260,7 @@ mod tests {
         let change = from_resource_change(&rc, &["ServiceWeb".to_string()]);
         assert_eq!(change.causes, ["Port"]);
         let s = said(&[change]);
+        assert_eq!(s[0].causes, ["Port"]);
         assert_eq!(s[0].path, ["ServiceWeb"]);
         assert_eq!(
             (s[0].action, s[0].replacement),
@@ -270,21 +269,19 @@ mod tests {
     }
 
     #[test]
-    fn only_what_cloudformation_said_is_passed_on() {
-        let change = |action: &str, replacement: Option<&str>, predicted: bool| Change {
+    fn changes_become_verdicts_imports_aside() {
+        let change = |action: &str, replacement: Option<&str>| Change {
             path: vec!["ServiceWeb".into()],
             action: action.into(),
             logical_id: "Tasks".into(),
             resource_type: "AWS::ECS::TaskDefinition".into(),
             replacement: replacement.map(str::to_string),
-            predicted,
             causes: Vec::new(),
         };
         let s = said(&[
-            change("Modify", Some("True"), false),
-            change("Modify", Some("Conditional"), true),
-            change("Remove", None, false),
-            change("Import", None, false),
+            change("Modify", Some("True")),
+            change("Remove", None),
+            change("Import", None),
         ]);
         assert_eq!(s.len(), 2);
         assert_eq!(

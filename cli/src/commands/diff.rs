@@ -10,7 +10,7 @@ use crate::apply::plan::{self, AppInput};
 use crate::apply::preview;
 use crate::apply::{changeset, runtime, verdict};
 use crate::args::{Format, ManifestArgs, USAGE, color_enabled};
-use crate::compile::{compile_and_report, env_names};
+use crate::compile::{compile_keeping, env_names};
 use crate::input::{input, read, read_bundle};
 use crate::names::app_name;
 use clap::{Args, ValueEnum};
@@ -127,16 +127,13 @@ pub(crate) fn run(args: DiffArgs) -> ExitCode {
         Ok(i) => i,
         Err(code) => return code,
     };
-    let Some(new) = build(new_input.clone(), &args, &app) else {
-        return ExitCode::from(1);
-    };
     // another manifest, built with the same environment and options
     let other = |file: SourceFile| {
         let input = Input {
             manifest: Some(file),
             ..new_input.clone()
         };
-        build(input, &args, &app).ok_or(ExitCode::from(1))
+        build(input, &args, &app, None).ok_or(ExitCode::from(1))
     };
     let old = match (&args.base, &args.against) {
         (Some(rev), _) => match at_revision(&args.manifest.file, rev) {
@@ -158,6 +155,10 @@ pub(crate) fn run(args: DiffArgs) -> ExitCode {
     let old = match old {
         Ok(o) => o,
         Err(code) => return code,
+    };
+    // built as `build --deployed` would, against the old side: what an apply over it deploys
+    let Some(new) = build(new_input, &args, &app, old.as_ref()) else {
+        return ExitCode::from(1);
     };
     let result = report(&args, &diff::compare(old.as_ref(), Some(&new)));
     // the process ends here: freeing the two trees of templates would only cost time
@@ -245,8 +246,9 @@ fn colour(c: Color) -> bool {
     }
 }
 
-/// Build a manifest as `build` does, as a side of the diff.
-fn build(input: Input, args: &DiffArgs, app: &str) -> Option<Stack> {
+/// Build a manifest as `build` does (keeping what `deployed` has where convoxc writes it otherwise
+/// on purpose), as a side of the diff.
+fn build(input: Input, args: &DiffArgs, app: &str, deployed: Option<&Stack>) -> Option<Stack> {
     let options = BuildOptions {
         app: app.to_string(),
         rack: args.rack_name.clone(),
@@ -254,7 +256,7 @@ fn build(input: Input, args: &DiffArgs, app: &str) -> Option<Stack> {
         keep: Vec::new(),
     };
     let loaded = load(input);
-    let bundle = compile_and_report(&loaded, &options, args.diagnostics)?;
+    let bundle = compile_keeping(&loaded, &options, args.diagnostics, deployed)?;
     Some(side::from_bundle(&bundle))
 }
 

@@ -567,7 +567,13 @@ fn corrected(predicted: Vec<ResourceChange>, said: &[&Said], ot: &Value, nt: &Va
             Replacement::Maybe => "Conditional",
             Replacement::No => "False",
         };
-        c.reasons.insert(0, format!("the change set says Replacement: {word}"));
+        let by = if s.causes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", s.causes.join(", "))
+        };
+        c.reasons
+            .insert(0, format!("the change set says Replacement: {word}{by}"));
         for p in &mut c.properties {
             p.replacement = p.replacement.min(verdict);
         }
@@ -985,6 +991,7 @@ mod tests {
             resource_type: "AWS::ElasticLoadBalancingV2::TargetGroup".into(),
             action: Action::Modify,
             replacement: r,
+            causes: Vec::new(),
         };
         let r = compare_with(
             Some(&old),

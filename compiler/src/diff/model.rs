@@ -205,6 +205,8 @@ pub struct Said {
     pub action: Action,
     /// `Replacement`: True, Conditional, False; None when it said nothing.
     pub replacement: Option<Replacement>,
+    /// The properties it says cause a recreation.
+    pub causes: Vec<String>,
 }
 
 /// What `--fail-on` can stop a pipeline for.
