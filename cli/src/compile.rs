@@ -8,7 +8,7 @@ use convoxc_compiler::back::{self, BuildOptions, Bundle, Template};
 use convoxc_compiler::diff::{self, Stack, side};
 
 use convoxc_compiler::{Input, Loaded, SourceFile, SourceId, compile, load, parse_env_file};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -52,13 +52,23 @@ pub(crate) fn compile_keeping(
     if keep.is_empty() {
         return Some(bundle);
     }
+    // one warning per resource, naming every value it keeps
+    let mut kept: BTreeMap<(&[String], &str), Vec<&str>> = BTreeMap::new();
     for k in &keep {
+        kept.entry((&k.stack, &k.resource))
+            .or_default()
+            .push(k.pointer.trim_start_matches("/Properties/"));
+    }
+    for ((stack, resource), values) in kept {
+        let advice = resource_type(&new, stack, resource)
+            .and_then(diff::facts::deliberately)
+            .map_or("", |d| d.advice);
         eprintln!(
-            "warning: {} {}: keeps the deployed {} (convoxc writes it otherwise on purpose, and CloudFormation would \
-             replace the resource for it); to take convoxc's, replace the resource on purpose",
-            label(&new, &k.stack),
-            k.resource,
-            k.pointer.trim_start_matches("/Properties/")
+            "warning: {} {resource}: keeps the deployed {} (convoxc writes {} otherwise on purpose, and CloudFormation \
+             would replace the resource for it): {advice}",
+            label(&new, stack),
+            values.join(", "),
+            if values.len() == 1 { "it" } else { "them" },
         );
     }
     let options = BuildOptions {
@@ -72,6 +82,15 @@ pub(crate) fn compile_keeping(
             None
         }
     }
+}
+
+/// The type of resource `id` in the stack at `path` of a side.
+fn resource_type<'a>(side: &'a Stack, path: &[String], id: &str) -> Option<&'a str> {
+    let mut s = side;
+    for p in path {
+        s = s.nested.get(p)?;
+    }
+    s.template.pointer(&format!("/Resources/{id}/Type"))?.as_str()
 }
 
 /// What the user calls the stack at `path` of a side.

@@ -419,7 +419,10 @@ fn build_keeps_deployed_values_convoxc_writes_otherwise() {
         serde_json::json!(["blog.example.org"])
     );
     assert!(
-        stderr(&kept).contains("warning: app BalancerWebCertificate: keeps the deployed ValidationMethod"),
+        stderr(&kept).contains(
+            "warning: app BalancerWebCertificate: keeps the deployed DomainValidationOptions, \
+             SubjectAlternativeNames, ValidationMethod (convoxc writes them otherwise on purpose"
+        ) && stderr(&kept).contains("the certificate stays issued as it was validated"),
         "{}",
         stderr(&kept)
     );

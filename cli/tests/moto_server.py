@@ -32,6 +32,30 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
 9. Not a correction: a DescribeChangeSet request is answered after CONVOXC_MOTO_DESCRIBE_DELAY
    seconds (default 0), so that a test can interrupt `convoxc diff --change-set` while it waits
    for its change set.
+10. A convox rack's custom resources: convox's app templates ask the rack's handler (an SNS topic,
+    exported as `<rack>:CustomTopic`, behind a Lambda) for `Custom::MathMax` / `Custom::MathMin` (the
+    larger / smaller of `X` and `Y`, as attribute `Value`). moto runs custom resources only through
+    a Lambda in Docker; the shim answers these two as convox's handler does, at once, and on update.
+    Any other custom resource is left to moto.
+11. moto drops a resource when a change set modifies it and moto has no update for its type (the
+    stack then no longer lists it); the shim keeps the resource as it was, as an in-place update
+    on AWS keeps it (its properties are not changed; only its existence and ID are modelled).
+12. The default of a `CommaDelimitedList` (or `List<…>`) parameter stays one string in moto (only
+    given values are split), so `Fn::Select` picks a character of it; the shim splits defaults too.
+13. `{"Ref": "AWS::NoValue"}` as an item of a list stays in it as a null in moto (convox writes
+    `Volumes: [NoValue]`); CloudFormation drops it, and so does the shim.
+14. A nested stack that a change set modifies is deleted and created anew by moto (a new stack ID,
+    every resource in it new); CloudFormation updates it in place, and so does the shim.
+15. A resource whose name CloudFormation generates gets a new random name on every update in
+    moto, which moto's models then take for a rename (an ECR repository is replaced); the shim
+    keeps the name it has, as CloudFormation does.
+16. A resource that an update removes from a stack is deleted by moto even when its DeletionPolicy
+    is Retain (convox's app `Settings` bucket); CloudFormation keeps it, and so does the shim.
+17. `${Instance.Endpoint.Address}` in an `Fn::Sub` is split by moto at every dot (the attribute
+    becomes `Endpoint`); CloudFormation splits at the first one, and so does the shim.
+18. moto deletes and creates a security group on every update; CloudFormation replaces it only when
+    its GroupDescription, GroupName or VpcId changes (its rules and tags change in place). The
+    shim keeps the group otherwise (its rules are not changed: only its ID is modelled).
 """
 import os
 import sys
@@ -40,7 +64,8 @@ import time
 
 import json
 
-from moto.cloudformation import models
+from moto.cloudformation import models, parsing
+from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
 from moto.ecr.models import Repository
@@ -196,6 +221,119 @@ def describe_change_set_response(self):
 
 
 CloudFormationResponse.describe_change_set = describe_change_set_response
+
+MATH = {"Custom::MathMax": max, "Custom::MathMin": min}
+_create_custom = CustomModel.create_from_cloudformation_json.__func__
+
+
+def _math(resource_name, cloudformation_json, region_name, **kwargs):
+    props = cloudformation_json["Properties"]
+    resource = CustomModel(region_name, "convox", kwargs.get("LogicalId", resource_name), resource_name)
+    resource.set_data({"Value": str(MATH[kwargs["ResourceType"]](int(props["X"]), int(props["Y"])))})
+    return resource
+
+
+@classmethod
+def create_custom(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    """Point 10."""
+    token = str(cloudformation_json.get("Properties", {}).get("ServiceToken", ""))
+    if kwargs.get("ResourceType") in MATH and token.startswith("arn:aws:sns:"):
+        return _math(resource_name, cloudformation_json, region_name, **kwargs)
+    return _create_custom(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+
+CustomModel.create_from_cloudformation_json = create_custom
+def _same_group(original, props, name):
+    return (
+        getattr(original, "description", None) == props.get("GroupDescription")
+        and getattr(original, "vpc_id", None) == props.get("VpcId")
+        and ("GroupName" not in props or props["GroupName"] == original.name)
+    )
+
+
+def update_resource(logical_id, resource_json, resources_map, account_id, region_name):
+    """Points 10, 11, 14 and 15: moto's parse_and_update_resource, corrected."""
+    original = resources_map[logical_id]
+    parsed = parsing.parse_resource_and_generate_name(logical_id, resource_json, resources_map)
+    if not parsed:
+        return original
+    cls, cleaned, name = parsed
+    resource_type = resource_json["Type"]
+    name_property = parsing.resource_name_property_from_type(resource_type)
+    if name_property and name_property not in cleaned.get("Properties", {}) and isinstance(
+        getattr(original, "name", None), str
+    ):
+        name = original.name  # point 15: a generated name stays
+    token = str(cleaned.get("Properties", {}).get("ServiceToken", ""))
+    if resource_type in MATH and token.startswith("arn:aws:sns:"):
+        updated = _math(name, cleaned, region_name, LogicalId=logical_id, ResourceType=resource_type)
+    elif resource_type == "AWS::CloudFormation::Stack" and isinstance(original, models.Stack):
+        props = cleaned["Properties"]
+        backend = models.cloudformation_backends[account_id][region_name]
+        template = models.get_stack_from_s3_url(
+            props["TemplateURL"], account_id=account_id, partition=models.get_partition(region_name)
+        )
+        original.cross_stack_resources = backend.exports
+        original.resource_map.cross_stack_resources = backend.exports
+        original.update(template, parameters=props.get("Parameters", {}))  # point 14: in place
+        updated = original
+    elif resource_type == "AWS::EC2::SecurityGroup" and _same_group(original, cleaned["Properties"], name):
+        updated = original  # point 18
+    elif not hasattr(cls.update_from_cloudformation_json, "__isabstractmethod__"):
+        updated = cls.update_from_cloudformation_json(
+            original_resource=original,
+            new_resource_name=name,
+            cloudformation_json=cleaned,
+            account_id=account_id,
+            region_name=region_name,
+        )
+    else:
+        updated = original  # point 11
+    updated.cf_resource_type = resource_type
+    updated.logical_resource_id = logical_id
+    return updated
+
+
+parsing.parse_and_update_resource = update_resource
+_load_parameters = parsing.ResourceMap.load_parameters
+
+
+def load_parameters(self):
+    """Point 12."""
+    _load_parameters(self)
+    for name, slot in self._template.get("Parameters", {}).items():
+        kind = slot.get("Type", "String")
+        value = self.resolved_parameters.get(name)
+        if (kind == "CommaDelimitedList" or kind.startswith("List<")) and isinstance(value, str):
+            self.resolved_parameters[name] = self._parsed_resources[name] = value.split(",")
+
+
+parsing.ResourceMap.load_parameters = load_parameters
+_clean_json = parsing.clean_json
+
+
+def clean_json(resource_json, resources_map):
+    """Points 13 and 17 (moto's clean_json recurses through this name)."""
+    att = resource_json.get("Fn::GetAtt") if isinstance(resource_json, dict) else None
+    if isinstance(att, list) and len(att) > 2:
+        resource_json = {"Fn::GetAtt": [att[0], ".".join(att[1:])]}
+    cleaned = _clean_json(resource_json, resources_map)
+    if isinstance(resource_json, list) and isinstance(cleaned, list):
+        return [item for item in cleaned if item is not None]
+    return cleaned
+
+
+parsing.clean_json = clean_json
+_delete_resource = parsing.ResourceMap._delete_resource
+
+
+def delete_resource(self, parsed_resource, resource_json):
+    """Point 16."""
+    if resource_json.get("DeletionPolicy") != "Retain":
+        _delete_resource(self, parsed_resource, resource_json)
+
+
+parsing.ResourceMap._delete_resource = delete_resource
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0

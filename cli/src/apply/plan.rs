@@ -16,6 +16,7 @@ use crate::compile::compile_keeping;
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::back::{BuildOptions, Bundle};
 use convoxc_compiler::diff::Stack as Side;
+use convoxc_compiler::ir::naming::RACK_OWNED;
 use convoxc_compiler::{Input, SourceFile, SourceId, load, parse_env_file};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -35,7 +36,8 @@ pub(crate) struct Compiled {
     pub bundle: Bundle,
     /// The rack's settings bucket, where the templates go.
     pub bucket: String,
-    pub outputs: BTreeMap<String, String>,
+    /// The app params the rack sets on every app (Private, LogDriver, Syslog…), by name.
+    pub app_params: BTreeMap<String, String>,
     /// Values given on the command line (`--env-file`, `-e`), to be stored.
     pub given: BTreeMap<String, String>,
     /// Everything stored for the app (environment and the resource password).
@@ -57,6 +59,7 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
         .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
         .collect();
     let rack_params = rack_params(c, &rack_stack).await?;
+    let app_params = app_params(&rack_stack, &outputs);
     let Some(bucket) = outputs.get("SettingsBucket").cloned() else {
         return err(format!(
             "stack {rack} has no SettingsBucket output: is it a convox rack? (convoxc uploads the app's templates there)"
@@ -117,12 +120,45 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
         stack_name: format!("{rack}-{}", input.app),
         bundle,
         bucket,
-        outputs,
+        app_params,
         given,
         stored,
         needs_build,
         deployed,
     })
+}
+
+/// The params a rack sets on every app it deploys (convox overwrites them from the rack on each
+/// release): a convoxc rack has them as its `AppParam<Name>` outputs ("-" is blank, since an output
+/// cannot be empty); a rack that convox made has them as its outputs (LogBucket, LogDriver,
+/// Private, Syslog…) or its stack parameters (PlaceLambdaInVpc, …) of the same name.
+fn app_params(rack: &Stack, outputs: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let convoxc: BTreeMap<String, String> = outputs
+        .iter()
+        .filter_map(|(key, value)| {
+            let name = key.strip_prefix("AppParam")?;
+            let value = if value == "-" { String::new() } else { value.clone() };
+            Some((name.to_string(), value))
+        })
+        .collect();
+    if !convoxc.is_empty() {
+        return convoxc;
+    }
+    let parameters: BTreeMap<&str, &str> = rack
+        .parameters()
+        .iter()
+        .filter_map(|p| Some((p.parameter_key()?, p.parameter_value()?)))
+        .collect();
+    RACK_OWNED
+        .iter()
+        .filter_map(|name| {
+            let value = outputs
+                .get(*name)
+                .map(String::as_str)
+                .or_else(|| parameters.get(name).copied())?;
+            Some((name.to_string(), value.to_string()))
+        })
+        .collect()
 }
 
 /// Where the app stack's resource password comes from.
@@ -171,14 +207,9 @@ pub(crate) fn parameters(
         None => ParamValue::Plain("none".into()),
     };
     params.insert("Build".into(), build);
-    // the params a convox rack sets on every app (Private, LogDriver, Syslog…): from the rack
-    // stack's AppParam<Name> outputs ("-" is blank, since an output cannot be empty)
-    for (key, value) in &compiled.outputs {
-        if let Some(name) = key.strip_prefix("AppParam")
-            && declared(name)
-        {
-            let value = if value == "-" { String::new() } else { value.clone() };
-            params.insert(name.to_string(), ParamValue::Plain(value));
+    for (name, value) in &compiled.app_params {
+        if declared(name) {
+            params.insert(name.clone(), ParamValue::Plain(value.clone()));
         }
     }
     let password = declared("ResourcePassword").then(|| match compiled.stored.get(secrets::RESOURCE_PASSWORD) {

@@ -125,13 +125,32 @@ pub fn benign_replacement(resource_type: &str) -> bool {
 /// keeps how it was validated (convoxc validates new ones by DNS) as long as it names the same
 /// domains; a scaling policy keeps its name.
 pub fn deliberate(resource_type: &str) -> &'static [&'static str] {
-    match resource_type {
-        "AWS::CertificateManager::Certificate" => {
-            &["ValidationMethod", "DomainValidationOptions", "SubjectAlternativeNames"]
-        }
-        "AWS::ApplicationAutoScaling::ScalingPolicy" => &["PolicyName"],
-        _ => &[],
-    }
+    deliberately(resource_type).map_or(&[], |d| d.properties)
+}
+
+/// Create-only properties convoxc writes otherwise on purpose, and what a user does who wants
+/// convoxc's value on an existing resource.
+pub struct Deliberate {
+    pub properties: &'static [&'static str],
+    /// What keeping the deployed value means, and how to take convoxc's on purpose.
+    pub advice: &'static str,
+}
+
+/// `deliberate`'s entry with its advice.
+pub fn deliberately(resource_type: &str) -> Option<Deliberate> {
+    Some(match resource_type {
+        "AWS::CertificateManager::Certificate" => Deliberate {
+            properties: &["ValidationMethod", "DomainValidationOptions", "SubjectAlternativeNames"],
+            advice: "the certificate stays issued as it was validated, and renews the same way; a \
+                     certificate for other domains (a change of the service's `domain:`) is a new one, \
+                     validated by DNS",
+        },
+        "AWS::ApplicationAutoScaling::ScalingPolicy" => Deliberate {
+            properties: &["PolicyName"],
+            advice: "only the policy's name differs, and it scales the same: nothing to do",
+        },
+        _ => return None,
+    })
 }
 
 /// A custom resource (`Custom::*`, `AWS::CloudFormation::CustomResource`): CloudFormation sends

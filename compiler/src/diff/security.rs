@@ -7,6 +7,16 @@ use super::tree::normalize;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
+/// A rule or statement without the keys that grant nothing (a rule's `Description`, a
+/// statement's `Sid`), so that renaming or describing one does not read as widening access.
+fn grant(value: &Value, inert: &str) -> String {
+    let mut v = normalize(value);
+    if let Some(m) = v.as_object_mut() {
+        m.remove(inert);
+    }
+    v.to_string()
+}
+
 /// What a template grants, as (logical ID, kind, statement or rule) entries.
 fn grants(template: &Value) -> BTreeSet<(String, &'static str, String)> {
     let mut out = BTreeSet::new();
@@ -46,13 +56,13 @@ fn grants(template: &Value) -> BTreeSet<(String, &'static str, String)> {
                         out.insert((
                             id.clone(),
                             "security-group-rule",
-                            json!({key: normalize(rule)}).to_string(),
+                            format!("{{{}:{}}}", json!(key), grant(rule, "Description")),
                         ));
                     }
                 }
             }
             "AWS::EC2::SecurityGroupIngress" | "AWS::EC2::SecurityGroupEgress" => {
-                out.insert((id.clone(), "security-group-rule", normalize(&props).to_string()));
+                out.insert((id.clone(), "security-group-rule", grant(&props, "Description")));
             }
             _ => {}
         }
@@ -65,7 +75,7 @@ fn grants(template: &Value) -> BTreeSet<(String, &'static str, String)> {
             for s in statements {
                 let effect = s.get("Effect").and_then(Value::as_str).unwrap_or("Allow");
                 let kind = if effect == "Deny" { "iam-deny" } else { "iam-statement" };
-                out.insert((id.clone(), kind, normalize(&s).to_string()));
+                out.insert((id.clone(), kind, grant(&s, "Sid")));
             }
         }
     }
@@ -117,5 +127,11 @@ mod tests {
         open["Resources"]["SG"]["Properties"]["SecurityGroupIngress"][0]["CidrIp"] = json!("0.0.0.0/0");
         let b = broadening(&role(&[]), &open);
         assert_eq!((b.len(), b[0].kind), (1, "security-group-rule"));
+        // a rule described, a statement named: nothing more is granted
+        let mut described = role(&["s3:GetObject"]);
+        described["Resources"]["SG"]["Properties"]["SecurityGroupIngress"][0]["Description"] = json!("from the VPC");
+        described["Resources"]["Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0]["Sid"] =
+            json!("Read");
+        assert!(broadening(&role(&["s3:GetObject"]), &described).is_empty());
     }
 }
