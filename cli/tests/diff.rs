@@ -114,25 +114,8 @@ fn change_set_is_read_and_deleted_also_when_interrupted() {
     );
 
     // interrupted while it waits for the change set: deleted all the same
-    let child = moto
-        .command(&args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while moto.change_set_count("r-myapp") == before {
-        assert!(std::time::Instant::now() < deadline, "no change set was created");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let (code, _, err) = interrupt_at_change_set(&moto, "r-myapp", before, &args);
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("interrupted: the change set was deleted"), "{err}");
     assert_eq!(moto.change_set_count("r-myapp"), before, "no change set is left behind");
 }

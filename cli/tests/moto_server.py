@@ -56,6 +56,9 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
 18. moto deletes and creates a security group on every update; CloudFormation replaces it only when
     its GroupDescription, GroupName or VpcId changes (its rules and tags change in place). The
     shim keeps the group otherwise (its rules are not changed: only its ID is modelled).
+19. A CREATE change set for a stack that is REVIEW_IN_PROGRESS (its first change set was deleted
+    unexecuted) makes moto a second stack of the same name, and DescribeStacks keeps answering
+    with the first; CloudFormation has one stack. The shim drops the empty one first.
 """
 import os
 import sys
@@ -334,6 +337,22 @@ def delete_resource(self, parsed_resource, resource_json):
 
 
 parsing.ResourceMap._delete_resource = delete_resource
+
+_create_change_set = models.CloudFormationBackend.create_change_set
+
+
+def create_change_set(self, stack_name, change_set_name, template, parameters, description, change_set_type, *args, **kwargs):
+    """Point 19."""
+    if change_set_type == "CREATE":
+        for stack_id, stack in list(self.stacks.items()):
+            if stack.name == stack_name and stack.status == "REVIEW_IN_PROGRESS":
+                del self.stacks[stack_id]
+    return _create_change_set(
+        self, stack_name, change_set_name, template, parameters, description, change_set_type, *args, **kwargs
+    )
+
+
+models.CloudFormationBackend.create_change_set = create_change_set
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0

@@ -23,7 +23,6 @@ pub struct Request<'a> {
 
 /// A change set once CloudFormation has computed it.
 pub struct ChangeSet {
-    pub id: String,
     /// The submitted information did not contain changes (the change set was deleted).
     pub empty: bool,
     pub changes: Vec<Change>,
@@ -44,13 +43,6 @@ pub struct Change {
 
 const EMPTY_REASONS: &[&str] = &["didn't contain changes", "No updates are to be performed"];
 
-pub async fn create(c: &Clients, r: Request<'_>) -> Result<ChangeSet> {
-    let name = new_name();
-    let stack = r.stack.to_string();
-    let id = start(c, r, &name).await?;
-    wait_and_read(c, &id, &stack).await
-}
-
 /// A change set name of its own (`convoxc-<milliseconds>`).
 pub fn new_name() -> String {
     format!(
@@ -60,6 +52,26 @@ pub fn new_name() -> String {
             .map(|d| d.as_millis())
             .unwrap_or(0)
     )
+}
+
+/// `start`, unless Ctrl-C comes first (then the error is `interrupted`); on any failure the change
+/// set is deleted by its name, since the request may have gone through.
+pub async fn start_watched(
+    c: &Clients,
+    r: Request<'_>,
+    name: &str,
+    interrupt: &mut tokio::signal::unix::Signal,
+    interrupted: &str,
+) -> Result<String> {
+    let stack = r.stack.to_string();
+    let started = tokio::select! {
+        r = start(c, r, name) => r,
+        _ = interrupt.recv() => err(interrupted),
+    };
+    if started.is_err() {
+        let _ = delete_named(c, &stack, name).await;
+    }
+    started
 }
 
 /// Ask CloudFormation for a change set named `name`; its ID.
@@ -105,7 +117,6 @@ pub async fn wait_and_read(c: &Clients, id: &str, stack: &str) -> Result<ChangeS
                 if EMPTY_REASONS.iter().any(|r| reason.contains(r)) {
                     delete(c, &id).await;
                     return Ok(ChangeSet {
-                        id,
                         empty: true,
                         changes: Vec::new(),
                     });
@@ -120,11 +131,7 @@ pub async fn wait_and_read(c: &Clients, id: &str, stack: &str) -> Result<ChangeS
         }
     }
     let changes = read(c, &id, Vec::new()).await?;
-    Ok(ChangeSet {
-        id,
-        empty: false,
-        changes,
-    })
+    Ok(ChangeSet { empty: false, changes })
 }
 
 pub async fn delete(c: &Clients, id: &str) {

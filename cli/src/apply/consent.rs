@@ -13,6 +13,60 @@ pub struct Flags {
     /// Stop after printing the change set (it is left for review).
     #[arg(long, conflicts_with = "yes")]
     pub no_execute: bool,
+    /// Go ahead with a change that destroys data (a database, cache, volume, bucket… replaced or
+    /// removed): without it, such a change is not executed with --yes, and asks for `destroy` on a
+    /// terminal.
+    #[arg(long)]
+    pub allow_destroy: bool,
+}
+
+/// Ask before executing a change set. `destroys`: what it destroys (each a line), which needs
+/// `--allow-destroy`, or `destroy` typed on a terminal. Ctrl-C while asking is a refusal.
+pub(crate) async fn consent(flags: &Flags, question: &str, destroys: &[String]) -> Result<()> {
+    if !destroys.is_empty() && !flags.allow_destroy {
+        let list = destroys.join("\n  ");
+        if flags.yes || !std::io::stdin().is_terminal() {
+            return err(format!(
+                "this change destroys data, and --allow-destroy was not given:\n  {list}\n  nothing was executed; \
+                 review it, then run again with --allow-destroy to go ahead"
+            ));
+        }
+        println!("This change DESTROYS DATA:\n  {list}");
+        return match ask(&format!("{question} Type `destroy` to go ahead:")).await? {
+            a if a == "destroy" => Ok(()),
+            _ => err("not executed (the answer was not `destroy`)"),
+        };
+    }
+    if flags.yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return err(
+            "not asking on a non-terminal: use --yes to go ahead, or --no-execute to stop after the change set",
+        );
+    }
+    match ask(&format!("{question} [y/N]")).await? {
+        a if matches!(a.as_str(), "y" | "Y" | "yes") => Ok(()),
+        _ => err("not executed (the answer was not yes)"),
+    }
+}
+
+/// Print a question and read the answer from the terminal; Ctrl-C is an error.
+async fn ask(question: &str) -> Result<String> {
+    print!("{question} ");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let read = tokio::task::spawn_blocking(|| {
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        answer.trim().to_string()
+    });
+    tokio::select! {
+        a = read => Ok(a.unwrap_or_default()),
+        _ = tokio::signal::ctrl_c() => {
+            println!();
+            err("interrupted while asking: not executed")
+        }
+    }
 }
 
 pub(crate) fn confirm(flags: &Flags, question: &str) -> Result<()> {

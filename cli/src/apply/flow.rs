@@ -2,17 +2,19 @@
 //! changes nothing, create a change set and print it, ask, execute, and follow the stack to a
 //! verdict.
 
-use super::aws::{Clients, Result, describe, err};
-use super::consent::{Flags, confirm};
+use super::aws::{Clients, Error, Result, describe, err};
+use super::consent::{Flags, consent};
 use super::lookup::{deployed_template, describe_stack};
+use super::secrets::Pending;
 use super::stack::{self, ParamValue, Preflight};
 use super::{changeset, events, preview, upload};
 use crate::args::color_enabled;
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter, Stack, Tag};
 use convoxc_compiler::back::{Bundle, Template};
-use convoxc_compiler::diff::render;
+use convoxc_compiler::diff::{EnvChange, Report, render};
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
+use tokio::signal::unix::{SignalKind, signal};
 
 pub(crate) struct Deployment<'a> {
     pub(crate) stack: &'a str,
@@ -23,6 +25,10 @@ pub(crate) struct Deployment<'a> {
     pub(crate) params: BTreeMap<String, ParamValue>,
     pub(crate) tags: BTreeMap<String, String>,
     pub(crate) flags: &'a Flags,
+    /// What is stored in SSM after consent, right before the change set runs.
+    pub(crate) pending: Pending,
+    /// The environment values stored anew (names), for the report.
+    pub(crate) environment: Vec<EnvChange>,
 }
 
 pub(crate) async fn deploy(
@@ -32,6 +38,8 @@ pub(crate) async fn deploy(
     bundle: Option<&Bundle>,
 ) -> Result<()> {
     let stack_name = d.stack;
+    // Ctrl-C is watched from here on: before the change set runs, it deletes what was made
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(|e| Error(format!("cannot watch for Ctrl-C: {e}")))?;
     let template_url = match &d.bucket {
         Some(bucket) => {
             let mut all = d.nested.clone();
@@ -54,8 +62,7 @@ pub(crate) async fn deploy(
         let body = deployed_template(c, stack_name).await?;
         let diff = stack::differences(s, &body, d.root.value(), &d.params, &d.tags);
         if diff.is_empty() {
-            println!("no changes: {stack_name} is up to date");
-            return Ok(());
+            return store_only(c, &d).await;
         }
         println!("{stack_name} differs in: {}", diff.join(", "));
     }
@@ -82,53 +89,72 @@ pub(crate) async fn deploy(
     } else {
         ChangeSetType::Create
     };
-    let set = changeset::create(
-        c,
-        changeset::Request {
-            stack: stack_name,
-            kind,
-            template_body: if template_url.is_none() {
-                Some(&d.root.text)
-            } else {
-                None
-            },
-            template_url,
-            parameters,
-            tags,
-            description: "convoxc apply",
-        },
-    )
-    .await?;
-    if set.empty {
-        println!(
-            "no changes: CloudFormation found nothing to change in {stack_name} (the empty change set was deleted)"
-        );
-        return Ok(());
-    }
-
-    // what the deploy does: the same report as `convoxc diff`, with the change set's verdicts
-    let deploy = preview::Deploy {
+    let name = changeset::new_name();
+    let request = changeset::Request {
         stack: stack_name,
-        existing: existing.is_some(),
-        root: d.root,
-        bundle,
-        params: &d.params,
-        tags: &d.tags,
+        kind,
+        template_body: if template_url.is_none() {
+            Some(&d.root.text)
+        } else {
+            None
+        },
+        template_url,
+        parameters,
+        tags,
+        description: "convoxc apply",
     };
-    let report = preview::report(c, deploy, &set.changes).await?;
-    print!("{}", render::text(&report, color_enabled()));
-
-    if d.flags.no_execute {
-        println!(
-            "--no-execute: stopping here; the change set is left for review: {}",
-            set.id
-        );
-        return Ok(());
+    const INTERRUPTED: &str = "interrupted before executing: the change set was deleted; nothing was changed";
+    let id = changeset::start_watched(c, request, &name, &mut interrupt, INTERRUPTED).await?;
+    // from here until it runs, anything that stops the deploy deletes the change set
+    let ready = async {
+        let set = changeset::wait_and_read(c, &id, stack_name).await?;
+        if set.empty {
+            return Ok(None);
+        }
+        // what the deploy does: the same report as `convoxc diff`, with the change set's verdicts
+        let deploy = preview::Deploy {
+            stack: stack_name,
+            existing: existing.is_some(),
+            root: d.root,
+            bundle,
+            params: &d.params,
+            tags: &d.tags,
+        };
+        let mut report = preview::report(c, deploy, &set.changes).await?;
+        report.environment = d.environment.clone();
+        print!("{}", render::text(&report, color_enabled()));
+        if d.flags.no_execute {
+            return Ok(Some(false));
+        }
+        consent(
+            d.flags,
+            &format!("Execute these changes to {stack_name}?"),
+            &destroyed(&report),
+        )
+        .await?;
+        d.pending.commit(c).await?;
+        Ok(Some(true))
+    };
+    let ready = tokio::select! {
+        r = ready => r,
+        _ = interrupt.recv() => err(INTERRUPTED),
+    };
+    match ready {
+        Err(e) => {
+            changeset::delete(c, &id).await;
+            return Err(e);
+        }
+        Ok(None) => {
+            println!("CloudFormation found nothing to change in {stack_name} (the empty change set was deleted)");
+            return store_only(c, &d).await;
+        }
+        Ok(Some(false)) => {
+            println!("--no-execute: stopping here; nothing was stored, and the change set is left for review: {id}");
+            return Ok(());
+        }
+        Ok(Some(true)) => {}
     }
-    if let Err(e) = confirm(d.flags, &format!("Execute these changes to {stack_name}?")) {
-        changeset::delete(c, &set.id).await;
-        return Err(e);
-    }
+    let set_id = id;
 
     let since = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -139,22 +165,33 @@ pub(crate) async fn deploy(
     follower.skip_existing(c).await?;
     c.cfn
         .execute_change_set()
-        .change_set_name(&set.id)
+        .change_set_name(&set_id)
         .send()
         .await
         .map_err(|e| describe(&format!("executing the change set of {stack_name}"), &e))?;
     println!("executing the change set; following {stack_name} (Ctrl-C stops following, not the deploy)");
     let started = std::time::Instant::now();
-    let status = loop {
-        let s = describe_stack(c, stack_name).await?;
-        let status = s
-            .and_then(|s| s.stack_status().map(|x| x.as_str().to_string()))
-            .unwrap_or_default();
-        follower.poll(c, &status).await?;
-        if stack::outcome(&status).is_some() {
-            break status;
+    let follow = async {
+        loop {
+            let s = describe_stack(c, stack_name).await?;
+            let status = s
+                .and_then(|s| s.stack_status().map(|x| x.as_str().to_string()))
+                .unwrap_or_default();
+            follower.poll(c, &status).await?;
+            if stack::outcome(&status).is_some() {
+                break Ok::<String, Error>(status);
+            }
+            tokio::time::sleep(events::poll_interval()).await;
         }
-        tokio::time::sleep(events::poll_interval()).await;
+    };
+    let status = tokio::select! {
+        r = follow => r.map_err(|e| Error(format!(
+            "{e}\n  the deploy goes on in CloudFormation: run the same command again to follow it to its end"
+        )))?,
+        _ = interrupt.recv() => return err(format!(
+            "interrupted: stopped following {stack_name}. CloudFormation carries on with the deploy; run the \
+             same command again to pick the stack up where it is (it waits for a running operation to settle)"
+        )),
     };
     follower.finish();
     let secs = started.elapsed().as_secs_f32();
@@ -186,4 +223,46 @@ pub(crate) async fn deploy(
         _ => "",
     };
     err(format!("{stack_name} failed: {status} after {secs:.1} s{cause}{next}"))
+}
+
+/// Only environment values change (the stack is as deployed): show them, ask, store them.
+async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
+    let stack_name = d.stack;
+    if d.environment.is_empty() && d.pending.is_empty() {
+        println!("no changes: {stack_name} is up to date");
+        return Ok(());
+    }
+    let report = Report {
+        summary: Default::default(),
+        stacks: Vec::new(),
+        environment: d.environment.clone(),
+    };
+    print!("{}", render::text(&report, color_enabled()));
+    if d.flags.no_execute {
+        println!("--no-execute: stopping here; nothing was stored");
+        return Ok(());
+    }
+    consent(d.flags, &format!("Store these values for {stack_name}?"), &[]).await?;
+    d.pending.commit(c).await?;
+    println!("ok: {stack_name} is unchanged; the new values reach its containers when their tasks next start");
+    Ok(())
+}
+
+/// What a report destroys, one line each: "<stack> <resource> (<type>): <why>".
+fn destroyed(report: &Report) -> Vec<String> {
+    report
+        .stacks
+        .iter()
+        .flat_map(|s| {
+            s.resources.iter().filter(|r| r.destroys_data).map(move |r| {
+                format!(
+                    "{} {} ({}): {}",
+                    s.label,
+                    r.logical_id,
+                    r.resource_type,
+                    r.reasons.join("; ")
+                )
+            })
+        })
+        .collect()
 }

@@ -15,7 +15,7 @@ use crate::args::Format;
 use crate::compile::compile_keeping;
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::back::{BuildOptions, Bundle};
-use convoxc_compiler::diff::Stack as Side;
+use convoxc_compiler::diff::{Action, EnvChange, Stack as Side};
 use convoxc_compiler::ir::naming::RACK_OWNED;
 use convoxc_compiler::{Input, SourceFile, SourceId, load, parse_env_file};
 use std::collections::{BTreeMap, BTreeSet};
@@ -82,7 +82,9 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
         .map(|(k, v)| ((*k).clone(), (*v).clone()))
         .collect();
     env.extend(input.env.iter().cloned());
-    let env_known = !env.is_empty() || input.env_file.is_some();
+    // what is stored and given is the whole environment: a required variable missing from both
+    // is an error before anything is written
+    let env_known = true;
     let mut env_names: BTreeSet<String> = given.keys().cloned().collect();
     env_names.extend(stored_env.keys().map(|k| (*k).clone()));
     let file = input.manifest.name.clone();
@@ -157,6 +159,25 @@ fn app_params(rack: &Stack, outputs: &BTreeMap<String, String>) -> BTreeMap<Stri
                 .map(String::as_str)
                 .or_else(|| parameters.get(name).copied())?;
             Some((name.to_string(), value.to_string()))
+        })
+        .collect()
+}
+
+/// The environment values a deploy stores anew (given, and not stored with that value), by name.
+pub(crate) fn env_changes(compiled: &Compiled) -> Vec<EnvChange> {
+    compiled
+        .given
+        .iter()
+        .filter_map(|(name, value)| {
+            let action = match compiled.stored.get(name) {
+                None => Action::Add,
+                Some(v) if v != value => Action::Modify,
+                Some(_) => return None,
+            };
+            Some(EnvChange {
+                name: name.clone(),
+                action,
+            })
         })
         .collect()
 }

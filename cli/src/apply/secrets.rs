@@ -2,7 +2,7 @@
 //! under `/convoxc/<rack>/<app>/`. Values are held in memory only: never printed, never in a
 //! template, a change-set parameter (except the NoEcho resource password) or an error.
 
-use super::aws::{Clients, Result, describe};
+use super::aws::{Clients, Error, Result, describe};
 use aws_sdk_ssm::types::ParameterType;
 use convoxc_compiler::ir::naming::env_parameter_path;
 use std::collections::BTreeMap;
@@ -63,6 +63,61 @@ pub async fn write(
         written += 1;
     }
     Ok((written, values.len() - written))
+}
+
+/// What a deploy stores in SSM once the user has consented, right before the change set runs:
+/// the environment values that differ from what is stored, and a newly generated resource
+/// password (the change set already carries it, as a NoEcho parameter).
+#[derive(Default)]
+pub(crate) struct Pending {
+    pub rack: String,
+    pub app: String,
+    pub env: BTreeMap<String, String>,
+    pub password: Option<String>,
+}
+
+impl Pending {
+    pub fn is_empty(&self) -> bool {
+        self.env.is_empty() && self.password.is_none()
+    }
+
+    /// Store it. The password is written only if no apply stored one meanwhile (a conditional
+    /// write): of two concurrent first applies, one stores its password and runs, the other stops
+    /// before its change set runs, so that the stack and SSM never disagree.
+    pub async fn commit(&self, c: &Clients) -> Result<()> {
+        if let Some(p) = &self.password {
+            let path = env_parameter_path(&self.rack, &self.app, RESOURCE_PASSWORD);
+            let put = c
+                .ssm
+                .put_parameter()
+                .name(&path)
+                .value(p)
+                .r#type(ParameterType::SecureString)
+                .overwrite(false)
+                .send()
+                .await;
+            match put {
+                Ok(_) => println!("resource password: generated and stored as an SSM SecureString ({path})"),
+                Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_already_exists()) => {
+                    return Err(Error(format!(
+                        "another apply of {} stored a resource password ({path}) while this one was being \
+                         prepared: nothing was executed; run the command again (it takes the stored one)",
+                        self.app
+                    )));
+                }
+                Err(e) => return Err(describe(&format!("storing {path}"), &e)),
+            }
+        }
+        let none = BTreeMap::new();
+        let (written, _) = write(c, &self.rack, &self.app, &self.env, &none).await?;
+        if written > 0 {
+            println!(
+                "environment: {written} value(s) stored (SSM SecureString under {})",
+                prefix(&self.rack, &self.app)
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A strong random password for databases and caches: 32 letters and digits (RDS and

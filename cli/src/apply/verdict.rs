@@ -48,22 +48,11 @@ pub(crate) async fn changes(c: &Clients, compiled: &Compiled, input: &StackInput
         description: "convoxc diff (deleted once read)",
     };
     let name = changeset::new_name();
-    let interrupted = || Error("interrupted: the change set was deleted; nothing was changed".into());
-    let started = tokio::select! {
-        r = changeset::start(c, request, &name) => r,
-        _ = interrupt.recv() => Err(interrupted()),
-    };
-    let id = match started {
-        Ok(id) => id,
-        Err(e) => {
-            // the request may have gone through: the change set is deleted by its name
-            let _ = changeset::delete_named(c, stack, &name).await;
-            return Err(e);
-        }
-    };
+    const INTERRUPTED: &str = "interrupted: the change set was deleted; nothing was changed";
+    let id = changeset::start_watched(c, request, &name, &mut interrupt, INTERRUPTED).await?;
     let read = tokio::select! {
         r = changeset::wait_and_read(c, &id, stack) => r,
-        _ = interrupt.recv() => Err(interrupted()),
+        _ = interrupt.recv() => Err(Error(INTERRUPTED.into())),
     };
     changeset::delete(c, &id).await;
     Ok(read?.changes)

@@ -15,7 +15,6 @@ use clap::Args;
 use convoxc_compiler::SourceFile;
 use convoxc_compiler::back::Template;
 use convoxc_compiler::ir::naming::env_parameter_path;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -65,8 +64,8 @@ pub(crate) fn run(args: ApplyArgs) -> ExitCode {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let stack = format!("{}-{app}", args.rack);
-    runtime::run(stack.clone(), apply_app(args, app, manifest, env_file))
+    // Ctrl-C: before anything is made, it just stops; from the change set on, the deploy handles it
+    runtime::block_on(apply_app(args, app, manifest, env_file))
 }
 
 async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file: Option<SourceFile>) -> Result<()> {
@@ -83,14 +82,20 @@ async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file:
     let stack_name = compiled.stack_name.clone();
     let existing = settle(&c, &stack_name, &args.flags).await?;
 
-    let (written, unchanged) = secrets::write(&c, rack, &app, &compiled.given, &compiled.stored).await?;
-    if !compiled.given.is_empty() {
-        println!(
-            "environment: {written} value(s) written, {unchanged} unchanged (SSM SecureString under {})",
-            env_parameter_path(rack, &app, "")
-        );
-    }
-
+    // nothing is stored before the user consents: the values go to SSM right before the change
+    // set runs (and are shown in the report as names only)
+    let environment = plan::env_changes(&compiled);
+    let mut pending = secrets::Pending {
+        rack: rack.clone(),
+        app: app.clone(),
+        env: compiled
+            .given
+            .iter()
+            .filter(|(k, v)| compiled.stored.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        password: None,
+    };
     let plan::StackInput {
         mut params,
         password,
@@ -107,10 +112,9 @@ async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file:
                 ParamValue::UsePrevious
             }
             Password::Generate => {
+                // stored (if no other apply stored one meanwhile) once the user consents
                 let p = secrets::random_password().map_err(|e| Error(format!("cannot generate a password: {e}")))?;
-                let one: BTreeMap<String, String> = [(secrets::RESOURCE_PASSWORD.to_string(), p.clone())].into();
-                secrets::write(&c, rack, &app, &one, &compiled.stored).await?;
-                println!("resource password: generated and stored as an SSM SecureString");
+                pending.password = Some(p.clone());
                 ParamValue::Secret(p)
             }
         };
@@ -128,6 +132,8 @@ async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file:
             params,
             tags,
             flags: &args.flags,
+            pending,
+            environment,
         },
         existing,
         Some(bundle),

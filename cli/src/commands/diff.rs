@@ -229,7 +229,9 @@ fn deployed(args: DiffArgs, rack: String, app: String) -> ExitCode {
             &input.tags,
             old.as_ref(),
         );
-        found = Some(diff::compare_with(old.as_ref(), Some(&new), &changeset::said(&said)));
+        let mut report = diff::compare_with(old.as_ref(), Some(&new), &changeset::said(&said));
+        report.environment = plan::env_changes(&compiled);
+        found = Some(report);
         Ok(())
     });
     match found {

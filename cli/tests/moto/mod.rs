@@ -347,3 +347,35 @@ pub fn sha256(bytes: &[u8]) -> Vec<u8> {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).to_vec()
 }
+
+/// Run the binary with `args`, and press Ctrl-C (SIGINT) once the stack has more than `before`
+/// change sets (it is waiting for its change set). Returns (exit code, stdout, stderr).
+pub fn interrupt_at_change_set(
+    moto: &Moto,
+    stack: &str,
+    before: usize,
+    args: &[&str],
+) -> (Option<i32>, String, String) {
+    let child = moto
+        .command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while moto.change_set_count(stack) <= before {
+        assert!(std::time::Instant::now() < deadline, "no change set was created");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -40,7 +40,11 @@ pub fn compare_with(old: Option<&Stack>, new: Option<&Stack>, said: &[Said]) -> 
         *summary.classes.entry(r.class.as_str()).or_default() += 1;
     }
     summary.broadening = stacks.iter().map(|s| s.broadening.len()).sum();
-    Report { summary, stacks }
+    Report {
+        summary,
+        stacks,
+        environment: Vec::new(),
+    }
 }
 
 type Known = BTreeMap<String, Value>;

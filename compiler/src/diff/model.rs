@@ -193,6 +193,18 @@ pub struct Summary {
 pub struct Report {
     pub summary: Summary,
     pub stacks: Vec<StackChange>,
+    /// The app's environment values that a deploy stores anew (names only, never values), sorted.
+    /// Not a template change: values are SSM parameters the containers read when they start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environment: Vec<EnvChange>,
+}
+
+/// An environment value a deploy stores: a new name, or a new value for a stored one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EnvChange {
+    pub name: String,
+    /// `add` (nothing stored under the name yet) or `modify` (another value is stored).
+    pub action: Action,
 }
 
 /// What a CloudFormation change set said about one resource (at `path`: the nested-stack logical
@@ -228,7 +240,7 @@ pub enum Gate {
 impl Report {
     /// Whether nothing changes.
     pub fn is_empty(&self) -> bool {
-        self.stacks.is_empty()
+        self.stacks.is_empty() && self.environment.is_empty()
     }
 
     pub fn resources(&self) -> impl Iterator<Item = &ResourceChange> {

@@ -25,7 +25,17 @@ fn headline(r: &Report) -> String {
     if r.summary.broadening > 0 {
         parts.push(format!("{} widen access", r.summary.broadening));
     }
+    let env = r.environment.len();
+    if env > 0 {
+        parts.push(format!(
+            "{env} environment value{} stored anew",
+            if env == 1 { "" } else { "s" }
+        ));
+    }
     let stacks = r.summary.stacks_changed;
+    if stacks == 0 {
+        return parts.join(", ");
+    }
     let s = if stacks == 1 { "stack changes" } else { "stacks change" };
     if parts.is_empty() {
         format!("{stacks} {s} (parameters, outputs or tags only)")
@@ -170,6 +180,12 @@ pub fn text(r: &Report, color: bool) -> String {
     let paint = Paint(color);
     let mut out = String::new();
     let _ = writeln!(out, "{}", paint.wrap("1", &format!("convoxc diff: {}", headline(r))));
+    if !r.environment.is_empty() {
+        let _ = writeln!(out, "\n{}", paint.wrap("1", "environment"));
+        for e in &r.environment {
+            let _ = writeln!(out, "  {}", env_line(e));
+        }
+    }
     for s in &r.stacks {
         let _ = writeln!(out, "\n{}{}", paint.wrap("1", &s.label), stack_action(s.action));
         stack_body(&mut out, s, &paint, "  ", 100, true);
@@ -184,6 +200,17 @@ pub fn text(r: &Report, color: bool) -> String {
         }
     }
     out
+}
+
+/// An environment value stored anew (its name only: values are never shown).
+fn env_line(e: &EnvChange) -> String {
+    match e.action {
+        Action::Add => format!("+ {} (new value; the containers read it when they next start)", e.name),
+        _ => format!(
+            "~ {} (value changed; the containers read it when they next start)",
+            e.name
+        ),
+    }
 }
 
 /// A stack's entries and resources, one line each with their edits (and the resources' reasons,
@@ -279,6 +306,12 @@ pub fn markdown(r: &Report, limit: usize) -> String {
     if benign > 0 {
         let _ = writeln!(head, "\n{benign} {} (not listed above).", words(Class::Benign, benign));
     }
+    if !r.environment.is_empty() {
+        head.push_str("\n**Environment**\n\n");
+        for e in &r.environment {
+            let _ = writeln!(head, "- `{}`", cell(&env_line(e)));
+        }
+    }
     let broad: Vec<_> = r
         .stacks
         .iter()
@@ -347,7 +380,10 @@ fn stack_details(s: &StackChange) -> String {
 
 /// The report as JSON (pretty, sorted as the report is), with its version.
 pub fn json(r: &Report) -> String {
-    let v = serde_json::json!({"version": JSON_VERSION, "summary": r.summary, "stacks": r.stacks});
+    let mut v = serde_json::json!({"version": JSON_VERSION, "summary": r.summary, "stacks": r.stacks});
+    if !r.environment.is_empty() {
+        v["environment"] = serde_json::json!(r.environment);
+    }
     let mut s = serde_json::to_string_pretty(&v).expect("a report is JSON");
     s.push('\n');
     s

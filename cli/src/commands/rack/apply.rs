@@ -51,7 +51,7 @@ pub(crate) fn run(args: RackApplyArgs) -> ExitCode {
             Ok(t) => t,
             Err(code) => return code,
         };
-        return runtime::run(args.name.clone(), apply_rack(args, template, BTreeMap::new()));
+        return runtime::block_on(apply_rack(args, template, BTreeMap::new()));
     };
     // a custom template: rack params are its stack parameters
     let template = match std::fs::read_to_string(path)
@@ -82,7 +82,7 @@ pub(crate) fn run(args: RackApplyArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    runtime::run(args.name.clone(), apply_rack(args, template, params))
+    runtime::block_on(apply_rack(args, template, params))
 }
 
 fn read_params(path: &std::path::Path) -> std::result::Result<BTreeMap<String, String>, String> {
@@ -136,6 +136,8 @@ async fn apply_rack(args: RackApplyArgs, template: Template, given: BTreeMap<Str
             params,
             tags,
             flags: &args.flags,
+            pending: Default::default(),
+            environment: Vec::new(),
         },
         existing,
         None,
