@@ -207,3 +207,246 @@ fn a_concurrent_first_apply_keeps_one_password() {
     apply(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=x"]).ok();
     assert_eq!(moto.stack_status(STACK).as_deref(), Some("CREATE_COMPLETE"));
 }
+
+/// Point 4: an object in the bucket is trusted by its content, not its name: a template replaced
+/// under its own content address is uploaded again before the change set reads it.
+#[test]
+fn a_template_changed_in_the_bucket_is_uploaded_again() {
+    let moto = Moto::start();
+    let _ = deployed(&moto);
+    let changed = app_dir(|t| t.replace("command: bin/worker", "command: bin/worker --verbose"));
+    let (_, nested) = keys(changed.path());
+    let worker = nested
+        .iter()
+        .find(|(p, _)| p == "services/worker.json")
+        .unwrap()
+        .1
+        .clone();
+    // someone puts other bytes under the key the new worker template will have
+    let bucket = moto
+        .objects_by_bucket()
+        .into_iter()
+        .find(|(_, k, _)| k.starts_with("convoxc/templates/"))
+        .unwrap()
+        .0;
+    let evil = r#"{"Resources": {"Evil": {"Type": "AWS::SNS::Topic"}}}"#;
+    moto.put_object(&bucket, &worker, evil);
+    let run = apply(&moto, changed.path(), &[]).ok();
+    assert!(
+        run.out
+            .contains(&format!("warning: s3://{bucket}/{worker} did not hold the template")),
+        "{}",
+        run.out
+    );
+    assert!(uploaded(&run).contains(&worker), "{}", run.out);
+    let held = moto
+        .objects_by_bucket()
+        .into_iter()
+        .find(|(_, k, _)| *k == worker)
+        .unwrap()
+        .2;
+    assert!(
+        held.contains("bin/worker --verbose") && !held.contains("Evil"),
+        "{held}"
+    );
+    // the deployed worker stack runs the local template
+    let cfn = moto.cfn();
+    let body = moto.rt.block_on(async {
+        let r = cfn.describe_stack_resources().stack_name(STACK).send().await.unwrap();
+        let worker = r
+            .stack_resources()
+            .iter()
+            .find(|r| r.logical_resource_id() == Some("ServiceWorker"))
+            .and_then(|r| r.physical_resource_id())
+            .unwrap()
+            .to_string();
+        let t = cfn.get_template().stack_name(worker).send().await.unwrap();
+        t.template_body().unwrap_or("").to_string()
+    });
+    assert!(
+        body.contains("bin/worker --verbose") && !body.contains("Evil"),
+        "{body}"
+    );
+}
+
+/// Point 5: `--profile` wins over credentials in the environment, as in the AWS CLI; a profile
+/// that does not exist is one plain error, and nothing is made.
+#[test]
+fn the_profile_on_the_command_line_wins() {
+    let moto = Moto::start();
+    let home = tempfile::tempdir().unwrap();
+    let marker = home.path().join("the-profile-was-used");
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile other]\ncredential_process = sh -c 'touch {}; echo {{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"testing\\\",\\\"SecretAccessKey\\\":\\\"testing\\\"}}'\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let rack = fixture("rack.json");
+    let run = |profile: &str| {
+        let out = moto
+            .command(&[
+                "rack",
+                "apply",
+                "--name",
+                "r",
+                "--template",
+                rack.to_str().unwrap(),
+                "--yes",
+            ])
+            .args(["--profile", profile])
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("credentials"))
+            .output()
+            .unwrap();
+        Run::from(out)
+    };
+    let missing = run("nosuchprofile").fails();
+    assert!(
+        missing
+            .out
+            .contains("error: no AWS credentials from profile nosuchprofile: there is no such profile"),
+        "{}",
+        missing.out
+    );
+    assert!(missing.out.lines().count() <= 3, "{}", missing.out);
+    assert_eq!(moto.stack_status("r"), None);
+    assert!(!marker.exists());
+    run("other").ok();
+    assert!(marker.exists(), "the profile's credential process was not run");
+    assert_eq!(moto.stack_status("r").as_deref(), Some("CREATE_COMPLETE"));
+}
+
+/// Point 7: faults are one plain error with the fix: no credentials, an endpoint that cannot be
+/// reached (at once, not after a minute of retries), a connection lost while following (run it
+/// again), a rack apply in a region where the rack is not (it says it creates a new one).
+#[test]
+fn faults_are_plain_errors_with_the_fix() {
+    let bin = env!("CARGO_BIN_EXE_convoxc");
+    let manifest = fixture("app/convox.yml");
+    let empty = tempfile::tempdir().unwrap();
+    let plain = |envs: &[(&str, &str)], endpoint: &str| {
+        let out = std::process::Command::new(bin)
+            .args([
+                "apply",
+                manifest.to_str().unwrap(),
+                "--rack",
+                "r",
+                "--region",
+                "us-east-1",
+            ])
+            .args(["--endpoint-url", endpoint])
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", empty.path().join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", empty.path().join("credentials"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .envs(envs.iter().copied())
+            .output()
+            .unwrap();
+        Run::from(out)
+    };
+    let none = plain(&[], "http://127.0.0.1:9").fails();
+    assert_eq!(
+        none.out.trim(),
+        "error: no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile, or log in (aws sso login)"
+    );
+    let keys = [("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")];
+    let started = std::time::Instant::now();
+    let unreachable = plain(&keys, "http://127.0.0.1:9").fails();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        unreachable
+            .out
+            .starts_with("error: cannot reach AWS at http://127.0.0.1:9: "),
+        "{}",
+        unreachable.out
+    );
+    assert!(unreachable.out.contains("check --endpoint-url"), "{}", unreachable.out);
+    assert_eq!(unreachable.out.lines().count(), 2, "{}", unreachable.out);
+
+    // the connection goes while the deploy is followed
+    let mut moto = Moto::start_with_delay(3.0);
+    rack(&moto, "r");
+    let dir = app_dir(str::to_string);
+    let app_manifest = dir.path().join("convox.yml");
+    let mut args = vec!["apply", app_manifest.to_str().unwrap()];
+    args.extend_from_slice(APP);
+    args.extend_from_slice(&["-e", "SECRET_KEY_BASE=x"]);
+    let mut child = moto
+        .command(&args)
+        .env("AWS_MAX_ATTEMPTS", "2")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    loop {
+        let mut line = String::new();
+        assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0);
+        if line.starts_with("executing the change set") {
+            break;
+        }
+    }
+    moto.stop();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("the deploy goes on in CloudFormation: run the same command again to follow it to its end"),
+        "{err}"
+    );
+
+    // a rack apply in another region: said to create a new rack
+    let moto = Moto::start();
+    rack(&moto, "r");
+    let rack_template = fixture("rack.json");
+    let out = std::process::Command::new(bin)
+        .args([
+            "rack",
+            "apply",
+            "--name",
+            "r",
+            "--template",
+            rack_template.to_str().unwrap(),
+        ])
+        .args([
+            "--no-execute",
+            "--region",
+            "eu-west-1",
+            "--endpoint-url",
+            &moto.endpoint(),
+        ])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("CONVOXC_POLL_MS", "100")
+        .output()
+        .unwrap();
+    let run = Run::from(out).ok();
+    assert!(
+        run.out
+            .contains("creating rack r in eu-west-1: there is no stack r there yet (if you meant an existing rack, check --region and --profile)"),
+        "{}",
+        run.out
+    );
+}
+
+/// Point 8: an apply onto a convoxc rack warns about nothing the user did not set (the rack's
+/// stored params that only the rack uses, and blank ones, are not the app's concern).
+#[test]
+fn no_rack_param_noise_on_apply() {
+    let moto = Moto::start();
+    rack(&moto, "r");
+    let dir = app_dir(str::to_string);
+    let run = apply(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=x"]).ok();
+    assert!(!run.out.contains("rack-param-ignored"), "{}", run.out);
+    assert!(!run.out.contains("the params of rack r"), "{}", run.out);
+}

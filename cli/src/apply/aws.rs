@@ -54,7 +54,7 @@ impl Clients {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(
                 RetryConfig::adaptive()
-                    .with_max_attempts(8)
+                    .with_max_attempts(max_attempts())
                     .with_initial_backoff(Duration::from_millis(500)),
             )
             .timeout_config(
@@ -68,7 +68,13 @@ impl Clients {
             loader = loader.region(Region::new(r.clone()));
         }
         if let Some(p) = &args.profile {
-            loader = loader.profile_name(p);
+            // as in the AWS CLI, a profile named on the command line wins over the environment's
+            // credentials (AWS_ACCESS_KEY_ID…), which the default chain would take first
+            loader = loader.profile_name(p).credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .profile_name(p)
+                    .build(),
+            );
         }
         if let Some(u) = &args.endpoint_url {
             loader = loader.endpoint_url(u);
@@ -82,13 +88,25 @@ impl Clients {
             Some(p) => {
                 use aws_sdk_cloudformation::config::ProvideCredentials;
                 if let Err(e) = p.provide_credentials().await {
-                    return err(format!(
-                        "no AWS credentials: {}\n  set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, use --profile, or log in (aws sso login)",
-                        DisplayErrorContext(&e)
-                    ));
+                    return err(match &args.profile {
+                        Some(name) => format!(
+                            "no AWS credentials from profile {name}: {}\n  check the profile in ~/.aws/config and \
+                             ~/.aws/credentials (aws configure list-profiles), or log in (aws sso login --profile {name})",
+                            match e {
+                                // the provider says no more than that it found nothing
+                                aws_credential_types::provider::error::CredentialsError::CredentialsNotLoaded(_) =>
+                                    "there is no such profile, or it has no credentials".to_string(),
+                                other => first_line(&other),
+                            }
+                        ),
+                        None => "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use --profile, \
+                                 or log in (aws sso login)"
+                            .to_string(),
+                    });
                 }
             }
         }
+        probe(&conf, args, &region).await?;
         let s3_conf = aws_sdk_s3::config::Builder::from(&conf)
             // an emulator on 127.0.0.1 has no bucket host names
             .force_path_style(args.endpoint_url.is_some())
@@ -99,6 +117,65 @@ impl Clients {
             ssm: aws_sdk_ssm::Client::new(&conf),
             region,
         })
+    }
+}
+
+/// Attempts per AWS call: 8, or the standard `AWS_MAX_ATTEMPTS` when it is set.
+fn max_attempts() -> u32 {
+    std::env::var("AWS_MAX_ATTEMPTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(8)
+}
+
+/// One quick call, not retried, so that an endpoint that cannot be reached (no network, a wrong
+/// region or --endpoint-url) is one plain line at once, not a minute of retries and an SDK dump.
+/// Any answer (even a refusal) means it is reachable.
+async fn probe(conf: &aws_config::SdkConfig, args: &AwsArgs, region: &str) -> Result<()> {
+    let quick = aws_sdk_cloudformation::config::Builder::from(conf)
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(5))
+                .operation_timeout(Duration::from_secs(20))
+                .build(),
+        )
+        .build();
+    match aws_sdk_cloudformation::Client::from_conf(quick)
+        .describe_account_limits()
+        .send()
+        .await
+    {
+        Err(e @ (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_))) => {
+            let at = match &args.endpoint_url {
+                Some(u) => u.clone(),
+                None => format!("cloudformation.{region}.amazonaws.com"),
+            };
+            let hint = if args.endpoint_url.is_some() {
+                "check --endpoint-url"
+            } else {
+                "check the network and --region"
+            };
+            err(format!("cannot reach AWS at {at}: {}\n  {hint}", first_line(&e)))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The innermost cause of an error, on one line (the SDK's own chain runs to hundreds of
+/// characters).
+fn first_line(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    let line = text.lines().next().unwrap_or("").trim();
+    if line.chars().count() > 200 {
+        format!("{}…", line.chars().take(200).collect::<String>())
+    } else {
+        line.to_string()
     }
 }
 

@@ -5,6 +5,7 @@ use super::lookup::{deployed_template, describe_stack};
 use super::stack::{self, Preflight};
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::SourceFile;
+use convoxc_compiler::front::rack_params::{DIFFERENT, IGNORED};
 use convoxc_compiler::ir::rack::spec;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -31,12 +32,14 @@ pub(crate) async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<Sour
             .filter(|(k, v)| v != "****" && spec(k).is_some_and(|s| !s.no_echo))
             .collect(),
     };
-    // a value at its default says nothing (and an ignored param at its default is not worth a
-    // warning on every apply and diff)
+    // a value at its default (or blank, for a param without one) says nothing; and a param that
+    // only the rack itself uses (convox's API and builder, what convoxc does otherwise) does not
+    // change how an app compiles: the rack's own apply warns about those, an app's does not
     let found = !params.is_empty();
     let params: BTreeMap<String, String> = params
         .into_iter()
-        .filter(|(k, v)| spec(k).is_none_or(|s| s.default != Some(v.as_str())))
+        .filter(|(k, v)| spec(k).is_none_or(|s| s.default.unwrap_or("") != v.as_str()))
+        .filter(|(k, _)| !IGNORED.contains(&k.as_str()) && !DIFFERENT.iter().any(|(n, _)| n == k))
         .collect();
     if !found && template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_none() {
         return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params

@@ -125,13 +125,22 @@ impl Moto {
         })
     }
 
-    /// Every object in every bucket: (key, text).
-    pub fn objects(&self) -> Vec<(String, String)> {
-        let s3 = aws_sdk_s3::Client::from_conf(
+    fn s3(&self) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&self.conf())
                 .force_path_style(true)
                 .build(),
-        );
+        )
+    }
+
+    /// Every object in every bucket: (key, text).
+    pub fn objects(&self) -> Vec<(String, String)> {
+        self.objects_by_bucket().into_iter().map(|(_, k, t)| (k, t)).collect()
+    }
+
+    /// Every object in every bucket: (bucket, key, text).
+    pub fn objects_by_bucket(&self) -> Vec<(String, String, String)> {
+        let s3 = self.s3();
         self.rt.block_on(async {
             let mut out = Vec::new();
             for b in s3.list_buckets().send().await.unwrap().buckets() {
@@ -141,11 +150,29 @@ impl Moto {
                     let key = o.key().unwrap();
                     let body = s3.get_object().bucket(name).key(key).send().await.unwrap().body;
                     let bytes = body.collect().await.unwrap().into_bytes();
-                    out.push((key.to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+                    out.push((
+                        name.to_string(),
+                        key.to_string(),
+                        String::from_utf8_lossy(&bytes).into_owned(),
+                    ));
                 }
             }
             out
         })
+    }
+
+    /// Put `text` at `bucket`/`key`, as anyone with write access to the bucket could.
+    pub fn put_object(&self, bucket: &str, key: &str, text: &str) {
+        let s3 = self.s3();
+        self.rt.block_on(async {
+            s3.put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(text.as_bytes().to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        });
     }
 
     /// An SSM parameter: (type, decrypted value).
@@ -179,6 +206,14 @@ impl Moto {
                 })
                 .collect()
         })
+    }
+}
+
+impl Moto {
+    /// Stop the server (as a dropped connection or an outage would).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -105,6 +105,15 @@ fn read_params(path: &std::path::Path) -> std::result::Result<BTreeMap<String, S
 async fn apply_rack(args: RackApplyArgs, template: Template, given: BTreeMap<String, String>) -> Result<()> {
     let c = Clients::connect(&args.aws).await?;
     let existing = settle(&c, &args.name, &args.flags).await?;
+    if existing.is_none() {
+        // a rack is a VPC, a cluster, load balancers…: creating one is never a side effect of a
+        // wrong region or profile that goes unsaid
+        println!(
+            "creating rack {} in {}: there is no stack {} there yet (if you meant an existing rack, check \
+             --region and --profile)",
+            args.name, c.region, args.name
+        );
+    }
     let mut bucket = args.template_bucket.clone();
     if bucket.is_none() && template.text.len() > INLINE_LIMIT {
         bucket = existing.as_ref().and_then(|s| {
