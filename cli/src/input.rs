@@ -1,23 +1,38 @@
 //! Reading the files a command is given: a file as a SourceFile, the manifest arguments as the
 //! compiler's Input.
 
-use crate::args::{ManifestArgs, USAGE};
+use crate::args::{Format, ManifestArgs, USAGE};
+use crate::output;
 use convoxc_compiler::diff::{Stack, side};
-use convoxc_compiler::{Input, SourceFile};
+use convoxc_compiler::{Code, Diagnostic, Input, SourceFile, Sources, Span};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn read(path: &Path) -> Result<SourceFile, ExitCode> {
+    read_as(path, Format::Human)
+}
+
+/// `read`, saying that a file is not UTF-8 as a diagnostic in `format` (JSON stays JSON).
+pub fn read_as(path: &Path, format: Format) -> Result<SourceFile, ExitCode> {
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
             Err(e) => {
-                eprintln!(
-                    "error: {} is not UTF-8 text (byte {})",
-                    path.display(),
-                    e.utf8_error().valid_up_to()
-                );
+                let at = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                let mut sources = Sources::default();
+                let id = sources.add(SourceFile::new(path.display().to_string(), lossy));
+                // the first bad byte is at the same offset in the lossy text (what precedes it is valid)
+                let d = Diagnostic::new(
+                    Code::Encoding,
+                    id,
+                    Span::new(at, at + 1),
+                    "",
+                    format!("{} is not UTF-8 text (byte {at})", path.display()),
+                )
+                .help("save it as UTF-8 (convox reads manifests as UTF-8)");
+                output::print(&sources, &[d], format);
                 Err(ExitCode::from(1))
             }
         },
@@ -28,7 +43,10 @@ pub fn read(path: &Path) -> Result<SourceFile, ExitCode> {
     }
 }
 
-pub(crate) fn input(args: &ManifestArgs) -> Result<Input, ExitCode> {
+/// The compiler's input from the manifest arguments; a file that cannot be read is said in
+/// `format` (the diagnostics' format).
+pub(crate) fn input(args: &ManifestArgs, format: Format) -> Result<Input, ExitCode> {
+    let read = |p: &Path| read_as(p, format);
     Ok(Input {
         manifest: Some(read(&args.file)?),
         env_file: args.env_file.as_deref().map(read).transpose()?,

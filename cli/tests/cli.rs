@@ -428,3 +428,78 @@ fn build_keeps_deployed_values_convoxc_writes_otherwise() {
     );
     assert!(!stderr(&plain).contains("keeps the deployed"));
 }
+
+/// What `validate` accepts, `build` builds: a name listed twice is a validate error that points
+/// at both, not an internal error of the build.
+#[test]
+fn a_name_listed_twice_is_a_validate_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("convox.yml");
+    std::fs::write(
+        &file,
+        "resources:\n  db:\n    type: postgres\nservices:\n  web:\n    image: nginx\n    resources: [db, db]\n",
+    )
+    .unwrap();
+    let f = file.display().to_string();
+    let v = convoxc(&["validate", &f, "--format", "json"]);
+    assert_eq!(v.status.code(), Some(1));
+    let d: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
+    let d = &d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "duplicate-key")
+        .unwrap()
+        .clone();
+    assert_eq!(d["message"], "`db` is listed twice");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(7), Some(21)));
+    let b = convoxc(&["build", &f, "--app", "x"]);
+    assert_eq!(b.status.code(), Some(1));
+    assert!(!stderr(&b).contains("internal error"), "{}", stderr(&b));
+    assert!(stderr(&b).contains("`db` is listed twice"), "{}", stderr(&b));
+}
+
+/// A file that is not UTF-8 is a diagnostic, in the format asked for.
+#[test]
+fn non_utf8_input_is_a_diagnostic_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("convox.yml");
+    std::fs::write(&file, b"services:\n  web:\n    image: \xff\xfe\n").unwrap();
+    let f = file.display().to_string();
+    let v = convoxc(&["validate", &f, "--format", "json"]);
+    assert_eq!(v.status.code(), Some(1));
+    let d: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
+    assert_eq!(d["diagnostics"][0]["code"], "encoding");
+    assert_eq!(
+        (
+            d["diagnostics"][0]["line"].as_u64(),
+            d["diagnostics"][0]["column"].as_u64()
+        ),
+        (Some(3), Some(12))
+    );
+    let b = convoxc(&["build", &f, "--app", "x", "--diagnostics", "sarif"]);
+    assert_eq!(b.status.code(), Some(1));
+    let s: serde_json::Value = serde_json::from_str(&stdout(&b)).unwrap();
+    assert_eq!(s["runs"][0]["results"][0]["ruleId"], "encoding");
+}
+
+/// Interpolation's memory is linear with a small factor: 40 MB of `${X}` (10 million references)
+/// validates within a fixed peak RSS (it needed 1.4–1.6 GB before its records were compacted).
+#[test]
+fn a_large_interpolated_manifest_stays_under_a_fixed_memory_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("convox.yml");
+    let text = format!(
+        "services:\n  web:\n    image: nginx\n    command: echo {}\n",
+        "${X}".repeat(10_000_000)
+    );
+    std::fs::write(&file, text).unwrap();
+    let f = file.display().to_string();
+    let out = convoxc(&["validate", &f, "-e", "X=a"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // the peak resident set of the children this test has waited for (the binary, here)
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    assert_eq!(unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) }, 0);
+    let peak_mib = usage.ru_maxrss / 1024;
+    assert!(peak_mib < 600, "peak RSS {peak_mib} MiB");
+}

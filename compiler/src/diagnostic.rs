@@ -67,6 +67,7 @@ codes! {
     Ignored = "ignored", Warning, "A setting that has no effect as written.";
     EnvFile = "env-file", Error, "A line of an env file that is not KEY=VALUE.";
     Limit = "limit", Error, "A compiled template over a CloudFormation quota (size, resources, parameters, outputs, logical IDs).";
+    Encoding = "encoding", Error, "A file that is not UTF-8 text.";
 }
 
 impl fmt::Display for Code {

@@ -205,3 +205,56 @@ proptest! {
         }
     }
 }
+
+/// Lists a manifest may repeat itself in: links, resources, policies, volumes, domains,
+/// environment entries, nlb ports, each drawn with repeats from a small pool.
+fn repeats() -> impl Strategy<Value = String> {
+    let pick = |pool: Vec<&'static str>| prop::collection::vec(prop::sample::select(pool), 0..4);
+    (
+        pick(vec!["s1", "s2"]),
+        pick(vec!["db", "cache"]),
+        pick(vec!["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]),
+        pick(vec!["/tmp:/data", "/var/x:/data", "files:/srv"]),
+        pick(vec!["a.example.org", "b.example.org", "*.example.org"]),
+        pick(vec!["A", "A=1", "B=2", "*"]),
+        pick(vec!["9000:3000", "9001:3000"]),
+    )
+        .prop_map(|(links, resources, policies, volumes, domains, env, nlb)| {
+            let list = |v: &[&str]| format!("[{}]", v.iter().map(|x| format!("\"{x}\"")).collect::<Vec<_>>().join(", "));
+            format!(
+                "resources:\n  db:\n    type: postgres\n  cache:\n    type: redis\n  files:\n    type: efs\n\
+                 services:\n  s0:\n    image: nginx\n    port: 3000\n    links: {}\n    resources: {}\n    policies: {}\n    \
+                 volumes: {}\n    domain: {}\n    environment: {}\n    nlb: {}\n  s1:\n    image: nginx\n    port: 80\n  \
+                 s2:\n    image: nginx\n    port: 81\n",
+                list(&links),
+                list(&resources),
+                list(&policies),
+                list(&volumes),
+                list(&domains),
+                list(&env),
+                list(&nlb)
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Every manifest that loads without errors builds: repeated names are caught by the front
+    /// end, never by the renderer (no internal error is reachable from input).
+    #[test]
+    fn what_validates_builds(text in repeats()) {
+        let loaded = load(Input {
+            manifest: Some(SourceFile::new("convox.yml", text.as_str())),
+            env: vec![("A".into(), "x".into())],
+            env_known: true,
+            rack_params: Some(SourceFile::new("rack.yml", "NLB: \"Yes\"\nRouterHost: apps.example.com\n")),
+            ..Input::default()
+        });
+        if !loaded.has_errors() {
+            let options = BuildOptions { app: "app".into(), ..Default::default() };
+            if let Err(d) = convoxc_compiler::compile(&loaded, &options) {
+                prop_assert!(false, "{text}\n{d:?}");
+            }
+        }
+    }
+}

@@ -40,7 +40,7 @@ pub(crate) fn run(args: BuildArgs) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
-    let input = match input(&args.manifest) {
+    let input = match input(&args.manifest, args.output.diagnostics) {
         Ok(i) => i,
         Err(code) => return code,
     };

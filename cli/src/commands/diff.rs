@@ -123,7 +123,7 @@ pub(crate) fn run(args: DiffArgs) -> ExitCode {
     if let Some(rack) = args.rack.clone() {
         return deployed(args, rack, app);
     }
-    let new_input = match input(&args.manifest) {
+    let new_input = match input(&args.manifest, args.diagnostics) {
         Ok(i) => i,
         Err(code) => return code,
     };

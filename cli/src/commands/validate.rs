@@ -17,7 +17,7 @@ pub(crate) struct ValidateArgs {
 }
 
 pub(crate) fn run(args: ValidateArgs) -> ExitCode {
-    let input = match input(&args.manifest) {
+    let input = match input(&args.manifest, args.format) {
         Ok(i) => i,
         Err(code) => return code,
     };

@@ -81,7 +81,7 @@ impl<'a> Cx<'a> {
             .interp
             .references_in(d.span)
             .filter(|r| !r.set)
-            .map(|r| r.name.as_str())
+            .map(|r| r.name)
             .collect();
         if !unset.is_empty() {
             let vars = unset.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", ");
@@ -366,6 +366,31 @@ impl<'a> Cx<'a> {
                 Vec::new()
             }
         }
+    }
+
+    /// A list of names (links, resources, policies): a string list in which a name is listed once;
+    /// a repeat is an error that points at it and at the first one.
+    pub fn name_list(&mut self, n: &Node, path: &str) -> Vec<String> {
+        let mut out: Vec<(String, Span)> = Vec::new();
+        for (i, (name, item)) in self.string_list(n, path).into_iter().enumerate() {
+            match out.iter().find(|(seen, _)| *seen == name) {
+                Some((_, first)) => {
+                    let first = *first;
+                    let d = self
+                        .diag(
+                            Code::DuplicateKey,
+                            item,
+                            &index(path, i),
+                            format!("`{name}` is listed twice"),
+                        )
+                        .help(format!("list `{name}` once in `{path}`"))
+                        .related(self.source, first, "first listed here");
+                    self.push(d);
+                }
+                None => out.push((name, self.span(item))),
+            }
+        }
+        out.into_iter().map(|(name, _)| name).collect()
     }
 
     /// A map of string to scalar text (tags, options, params, dimensions).

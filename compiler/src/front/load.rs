@@ -5,7 +5,7 @@ use crate::diagnostic::{self, Code, Diagnostic, Severity};
 use crate::front::check;
 use crate::front::cx::Cx;
 use crate::front::decode;
-use crate::front::interpolate::interpolate;
+use crate::front::interpolate::{MAX_TEXT, TooLarge, interpolate};
 use crate::front::keys::{PRAXIS_TOP, Place};
 use crate::front::rack_params;
 use crate::front::yaml::{self, Value};
@@ -138,7 +138,29 @@ fn load_manifest(
     locations: &mut Locations,
 ) -> Option<App> {
     let (text, base) = strip_bom(&file.text);
-    let interp = interpolate(text, base, env);
+    let interp = match interpolate(text, base, env) {
+        Ok(i) => i,
+        Err(TooLarge(n)) => {
+            let d = Diagnostic::new(
+                Code::Limit,
+                id,
+                Span::new(0, 0),
+                "",
+                format!(
+                    "the manifest is too large: {} MiB{} (convoxc reads up to {} MiB)",
+                    n >> 20,
+                    if n > text.len() {
+                        " once its ${...} are substituted"
+                    } else {
+                        ""
+                    },
+                    MAX_TEXT >> 20
+                ),
+            );
+            out.push(d);
+            return None;
+        }
+    };
     let mut cx = Cx::new(id, &interp, env_known);
     if env_known {
         unset_warnings(&mut cx);
@@ -206,8 +228,8 @@ fn load_manifest(
 
 fn unset_warnings(cx: &mut Cx) {
     let mut seen: BTreeMap<&str, (Span, usize)> = BTreeMap::new();
-    for r in cx.interp.references.iter().filter(|r| !r.set) {
-        seen.entry(r.name.as_str()).or_insert((r.span, 0)).1 += 1;
+    for r in cx.interp.references().filter(|r| !r.set) {
+        seen.entry(r.name).or_insert((r.span, 0)).1 += 1;
     }
     let mut diags = Vec::new();
     for (name, (span, count)) in seen {

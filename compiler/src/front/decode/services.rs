@@ -107,17 +107,14 @@ pub(super) fn service(cx: &mut Cx, name: &str, key: &Node, body: &Node, global_e
     }
     let internal = internal_flag.unwrap_or(false) || internal_and_external;
 
-    let links = f
-        .get("links")
-        .map(|n| cx.string_list(n, &p("links")))
-        .unwrap_or_default();
+    let links = f.get("links").map(|n| cx.name_list(n, &p("links"))).unwrap_or_default();
     let policies = f
         .get("policies")
-        .map(|n| cx.string_list(n, &p("policies")))
+        .map(|n| cx.name_list(n, &p("policies")))
         .unwrap_or_default();
     let resources = f
         .get("resources")
-        .map(|n| cx.string_list(n, &p("resources")))
+        .map(|n| cx.name_list(n, &p("resources")))
         .unwrap_or_default();
     let scale = scale(cx, f.get("scale"), &p("scale"));
     let sticky = flag(cx, &f, &path, "sticky").unwrap_or(true);
@@ -157,12 +154,12 @@ pub(super) fn service(cx: &mut Cx, name: &str, key: &Node, body: &Node, global_e
         init: flag(cx, &f, &path, "init").unwrap_or(false),
         internal,
         internal_and_external,
-        links: links.into_iter().map(|(l, _)| l).collect(),
+        links,
         nlb,
-        policies: policies.into_iter().map(|(l, _)| l).collect(),
+        policies,
         port,
         privileged: flag(cx, &f, &path, "privileged").unwrap_or(false),
-        resources: resources.into_iter().map(|(l, _)| l).collect(),
+        resources,
         scale,
         singleton,
         sticky,

@@ -40,7 +40,7 @@ pub(super) fn timer(cx: &mut Cx, name: &str, key: &Node, body: &Node) -> Option<
     }
     let policies = f
         .get("policies")
-        .map(|p| cx.string_list(p, &join(&path, "policies")))
+        .map(|p| cx.name_list(p, &join(&path, "policies")))
         .unwrap_or_default();
     let (command, cmd_node) = command?;
     if command.trim().is_empty() {
@@ -62,6 +62,6 @@ pub(super) fn timer(cx: &mut Cx, name: &str, key: &Node, body: &Node) -> Option<
         schedule,
         schedule_expression: expression.unwrap_or_default(),
         service,
-        policies: policies.into_iter().map(|(p, _)| p).collect(),
+        policies,
     })
 }
