@@ -168,7 +168,11 @@ pub(crate) async fn deploy(
         .change_set_name(&set_id)
         .send()
         .await
-        .map_err(|e| describe(&format!("executing the change set of {stack_name}"), &e))?;
+        .map_err(|e| {
+            use aws_sdk_cloudformation::error::ProvideErrorMetadata;
+            obsolete(stack_name, e.code(), e.message())
+                .unwrap_or_else(|| describe(&format!("executing the change set of {stack_name}"), &e))
+        })?;
     println!("executing the change set; following {stack_name} (Ctrl-C stops following, not the deploy)");
     let started = std::time::Instant::now();
     let follow = async {
@@ -225,6 +229,18 @@ pub(crate) async fn deploy(
     err(format!("{stack_name} failed: {status} after {secs:.1} s{cause}{next}"))
 }
 
+/// The error for a change set that another deploy overtook (CloudFormation refuses to execute a
+/// change set once the stack has changed: its status is OBSOLETE), or None for any other error.
+fn obsolete(stack: &str, code: Option<&str>, message: Option<&str>) -> Option<Error> {
+    let message = message.unwrap_or("");
+    (code == Some("InvalidChangeSetStatus") || message.contains("OBSOLETE")).then(|| {
+        Error(format!(
+            "another deploy changed {stack} after this change set was made, so CloudFormation will not run it: \
+             nothing was executed; run the command again to see the change from where the stack is now"
+        ))
+    })
+}
+
 /// Only environment values change (the stack is as deployed): show them, ask, store them.
 async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
     let stack_name = d.stack;
@@ -265,4 +281,33 @@ fn destroyed(report: &Report) -> Vec<String> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::obsolete;
+
+    /// ExecuteChangeSet's answer when a concurrent deploy got there first (recorded from
+    /// CloudFormation; moto does not refuse it).
+    #[test]
+    fn an_overtaken_change_set_is_said_plainly() {
+        let e = obsolete(
+            "r-myapp",
+            Some("InvalidChangeSetStatus"),
+            Some("ChangeSet [arn:aws:cloudformation:us-east-1:123456789012:changeSet/convoxc-1/x] cannot be executed in its current status of [OBSOLETE]"),
+        )
+        .unwrap();
+        assert!(
+            e.0.starts_with("another deploy changed r-myapp after this change set was made"),
+            "{e}"
+        );
+        assert!(
+            obsolete(
+                "r-myapp",
+                Some("ValidationError"),
+                Some("Stack is in UPDATE_IN_PROGRESS")
+            )
+            .is_none()
+        );
+    }
 }
