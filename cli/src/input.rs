@@ -37,7 +37,16 @@ pub fn read_as(path: &Path, format: Format) -> Result<SourceFile, ExitCode> {
             }
         },
         Err(e) => {
-            eprintln!("error: cannot read {}: {e}", path.display());
+            let message = format!("cannot read {}: {e}", path.display());
+            if format == Format::Human {
+                eprintln!("error: {message}");
+            } else {
+                // machine-readable output stays machine-readable
+                let mut sources = Sources::default();
+                let id = sources.add(SourceFile::new(path.display().to_string(), String::new()));
+                let d = Diagnostic::new(Code::Unreadable, id, Span::new(0, 0), "", message);
+                output::print(&sources, &[d], format);
+            }
             Err(ExitCode::from(USAGE))
         }
     }

@@ -459,9 +459,9 @@ fn a_name_listed_twice_is_a_validate_error() {
     assert!(stderr(&b).contains("`db` is listed twice"), "{}", stderr(&b));
 }
 
-/// A file that is not UTF-8 is a diagnostic, in the format asked for.
+/// A file that is not UTF-8, or not there, is a diagnostic in the format asked for.
 #[test]
-fn non_utf8_input_is_a_diagnostic_in_every_format() {
+fn unreadable_and_non_utf8_input_are_diagnostics_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("convox.yml");
     std::fs::write(&file, b"services:\n  web:\n    image: \xff\xfe\n").unwrap();
@@ -481,6 +481,12 @@ fn non_utf8_input_is_a_diagnostic_in_every_format() {
     assert_eq!(b.status.code(), Some(1));
     let s: serde_json::Value = serde_json::from_str(&stdout(&b)).unwrap();
     assert_eq!(s["runs"][0]["results"][0]["ruleId"], "encoding");
+    // a file that is not there: still JSON (and still a usage error)
+    let missing = dir.path().join("nope.yml").display().to_string();
+    let v = convoxc(&["validate", &missing, "--format", "json"]);
+    assert_eq!(v.status.code(), Some(2));
+    let d: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
+    assert_eq!(d["diagnostics"][0]["code"], "unreadable");
 }
 
 /// Interpolation's memory is linear with a small factor: 40 MB of `${X}` (10 million references)

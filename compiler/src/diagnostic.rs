@@ -68,6 +68,7 @@ codes! {
     EnvFile = "env-file", Error, "A line of an env file that is not KEY=VALUE.";
     Limit = "limit", Error, "A compiled template over a CloudFormation quota (size, resources, parameters, outputs, logical IDs).";
     Encoding = "encoding", Error, "A file that is not UTF-8 text.";
+    Unreadable = "unreadable", Error, "A file that cannot be read (missing, a folder, no permission).";
 }
 
 impl fmt::Display for Code {
