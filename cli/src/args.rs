@@ -74,9 +74,42 @@ pub const USAGE: u8 = 2;
 
 /// Whether text on stdout is coloured when the user did not say: a terminal, unless `NO_COLOR`
 /// is set (to anything but empty) or `TERM=dumb`.
+/// `--color`, for every command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: std::sync::OnceLock<Color> = std::sync::OnceLock::new();
+
+pub(crate) fn set_color(c: Color) {
+    let _ = COLOR.set(c);
+}
+
+/// Whether to colour what goes to stdout.
 pub(crate) fn color_enabled() -> bool {
     use std::io::IsTerminal;
-    std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::env::var("TERM").map_or(true, |t| t != "dumb")
+    colour(std::io::stdout().is_terminal())
+}
+
+/// Whether to colour what goes to stderr.
+pub(crate) fn color_stderr() -> bool {
+    use std::io::IsTerminal;
+    colour(std::io::stderr().is_terminal())
+}
+
+/// `--color`, then the conventions: CLICOLOR_FORCE (not "0") forces colour, NO_COLOR (not empty)
+/// and TERM=dumb turn it off, else colour on a terminal.
+fn colour(terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    match COLOR.get().copied().unwrap_or(Color::Auto) {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto if set("CLICOLOR_FORCE") && std::env::var_os("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
+        Color::Auto if set("NO_COLOR") => false,
+        Color::Auto if std::env::var("TERM").is_ok_and(|t| t == "dumb") => false,
+        Color::Auto => terminal,
+    }
 }

@@ -15,7 +15,19 @@ pub fn read(path: &Path) -> Result<SourceFile, ExitCode> {
 
 /// `read`, saying that a file is not UTF-8 as a diagnostic in `format` (JSON stays JSON).
 pub fn read_as(path: &Path, format: Format) -> Result<SourceFile, ExitCode> {
-    match std::fs::read(path) {
+    // `-` is stdin, as Unix tools take it
+    let bytes = if path == Path::new("-") {
+        let mut b = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).map(|_| b)
+    } else {
+        std::fs::read(path)
+    };
+    let path = if path == Path::new("-") {
+        Path::new("<stdin>")
+    } else {
+        path
+    };
+    match bytes {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Ok(SourceFile::new(path.display().to_string(), text)),
             Err(e) => {

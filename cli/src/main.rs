@@ -24,6 +24,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour: auto (a terminal, unless NO_COLOR is set or TERM=dumb; CLICOLOR_FORCE forces it),
+    /// always, never.
+    #[arg(long, value_enum, default_value_t = args::Color::Auto, global = true)]
+    color: args::Color,
 }
 
 #[derive(Subcommand)]
@@ -49,8 +53,28 @@ enum Command {
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// A closed pipe (`convoxc schema | head`) ends the process quietly, as it does any Unix filter:
+/// SIGPIPE back to its default (Rust ignores it, and then every print to the closed pipe panics).
+/// Only for the commands that talk to no network: a socket's closed peer must stay an error the
+/// applier reports, never a silent exit in the middle of a deploy.
+fn quiet_pipe() {
+    // SAFETY: setting a signal's disposition to its default, before any thread is started
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    args::set_color(cli.color);
+    let offline = match &cli.command {
+        Command::Apply(_) | Command::Rack(commands::rack::RackCommand::Apply(_)) => false,
+        Command::Diff(d) => !d.online(),
+        _ => true,
+    };
+    if offline {
+        quiet_pipe();
+    }
     match cli.command {
         Command::Validate(args) => commands::validate::run(args),
         Command::Build(args) => commands::build::run(args),

@@ -18,17 +18,29 @@ pub(crate) fn valid_name(what: &str, name: &str) -> Result<(), String> {
     }
 }
 
-/// The app name: --app, else the manifest's directory name (lower-cased).
+/// The app name: --app, else the manifest's directory name (lower-cased). The error says the true
+/// cause first: a manifest that cannot be read, stdin (no folder to name the app), or a folder
+/// whose name is not an app name (then: give --app).
 pub(crate) fn app_name(app: Option<&str>, file: &Path) -> Result<String, String> {
-    let name = match app {
-        Some(a) => a.to_string(),
-        None => {
-            let dir = std::fs::canonicalize(file)
-                .ok()
-                .and_then(|p| p.parent().map(Path::to_path_buf));
-            dir.and_then(|d| d.file_name().map(|n| n.to_string_lossy().to_lowercase()))
-                .unwrap_or_default()
-        }
-    };
-    valid_name("app", &name).map(|()| name)
+    if let Some(a) = app {
+        return valid_name("app", a).map(|()| a.to_string());
+    }
+    if file == Path::new("-") {
+        return Err(
+            "the manifest comes from stdin, so there is no folder to name the app after: give --app NAME".into(),
+        );
+    }
+    let path = std::fs::canonicalize(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    let folder = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = folder.to_lowercase();
+    valid_name("app", &name).map(|()| name).map_err(|e| {
+        format!(
+            "the app is named after the manifest's folder `{folder}` ({}), and {e}\n  give the app a name with --app NAME",
+            dir.display()
+        )
+    })
 }

@@ -3,12 +3,30 @@
 use crate::args::Format;
 use convoxc_compiler::{Code, Diagnostic, Located, Report, Severity, Sources};
 use serde_json::json;
-use std::io::IsTerminal;
 
+/// Print diagnostics to stderr (stdout is for what a command makes: a template, a report).
 pub fn print(sources: &Sources, diagnostics: &[Diagnostic], format: Format) {
+    match machine(sources, diagnostics, format) {
+        Some(text) => eprint!("{text}"),
+        None => human(sources, diagnostics),
+    }
+}
+
+/// Print machine-readable diagnostics to stdout (`validate --format`, kept for one release).
+pub fn print_stdout(sources: &Sources, diagnostics: &[Diagnostic], format: Format) {
+    match machine(sources, diagnostics, format) {
+        Some(text) => print!("{text}"),
+        None => human(sources, diagnostics),
+    }
+}
+
+/// The diagnostics as JSON, SARIF or GitHub workflow commands; None for human.
+fn machine(sources: &Sources, diagnostics: &[Diagnostic], format: Format) -> Option<String> {
+    use std::fmt::Write as _;
     let located: Vec<Located> = diagnostics.iter().map(|d| Located::new(d, sources)).collect();
+    let mut out = String::new();
     match format {
-        Format::Human => human(sources, diagnostics),
+        Format::Human => return None,
         Format::Json => {
             let diags: Vec<_> = located
                 .iter()
@@ -19,7 +37,8 @@ pub fn print(sources: &Sources, diagnostics: &[Diagnostic], format: Format) {
                     })
                 })
                 .collect();
-            println!(
+            let _ = writeln!(
+                out,
                 "{}",
                 serde_json::to_string_pretty(&json!({ "diagnostics": diags })).expect("JSON")
             );
@@ -39,7 +58,8 @@ pub fn print(sources: &Sources, diagnostics: &[Diagnostic], format: Format) {
                 if let Some(h) = &l.help {
                     text.push_str(&format!("\nhelp: {h}"));
                 }
-                println!(
+                let _ = writeln!(
+                    out,
                     "::{kind} file={},line={},col={},endLine={},endColumn={},title={}::{}",
                     prop(&l.file),
                     l.line,
@@ -51,12 +71,15 @@ pub fn print(sources: &Sources, diagnostics: &[Diagnostic], format: Format) {
                 );
             }
         }
-        Format::Sarif => println!("{}", serde_json::to_string_pretty(&sarif(&located)).expect("JSON")),
+        Format::Sarif => {
+            let _ = writeln!(out, "{}", serde_json::to_string_pretty(&sarif(&located)).expect("JSON"));
+        }
     }
+    Some(out)
 }
 
 fn human(sources: &Sources, diagnostics: &[Diagnostic]) {
-    let theme = if std::io::stderr().is_terminal() {
+    let theme = if crate::args::color_stderr() {
         miette::GraphicalTheme::unicode()
     } else {
         miette::GraphicalTheme::unicode_nocolor()

@@ -77,9 +77,14 @@ fn human_output_shows_file_line_path_and_help() {
 
 #[test]
 fn json_output() {
-    let o = convoxc(&["validate", &fixture("invalid-nlb-bad-scheme.yml"), "--format", "json"]);
+    let o = convoxc(&[
+        "validate",
+        &fixture("invalid-nlb-bad-scheme.yml"),
+        "--diagnostics",
+        "json",
+    ]);
     assert_eq!(o.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on stdout");
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).expect("JSON on stderr");
     let d = &v["diagnostics"][0];
     assert_eq!(d["severity"], "error");
     assert_eq!(d["code"], "nlb");
@@ -94,10 +99,24 @@ fn json_output() {
     assert!(d.get("help").is_some());
 }
 
+/// `validate --format` (before --diagnostics) still prints diagnostics on stdout, with a warning.
+#[test]
+fn deprecated_validate_format_still_works() {
+    let o = convoxc(&["validate", &fixture("invalid-nlb-bad-scheme.yml"), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on stdout");
+    assert_eq!(v["diagnostics"][0]["code"], "nlb");
+    assert!(
+        stderr(&o).contains("warning: `validate --format` is deprecated"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 #[test]
 fn github_output() {
-    let o = convoxc(&["validate", &fixture("invalid.2.yml"), "--format", "github"]);
-    let out = stdout(&o);
+    let o = convoxc(&["validate", &fixture("invalid.2.yml"), "--diagnostics", "github"]);
+    let out = stderr(&o);
     let line = out.lines().next().unwrap();
     assert!(line.starts_with("::error file="), "{line}");
     assert!(line.contains("invalid.2.yml,line=1,col=1,"), "{line}");
@@ -106,8 +125,8 @@ fn github_output() {
 
 #[test]
 fn sarif_output() {
-    let o = convoxc(&["validate", &fixture("invalid.4.yml"), "--format", "sarif"]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let o = convoxc(&["validate", &fixture("invalid.4.yml"), "--diagnostics", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).unwrap();
     assert_eq!(v["version"], "2.1.0");
     let run = &v["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "convoxc");
@@ -133,10 +152,10 @@ fn env_file_and_rack_params() {
         &fixture("simple.yml"),
         "--env-file",
         env.to_str().unwrap(),
-        "--format",
+        "--diagnostics",
         "json",
     ]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).unwrap();
     let d = &v["diagnostics"][0];
     assert_eq!((d["code"].as_str(), d["line"].as_u64()), (Some("env-file"), Some(4)));
 
@@ -151,11 +170,11 @@ fn env_file_and_rack_params() {
         &fixture("nlb.yml"),
         "--rack-params",
         rack.to_str().unwrap(),
-        "--format",
+        "--diagnostics",
         "json",
     ]);
     assert_eq!(o.status.code(), Some(1));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).unwrap();
     let got: Vec<(String, u64, String)> = v["diagnostics"]
         .as_array()
         .unwrap()
@@ -441,9 +460,9 @@ fn a_name_listed_twice_is_a_validate_error() {
     )
     .unwrap();
     let f = file.display().to_string();
-    let v = convoxc(&["validate", &f, "--format", "json"]);
+    let v = convoxc(&["validate", &f, "--diagnostics", "json"]);
     assert_eq!(v.status.code(), Some(1));
-    let d: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
+    let d: serde_json::Value = serde_json::from_str(&stderr(&v)).unwrap();
     let d = &d["diagnostics"]
         .as_array()
         .unwrap()
@@ -466,9 +485,9 @@ fn unreadable_and_non_utf8_input_are_diagnostics_in_every_format() {
     let file = dir.path().join("convox.yml");
     std::fs::write(&file, b"services:\n  web:\n    image: \xff\xfe\n").unwrap();
     let f = file.display().to_string();
-    let v = convoxc(&["validate", &f, "--format", "json"]);
+    let v = convoxc(&["validate", &f, "--diagnostics", "json"]);
     assert_eq!(v.status.code(), Some(1));
-    let d: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
+    let d: serde_json::Value = serde_json::from_str(&stderr(&v)).unwrap();
     assert_eq!(d["diagnostics"][0]["code"], "encoding");
     assert_eq!(
         (
@@ -479,13 +498,13 @@ fn unreadable_and_non_utf8_input_are_diagnostics_in_every_format() {
     );
     let b = convoxc(&["build", &f, "--app", "x", "--diagnostics", "sarif"]);
     assert_eq!(b.status.code(), Some(1));
-    let s: serde_json::Value = serde_json::from_str(&stdout(&b)).unwrap();
+    let s: serde_json::Value = serde_json::from_str(&stderr(&b)).unwrap();
     assert_eq!(s["runs"][0]["results"][0]["ruleId"], "encoding");
     // a file that is not there: still JSON (and still a usage error)
     let missing = dir.path().join("nope.yml").display().to_string();
-    let v = convoxc(&["validate", &missing, "--format", "json"]);
+    let v = convoxc(&["validate", &missing, "--diagnostics", "json"]);
     assert_eq!(v.status.code(), Some(2));
-    let d: serde_json::Value = serde_json::from_str(&stdout(&v)).unwrap();
+    let d: serde_json::Value = serde_json::from_str(&stderr(&v)).unwrap();
     assert_eq!(d["diagnostics"][0]["code"], "unreadable");
 }
 

@@ -58,9 +58,6 @@ pub(crate) struct DiffArgs {
     /// Exit 3 when a change of this class is present (repeatable): any, replace, destroy, fail, broaden.
     #[arg(long, value_enum, value_name = "CLASS")]
     fail_on: Vec<FailOn>,
-    /// Colour in text output: auto (a terminal, unless NO_COLOR is set or TERM=dumb), always, never.
-    #[arg(long, value_enum, default_value_t = Color::Auto)]
-    color: Color,
     /// How to print diagnostics of the builds.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     diagnostics: Format,
@@ -87,13 +84,6 @@ pub(crate) enum FailOn {
     Broaden,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum Color {
-    Auto,
-    Always,
-    Never,
-}
-
 impl FailOn {
     fn gate(self) -> Gate {
         match self {
@@ -103,6 +93,13 @@ impl FailOn {
             FailOn::Fail => Gate::Fail,
             FailOn::Broaden => Gate::Broaden,
         }
+    }
+}
+
+impl DiffArgs {
+    /// Whether it reads AWS (`--rack`).
+    pub(crate) fn online(&self) -> bool {
+        self.rack.is_some()
     }
 }
 
@@ -169,7 +166,7 @@ pub(crate) fn run(args: DiffArgs) -> ExitCode {
 /// Print the report; the exit code of the gates.
 fn report(args: &DiffArgs, report: &Report) -> ExitCode {
     let text = match args.format {
-        DiffFormat::Text => render::text(report, colour(args.color)),
+        DiffFormat::Text => render::text(report, color_enabled()),
         DiffFormat::Markdown => render::markdown(report, render::MARKDOWN_LIMIT),
         DiffFormat::Json => render::json(report),
     };
@@ -237,14 +234,6 @@ fn deployed(args: DiffArgs, rack: String, app: String) -> ExitCode {
     match found {
         Some(r) => report(&args, &r),
         None => code,
-    }
-}
-
-fn colour(c: Color) -> bool {
-    match c {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => color_enabled(),
     }
 }
 

@@ -11,18 +11,32 @@ use std::process::ExitCode;
 pub(crate) struct ValidateArgs {
     #[command(flatten)]
     manifest: ManifestArgs,
-    /// How to print diagnostics.
+    /// How to print diagnostics (to stderr).
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
+    diagnostics: Format,
+    /// Deprecated: diagnostics on stdout in this format; use --diagnostics (stderr).
+    #[arg(long, value_enum, hide = true, conflicts_with = "diagnostics")]
+    format: Option<Format>,
 }
 
 pub(crate) fn run(args: ValidateArgs) -> ExitCode {
-    let input = match input(&args.manifest, args.format) {
+    if args.format.is_some() {
+        eprintln!(
+            "warning: `validate --format` is deprecated and goes away in the next release: use --diagnostics FORMAT \
+             (diagnostics go to stderr, as in every command)"
+        );
+    }
+    let format = args.format.unwrap_or(args.diagnostics);
+    let input = match input(&args.manifest, format) {
         Ok(i) => i,
         Err(code) => return code,
     };
     let loaded = load(input);
-    output::print(&loaded.sources, &loaded.diagnostics, args.format);
+    if args.format.is_some() {
+        output::print_stdout(&loaded.sources, &loaded.diagnostics, format);
+    } else {
+        output::print(&loaded.sources, &loaded.diagnostics, format);
+    }
     if loaded.has_errors() {
         ExitCode::from(1)
     } else {
