@@ -48,6 +48,17 @@ enum Command {
     Resources(commands::resources::ResourcesCommand),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema(commands::schema::SchemaArgs),
+    /// Print a shell completion script: `convoxc completions bash > /etc/bash_completion.d/convoxc`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Write man pages (convoxc.1 and one per subcommand, convoxc-rack-apply.1 …) to a folder.
+    Man {
+        /// Where to write them (created if missing).
+        #[arg(long, value_name = "DIR", default_value = "man")]
+        out_dir: std::path::PathBuf,
+    },
 }
 
 #[global_allocator]
@@ -83,5 +94,41 @@ fn main() -> ExitCode {
         Command::Rack(command) => commands::rack::run(command),
         Command::Resources(command) => commands::resources::run(command),
         Command::Schema(args) => commands::schema::run(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "convoxc", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man { out_dir } => man(&out_dir),
+    }
+}
+
+/// Every man page, generated from the clap definitions: the command and each subcommand at every
+/// depth, named as man(1) expects (`convoxc-rack-apply.1`).
+fn man(dir: &std::path::Path) -> ExitCode {
+    fn write(cmd: &clap::Command, name: &str, dir: &std::path::Path, out: &mut Vec<String>) -> std::io::Result<()> {
+        let cmd = cmd.clone().name(name.to_string());
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+        let file = format!("{name}.1");
+        std::fs::write(dir.join(&file), page)?;
+        out.push(file);
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            write(sub, &format!("{name}-{}", sub.get_name()), dir, out)?;
+        }
+        Ok(())
+    }
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut written = Vec::new();
+    let done = std::fs::create_dir_all(dir).and_then(|()| write(&cmd, "convoxc", dir, &mut written));
+    match done {
+        Ok(()) => {
+            eprintln!("wrote {} man pages to {}", written.len(), dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write man pages to {}: {e}", dir.display());
+            ExitCode::from(1)
+        }
     }
 }

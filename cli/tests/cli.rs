@@ -528,3 +528,116 @@ fn a_large_interpolated_manifest_stays_under_a_fixed_memory_limit() {
     let peak_mib = usage.ru_maxrss / 1024;
     assert!(peak_mib < 600, "peak RSS {peak_mib} MiB");
 }
+
+/// Shell completions for bash, zsh and fish, and man pages, come from the clap definitions.
+#[test]
+fn completions_and_man_pages() {
+    for (shell, marker) in [
+        ("bash", "complete -F _convoxc"),
+        ("zsh", "#compdef convoxc"),
+        ("fish", "complete -c convoxc"),
+    ] {
+        let o = convoxc(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let script = stdout(&o);
+        assert!(script.contains(marker), "{shell}: {script}");
+        for sub in ["validate", "build", "diff", "apply", "rack", "resources"] {
+            assert!(script.contains(sub), "{shell} lacks {sub}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let o = convoxc(&["man", "--out-dir", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = std::fs::read_to_string(dir.path().join("convoxc-rack-apply.1")).unwrap();
+    assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
+    assert!(page.contains("convoxc\\-rack\\-apply"), "{page}");
+    assert!(dir.path().join("convoxc.1").exists() && dir.path().join("convoxc-validate.1").exists());
+}
+
+/// Colour: never on a pipe by default; --color always, CLICOLOR_FORCE force it; NO_COLOR and
+/// --color never turn it off.
+#[test]
+fn colour_rules() {
+    let bad = fixture("invalid.2.yml");
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_convoxc"))
+            .args(args)
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        stderr(&o).contains("\u{1b}[")
+    };
+    assert!(!run(&["validate", &bad], &[]));
+    assert!(!run(&["validate", &bad, "--color", "auto"], &[("NO_COLOR", "1")]));
+    assert!(run(&["validate", &bad, "--color", "always"], &[]));
+    assert!(run(&["--color", "always", "validate", &bad], &[]));
+    assert!(run(&["validate", &bad], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!run(&["validate", &bad], &[("CLICOLOR_FORCE", "0")]));
+    assert!(!run(
+        &["validate", &bad, "--color", "never"],
+        &[("CLICOLOR_FORCE", "1")]
+    ));
+}
+
+/// `-` reads stdin; a closed pipe ends quietly (no panic message), the error for a file that is
+/// not there says so first.
+#[test]
+fn stdin_closed_pipes_and_error_texts() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convoxc"))
+        .args(["build", "-", "--app", "piped"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"services:\n  web:\n    image: nginx\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"AWSTemplateFormatVersion\""));
+    let o = convoxc(&["build", "-"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("the manifest comes from stdin"), "{}", stderr(&o));
+
+    // `convoxc schema | head -c 10`: the reader goes away; convoxc ends without a panic
+    let o = Command::new("bash")
+        .args([
+            "-c",
+            &format!(
+                "'{}' schema | head -c 10 >/dev/null; echo ${{PIPESTATUS[0]}}",
+                env!("CARGO_BIN_EXE_convoxc")
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o).trim(), "141", "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+
+    // the true cause first
+    let o = convoxc(&["build", "nope.yml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).starts_with("error: cannot read nope.yml: "),
+        "{}",
+        stderr(&o)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("My_App");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("convox.yml"), "services:\n  web:\n    image: nginx\n").unwrap();
+    let o = convoxc(&["build", folder.join("convox.yml").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("named after the manifest's folder `My_App`") && err.contains("--app NAME"),
+        "{err}"
+    );
+}
