@@ -61,6 +61,7 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
     with the first; CloudFormation has one stack. The shim drops the empty one first.
 """
 import os
+import socket
 import sys
 import threading
 import time
@@ -357,8 +358,18 @@ models.CloudFormationBackend.create_change_set = create_change_set
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # a port that is taken would stop moto's server thread, and start() would then wait forever
+    probe = socket.socket()
+    try:
+        probe.bind(("127.0.0.1", port))
+    except OSError as e:
+        print(f"error: moto cannot serve on 127.0.0.1:{port}: {e}", file=sys.stderr, flush=True)
+        sys.exit(1)
+    finally:
+        probe.close()
     server.start()
-    print(f"ready {server._server.server_port}", flush=True)
+    bound = server._server.server_port
+    print(f"ready {bound}", flush=True)
     try:
         while True:
             time.sleep(3600)
