@@ -75,9 +75,24 @@ fn quiet_pipe() {
     }
 }
 
+/// Spellings kept for one release: they work, with a warning that names the new one.
+fn deprecations(command: &Command) {
+    let argv: Vec<String> = std::env::args().collect();
+    let used = |flag: &str| argv.iter().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
+    let old = match command {
+        Command::Build(_) | Command::Resources(commands::resources::ResourcesCommand::Build(_)) => "--rack-name",
+        Command::Rack(_) => "--name",
+        _ => return,
+    };
+    if used(old) {
+        eprintln!("warning: {old} is deprecated and goes away in the next release: use --rack NAME");
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     args::set_color(cli.color);
+    deprecations(&cli.command);
     let offline = match &cli.command {
         Command::Apply(_) | Command::Rack(commands::rack::RackCommand::Apply(_)) => false,
         Command::Diff(d) => !d.online(),

@@ -157,7 +157,7 @@ fn failed_change_set_then_rollback_complete_recreated() {
     moto.run(&[
         "rack",
         "apply",
-        "--name",
+        "--rack",
         "r",
         "--template",
         bare_path.to_str().unwrap(),

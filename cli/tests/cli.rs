@@ -356,7 +356,7 @@ fn rack_build_needs_a_domain_and_writes_rack_json() {
     let params = dir.path().join("rack.yml");
     std::fs::write(&params, "RouterHost: apps.example.com\nPrivate: Yes\nApiCount: 3\n").unwrap();
     let p = params.to_str().unwrap();
-    let o = convoxc(&["rack", "build", "--name", "prod", "--rack-params", p]);
+    let o = convoxc(&["rack", "build", "--rack", "prod", "--rack-params", p]);
     assert_eq!(o.status.code(), Some(0));
     let t: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(t["Resources"]["Nat0"].is_object(), "Private=Yes makes NAT gateways");
@@ -370,7 +370,7 @@ fn rack_build_needs_a_domain_and_writes_rack_json() {
             .contains("\"AWS::EC2::VPC\"")
     );
     // a bad name is a usage error
-    assert_eq!(convoxc(&["rack", "build", "--name", "Prod_1"]).status.code(), Some(2));
+    assert_eq!(convoxc(&["rack", "build", "--rack", "Prod_1"]).status.code(), Some(2));
 }
 
 #[test]
@@ -383,7 +383,7 @@ fn database_identifiers_longer_than_rds_allows_are_errors() {
     )
     .unwrap();
     let f = f.to_str().unwrap();
-    let long = convoxc(&["build", f, "--app", "customer-portal-api", "--rack-name", "production"]);
+    let long = convoxc(&["build", f, "--app", "customer-portal-api", "--rack", "production"]);
     assert_eq!(long.status.code(), Some(1));
     let err = String::from_utf8_lossy(&long.stderr);
     assert!(
@@ -392,7 +392,7 @@ fn database_identifiers_longer_than_rds_allows_are_errors() {
     );
     // a shorter app name fits; without a rack name the length is unknown
     assert_eq!(
-        convoxc(&["build", f, "--app", "portal", "--rack-name", "production"])
+        convoxc(&["build", f, "--app", "portal", "--rack", "production"])
             .status
             .code(),
         Some(0)
@@ -639,5 +639,31 @@ fn stdin_closed_pipes_and_error_texts() {
     assert!(
         err.contains("named after the manifest's folder `My_App`") && err.contains("--app NAME"),
         "{err}"
+    );
+}
+
+/// `--rack` names the rack in every command; the old spellings work for one release, with a
+/// warning.
+#[test]
+fn the_rack_is_rack_everywhere() {
+    let new = convoxc(&["rack", "build", "--rack", "prod", "--rack-params", "/dev/null"]);
+    let old = convoxc(&["rack", "build", "--name", "prod", "--rack-params", "/dev/null"]);
+    assert_eq!(new.status.code(), old.status.code());
+    assert_eq!(stdout(&new), stdout(&old));
+    assert!(!stderr(&new).contains("deprecated"), "{}", stderr(&new));
+    assert!(
+        stderr(&old).contains("warning: --name is deprecated and goes away in the next release: use --rack NAME"),
+        "{}",
+        stderr(&old)
+    );
+    let f = fixture("simple.yml");
+    let new = convoxc(&["build", &f, "--app", "a", "-e", "REQUIRED=x", "--rack", "prod"]);
+    let old = convoxc(&["build", &f, "--app", "a", "-e", "REQUIRED=x", "--rack-name", "prod"]);
+    assert_eq!(new.status.code(), Some(0), "{}", stderr(&new));
+    assert_eq!(stdout(&new), stdout(&old));
+    assert!(
+        stderr(&old).contains("warning: --rack-name is deprecated"),
+        "{}",
+        stderr(&old)
     );
 }

@@ -77,7 +77,7 @@ fn build_prints_or_writes_the_template() {
         "db",
         "--rack-params",
         rack.to_str().unwrap(),
-        "--rack-name",
+        "--rack",
         "production",
         "--out-dir",
         out.to_str().unwrap(),

@@ -291,7 +291,7 @@ fn the_profile_on_the_command_line_wins() {
             .command(&[
                 "rack",
                 "apply",
-                "--name",
+                "--rack",
                 "r",
                 "--template",
                 rack.to_str().unwrap(),
@@ -413,7 +413,7 @@ fn faults_are_plain_errors_with_the_fix() {
         .args([
             "rack",
             "apply",
-            "--name",
+            "--rack",
             "r",
             "--template",
             rack_template.to_str().unwrap(),

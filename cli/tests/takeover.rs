@@ -147,7 +147,7 @@ fn take_over(case: &str) -> (Resources, Resources, String) {
     moto.run(&[
         "rack",
         "apply",
-        "--name",
+        "--rack",
         "production",
         "--template",
         rack.to_str().unwrap(),

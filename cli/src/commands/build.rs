@@ -17,8 +17,8 @@ pub(crate) struct BuildArgs {
     /// App name (default: the manifest's directory name).
     #[arg(long)]
     app: Option<String>,
-    /// Rack stack name: the default of the app stack's Rack parameter.
-    #[arg(long)]
+    /// The rack's name: the default of the app stack's Rack parameter (`--rack-name`: deprecated).
+    #[arg(long = "rack", alias = "rack-name", value_name = "NAME")]
     rack_name: Option<String>,
     /// What is deployed, as a bundle folder (`build --out-dir`'s, or a convox-made one with its
     /// meta.json): an existing resource keeps a create-only value that convoxc writes otherwise on

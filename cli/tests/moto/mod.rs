@@ -284,7 +284,7 @@ pub fn rack(moto: &Moto, name: &str) {
         .run(&[
             "rack",
             "apply",
-            "--name",
+            "--rack",
             name,
             "--rack-params",
             params.to_str().unwrap(),
@@ -302,7 +302,7 @@ pub fn fixture_rack(moto: &Moto, name: &str) {
     moto.run(&[
         "rack",
         "apply",
-        "--name",
+        "--rack",
         name,
         "--template",
         t.to_str().unwrap(),
@@ -347,7 +347,7 @@ pub fn keys(dir: &Path) -> (String, Vec<(String, String)>) {
             dir.join("convox.yml").to_str().unwrap(),
             "--app",
             "myapp",
-            "--rack-name",
+            "--rack",
             "r",
         ])
         .args(["-e", "SECRET_KEY_BASE=x", "--out-dir", out.path().to_str().unwrap()])

@@ -18,8 +18,8 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct RackApplyArgs {
-    /// The rack's stack name.
-    #[arg(long)]
+    /// The rack's name: its stack name (`--name`: deprecated).
+    #[arg(long = "rack", alias = "name", value_name = "NAME")]
     pub name: String,
     /// Rack parameters: a JSON or YAML map of NAME: value (compiled into the rack template; with
     /// --template, passed as its stack parameters).

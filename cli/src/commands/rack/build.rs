@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct BuildArgs {
-    /// The rack's name: its stack name and the prefix of its exports.
-    #[arg(long, default_value = "convox")]
+    /// The rack's name: its stack name and the prefix of its exports (`--name`: deprecated).
+    #[arg(long = "rack", alias = "name", value_name = "NAME", default_value = "convox")]
     name: String,
     /// Rack parameters (a JSON or YAML map of NAME: value). convox's defaults apply to the rest.
     #[arg(long, value_name = "FILE")]

@@ -24,8 +24,8 @@ pub struct BuildArgs {
     /// Rack parameters (a JSON or YAML map): `Private: Yes` puts the resource in private subnets.
     #[arg(long, value_name = "FILE")]
     rack_params: Option<PathBuf>,
-    /// Rack stack name: the default of the template's Rack parameter.
-    #[arg(long)]
+    /// The rack's name: the default of the template's Rack parameter (`--rack-name`: deprecated).
+    #[arg(long = "rack", alias = "rack-name", value_name = "NAME")]
     rack_name: Option<String>,
     /// Write <name>.json (or .yaml) here instead of printing the template.
     #[arg(long, value_name = "DIR")]
