@@ -15,9 +15,7 @@ mod moto;
 
 use moto::*;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 /// First create; re-apply with no change creates no change set; a change to one service uploads
 /// only its nested template (and the root that points at it) and updates the stack.
@@ -218,30 +216,7 @@ fn interrupted_apply_resumes() {
     let moto = Moto::start_with_delay(4.0);
     rack(&moto, "r");
     let dir = app_dir(str::to_string);
-    let manifest = dir.path().join("convox.yml");
-    let mut args = vec!["apply", manifest.to_str().unwrap()];
-    args.extend_from_slice(APP);
-    args.extend_from_slice(&["-e", "SECRET_KEY_BASE=x"]);
-    let mut child = moto
-        .command(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut seen = String::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let mut line = String::new();
-        assert!(
-            stdout.read_line(&mut line).unwrap() > 0 && Instant::now() < deadline,
-            "{seen}"
-        );
-        seen.push_str(&line);
-        if line.starts_with("executing the change set") {
-            break;
-        }
-    }
+    let (child, seen) = apply_until_executing(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=x"], &[]);
     assert_eq!(moto.stack_status("r-myapp").as_deref(), Some("CREATE_IN_PROGRESS"));
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])

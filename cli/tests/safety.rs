@@ -377,25 +377,12 @@ fn faults_are_plain_errors_with_the_fix() {
     let mut moto = Moto::start_with_delay(3.0);
     rack(&moto, "r");
     let dir = app_dir(str::to_string);
-    let app_manifest = dir.path().join("convox.yml");
-    let mut args = vec!["apply", app_manifest.to_str().unwrap()];
-    args.extend_from_slice(APP);
-    args.extend_from_slice(&["-e", "SECRET_KEY_BASE=x"]);
-    let mut child = moto
-        .command(&args)
-        .env("AWS_MAX_ATTEMPTS", "2")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    loop {
-        let mut line = String::new();
-        assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0);
-        if line.starts_with("executing the change set") {
-            break;
-        }
-    }
+    let (child, _) = apply_until_executing(
+        &moto,
+        dir.path(),
+        &["-e", "SECRET_KEY_BASE=x"],
+        &[("AWS_MAX_ATTEMPTS", "2")],
+    );
     moto.stop();
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

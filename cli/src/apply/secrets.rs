@@ -37,19 +37,9 @@ pub async fn stored(c: &Clients, rack: &str, app: &str) -> Result<BTreeMap<Strin
     Ok(out)
 }
 
-/// Write the values that differ from what is stored. Returns (written, unchanged).
-pub async fn write(
-    c: &Clients,
-    rack: &str,
-    app: &str,
-    values: &BTreeMap<String, String>,
-    stored: &BTreeMap<String, String>,
-) -> Result<(usize, usize)> {
-    let mut written = 0;
+/// Write the values. Returns how many.
+async fn write(c: &Clients, rack: &str, app: &str, values: &BTreeMap<String, String>) -> Result<usize> {
     for (name, value) in values {
-        if stored.get(name) == Some(value) {
-            continue;
-        }
         let path = env_parameter_path(rack, app, name);
         c.ssm
             .put_parameter()
@@ -60,9 +50,8 @@ pub async fn write(
             .send()
             .await
             .map_err(|e| describe(&format!("storing {path}"), &e))?;
-        written += 1;
     }
-    Ok((written, values.len() - written))
+    Ok(values.len())
 }
 
 /// What a deploy stores in SSM once the user has consented, right before the change set runs:
@@ -108,8 +97,7 @@ impl Pending {
                 Err(e) => return Err(describe(&format!("storing {path}"), &e)),
             }
         }
-        let none = BTreeMap::new();
-        let (written, _) = write(c, &self.rack, &self.app, &self.env, &none).await?;
+        let written = write(c, &self.rack, &self.app, &self.env).await?;
         if written > 0 {
             println!(
                 "environment: {written} value(s) stored (SSM SecureString under {})",

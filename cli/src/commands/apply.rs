@@ -88,11 +88,9 @@ async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file:
     let mut pending = secrets::Pending {
         rack: rack.clone(),
         app: app.clone(),
-        env: compiled
-            .given
+        env: environment
             .iter()
-            .filter(|(k, v)| compiled.stored.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .filter_map(|e| Some((e.name.clone(), compiled.given.get(&e.name)?.clone())))
             .collect(),
         password: None,
     };

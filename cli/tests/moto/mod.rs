@@ -414,3 +414,35 @@ pub fn interrupt_at_change_set(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Start `apply` of the fixture app in `dir` (with `extra` arguments and `env`), and read its
+/// output until it executes its change set. Returns the running child (its stdout taken) and what
+/// it printed so far.
+#[allow(clippy::zombie_processes)] // the caller waits for it
+pub fn apply_until_executing(moto: &Moto, dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (Child, String) {
+    let manifest = dir.join("convox.yml");
+    let mut args = vec!["apply", manifest.to_str().unwrap()];
+    args.extend_from_slice(APP);
+    args.extend_from_slice(extra);
+    let mut child = moto
+        .command(&args)
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0 && std::time::Instant::now() < deadline,
+            "{seen}"
+        );
+        seen.push_str(&line);
+        if line.starts_with("executing the change set") {
+            return (child, seen);
+        }
+    }
+}
