@@ -173,10 +173,41 @@ fn failed_change_set_then_rollback_complete_recreated() {
         run.out
     );
     assert_eq!(moto.stack_status("r-myapp").as_deref(), Some("ROLLBACK_COMPLETE"));
+    // for CI, the same failure is a `failed` verdict with its cause, the last JSON line
+    let manifest = dir.path().join("convox.yml");
+    let out = moto
+        .command(&[
+            "apply",
+            manifest.to_str().unwrap(),
+            "--app",
+            "other",
+            "--rack",
+            "r",
+            "--build",
+            "B1",
+            "--yes",
+            "-e",
+            "SECRET_KEY_BASE=x",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let verdict: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(verdict["type"], "verdict", "{stdout}");
+    assert_eq!(verdict["result"], "failed", "{stdout}");
+    assert_eq!(verdict["status"], "ROLLBACK_COMPLETE", "{stdout}");
+    assert_eq!(verdict["cause"]["status"], "CREATE_FAILED", "{stdout}");
+    assert!(
+        verdict["cause"]["reason"].as_str().unwrap().contains("ExportNotFound"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: r-other failed: ROLLBACK_COMPLETE"));
 
     // the rack gets its exports; the failed stack must be deleted first
     fixture_rack(&moto, "r");
-    let manifest = dir.path().join("convox.yml");
     let refused = moto
         .run(&[
             "apply",
@@ -284,4 +315,107 @@ fn missing_rack_and_usage_errors() {
     assert_eq!(moto.stack_status("r-myapp"), None);
     let usage = moto.run(&["apply", m]);
     assert_eq!(usage.code, Some(2), "{}", usage.out);
+}
+
+/// `--format json`: stdout is JSON lines only (questions and diagnostics go to stderr), each with
+/// a `type`, ending with exactly one `verdict`: ok with the stack's outputs; unchanged; held
+/// (--no-execute) with the change set left for review; error (a rack that does not exist).
+#[test]
+fn json_lines_for_ci() {
+    let moto = Moto::start();
+    let dir = app_dir(str::to_string);
+    let manifest = dir.path().join("convox.yml");
+    let m = manifest.to_str().unwrap();
+    let lines = |extra: &[&str], code: i32| -> Vec<serde_json::Value> {
+        let mut args = vec!["apply", m, "--format", "json"];
+        args.extend_from_slice(APP);
+        args.extend_from_slice(extra);
+        let out = moto.command(&args).output().unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert_eq!(out.status.code(), Some(code), "{stdout}{stderr}");
+        assert!(!stderr.contains("{\"type\""), "{stderr}");
+        let lines: Vec<serde_json::Value> = stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+            .collect();
+        for l in &lines {
+            assert!(l["type"].is_string(), "{l}");
+        }
+        let verdicts: Vec<_> = lines.iter().filter(|l| l["type"] == "verdict").collect();
+        assert_eq!(verdicts.len(), 1, "{stdout}");
+        assert_eq!(lines.last().unwrap()["type"], "verdict", "{stdout}");
+        lines
+    };
+    let kinds = |lines: &[serde_json::Value]| -> Vec<String> {
+        let mut k: Vec<String> = lines.iter().map(|l| l["type"].as_str().unwrap().to_string()).collect();
+        k.dedup();
+        k
+    };
+
+    let missing = lines(&[], 1);
+    assert_eq!(missing[0]["result"], "error");
+    assert!(
+        missing[0]["message"].as_str().unwrap().contains("rack r not found"),
+        "{missing:?}"
+    );
+
+    rack(&moto, "r");
+    let created = lines(&["-e", "SECRET_KEY_BASE=s3cr3t-json-77"], 0);
+    assert_eq!(
+        kinds(&created),
+        ["upload", "plan", "stored", "executing", "event", "verdict"],
+        "{created:?}"
+    );
+    let plan = &created[1];
+    assert_eq!(plan["stack"], "r-myapp");
+    assert!(
+        plan["change_set"].as_str().unwrap().contains("changeSet/convoxc-"),
+        "{plan}"
+    );
+    // the report is `diff --format json`'s: a created stack, the secret named, not shown
+    assert_eq!(plan["report"]["stacks"][0]["action"], "add", "{plan}");
+    let all = serde_json::to_string(&created).unwrap();
+    assert!(all.contains("SECRET_KEY_BASE") && !all.contains("s3cr3t-json-77"));
+    assert!(
+        created
+            .iter()
+            .any(|l| l["type"] == "event" && l["logical_id"] == "r-myapp" && l["status"] == "CREATE_COMPLETE")
+    );
+    let verdict = created.last().unwrap();
+    assert_eq!(verdict["result"], "ok");
+    assert_eq!(verdict["status"], "CREATE_COMPLETE");
+    assert!(verdict["seconds"].is_number());
+    assert!(verdict["outputs"].is_object(), "{verdict}");
+
+    let same = lines(&[], 0);
+    assert_eq!(kinds(&same), ["upload", "verdict"], "{same:?}");
+    assert_eq!(same[0]["uploaded"], serde_json::json!([]));
+    assert_eq!(same[1]["result"], "unchanged");
+
+    let changed = app_dir(|t| t.replace("command: bin/worker", "command: bin/worker --verbose"));
+    let cm = changed.path().join("convox.yml");
+    let mut args = vec!["apply", cm.to_str().unwrap(), "--format", "json", "--no-execute"];
+    args.extend_from_slice(&APP[..APP.len() - 1]);
+    let out = moto.command(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let held: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(kinds(&held), ["upload", "differs", "plan", "verdict"], "{held:?}");
+    let v = held.last().unwrap();
+    assert_eq!(v["result"], "held");
+    assert_eq!(v["change_set"], held[2]["change_set"]);
+    assert_eq!(held[2]["report"]["summary"]["stacks_changed"], 1, "{}", held[2]);
+    assert!(
+        moto.change_sets("r-myapp").iter().any(|(name, _, _)| v["change_set"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("changeSet/{name}/"))),
+        "the change set is left for review"
+    );
+    assert_eq!(moto.stack_status("r-myapp").as_deref(), Some("CREATE_COMPLETE"));
 }

@@ -1,6 +1,7 @@
 //! Asking before a change set is executed: `--yes`, `--no-execute`, or a question on the terminal.
 
 use super::aws::{Result, err};
+use super::say::{self, DeployFormat};
 use clap::Args;
 use std::io::IsTerminal;
 
@@ -18,6 +19,10 @@ pub struct Flags {
     /// terminal.
     #[arg(long)]
     pub allow_destroy: bool,
+    /// What goes to stdout: text, or JSON lines for CI (the change set, each stack event, and a
+    /// last `verdict` line); questions go to stderr then.
+    #[arg(long, value_enum, default_value_t = DeployFormat::Text)]
+    pub format: DeployFormat,
 }
 
 /// Ask before executing a change set. `destroys`: what it destroys (each a line), which needs
@@ -31,7 +36,7 @@ pub(crate) async fn consent(flags: &Flags, question: &str, destroys: &[String]) 
                  review it, then run again with --allow-destroy to go ahead"
             ));
         }
-        println!("This change DESTROYS DATA:\n  {list}");
+        say::prompt(&format!("This change DESTROYS DATA:\n  {list}\n"));
         return match ask(&format!("{question} Type `destroy` to go ahead:")).await? {
             a if a == "destroy" => Ok(()),
             _ => err("not executed (the answer was not `destroy`)"),
@@ -53,8 +58,7 @@ pub(crate) async fn consent(flags: &Flags, question: &str, destroys: &[String]) 
 
 /// Print a question and read the answer from the terminal; Ctrl-C is an error.
 async fn ask(question: &str) -> Result<String> {
-    print!("{question} ");
-    let _ = std::io::Write::flush(&mut std::io::stdout());
+    say::prompt(&format!("{question} "));
     let read = tokio::task::spawn_blocking(|| {
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
@@ -63,7 +67,7 @@ async fn ask(question: &str) -> Result<String> {
     tokio::select! {
         a = read => Ok(a.unwrap_or_default()),
         _ = tokio::signal::ctrl_c() => {
-            println!();
+            say::prompt("\n");
             err("interrupted while asking: not executed")
         }
     }
@@ -78,8 +82,7 @@ pub(crate) fn confirm(flags: &Flags, question: &str) -> Result<()> {
             "not asking on a non-terminal: use --yes to go ahead, or --no-execute to stop after the change set",
         );
     }
-    print!("{question} [y/N] ");
-    let _ = std::io::Write::flush(&mut std::io::stdout());
+    say::prompt(&format!("{question} [y/N] "));
     let mut answer = String::new();
     let _ = std::io::stdin().read_line(&mut answer);
     if matches!(answer.trim(), "y" | "Y" | "yes") {

@@ -3,7 +3,9 @@
 //! terminal, a status line below them is redrawn in place.
 
 use super::aws::{Clients, Result, describe};
+use super::say;
 use aws_sdk_cloudformation::types::StackEvent;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -121,13 +123,13 @@ impl Follower {
             }
         }
         fresh.sort_by_key(|e| e.timestamp().map(|t| (t.secs(), t.subsec_nanos())));
-        let mut out = std::io::stdout().lock();
         if self.tty {
-            let _ = write!(out, "\r\x1b[K");
+            print!("\r\x1b[K");
         }
         for e in &fresh {
-            let _ = writeln!(out, "{}", line(e));
+            say::step(line(e), event(e));
         }
+        let mut out = std::io::stdout().lock();
         if self.tty {
             let _ = write!(
                 out,
@@ -149,14 +151,30 @@ impl Follower {
     }
 }
 
+/// One event for CI: `{"type":"event", time, stack, logical_id, resource_type, status, reason}`.
+fn event(e: &StackEvent) -> Value {
+    json!({
+        "type": "event",
+        "time": time(e),
+        "stack": e.stack_name(),
+        "logical_id": e.logical_resource_id(),
+        "resource_type": e.resource_type(),
+        "status": e.resource_status().map(|s| s.as_str()),
+        "reason": e.resource_status_reason().filter(|r| !r.is_empty()),
+    })
+}
+
+fn time(e: &StackEvent) -> String {
+    e.timestamp()
+        .and_then(|t| t.fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime).ok())
+        .unwrap_or_default()
+}
+
 /// One event as one line: time, stack, resource, type, status, reason.
 pub fn line(e: &StackEvent) -> String {
-    let time = e
-        .timestamp()
-        .and_then(|t| t.fmt(aws_sdk_cloudformation::primitives::DateTimeFormat::DateTime).ok())
-        .unwrap_or_default();
     let mut s = format!(
-        "{time}  {}  {}  {}  {}",
+        "{}  {}  {}  {}  {}",
+        time(e),
         e.stack_name().unwrap_or("-"),
         e.logical_resource_id().unwrap_or("-"),
         e.resource_type().unwrap_or("-"),

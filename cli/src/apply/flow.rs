@@ -7,11 +7,12 @@ use super::consent::{Flags, consent};
 use super::lookup::{deployed_template, describe_stack};
 use super::secrets::Pending;
 use super::stack::{self, ParamValue, Preflight};
-use super::{changeset, events, preview, upload};
+use super::{changeset, events, preview, say, upload};
 use crate::args::color_enabled;
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter, Stack, Tag};
 use convoxc_compiler::back::{Bundle, Template};
 use convoxc_compiler::diff::{EnvChange, Report, render};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use tokio::signal::unix::{SignalKind, signal};
@@ -45,13 +46,17 @@ pub(crate) async fn deploy(
             let mut all = d.nested.clone();
             all.push(d.root);
             let (uploaded, skipped) = upload::upload(c, bucket, &all).await?;
-            println!(
+            let mut text = format!(
                 "templates: {} uploaded, {skipped} already in s3://{bucket}",
                 uploaded.len()
             );
             for k in &uploaded {
-                println!("  uploaded {k}");
+                text.push_str(&format!("\n  uploaded {k}"));
             }
+            say::step(
+                text,
+                json!({"type": "upload", "bucket": bucket, "uploaded": uploaded, "skipped": skipped}),
+            );
             Some(upload::url(bucket, &c.region, &d.root.key()))
         }
         None => None,
@@ -64,7 +69,10 @@ pub(crate) async fn deploy(
         if diff.is_empty() {
             return store_only(c, &d).await;
         }
-        println!("{stack_name} differs in: {}", diff.join(", "));
+        say::step(
+            format!("{stack_name} differs in: {}", diff.join(", ")),
+            json!({"type": "differs", "stack": stack_name, "in": diff}),
+        );
     }
 
     let parameters: Vec<Parameter> = d
@@ -122,7 +130,7 @@ pub(crate) async fn deploy(
         };
         let mut report = preview::report(c, deploy, &set.changes).await?;
         report.environment = d.environment.clone();
-        print!("{}", render::text(&report, color_enabled()));
+        plan(stack_name, Some(&id), &report);
         if d.flags.no_execute {
             return Ok(Some(false));
         }
@@ -145,11 +153,16 @@ pub(crate) async fn deploy(
             return Err(e);
         }
         Ok(None) => {
-            println!("CloudFormation found nothing to change in {stack_name} (the empty change set was deleted)");
+            say::note(format!(
+                "CloudFormation found nothing to change in {stack_name} (the empty change set was deleted)"
+            ));
             return store_only(c, &d).await;
         }
         Ok(Some(false)) => {
-            println!("--no-execute: stopping here; nothing was stored, and the change set is left for review: {id}");
+            say::verdict(
+                format!("--no-execute: stopping here; nothing was stored, and the change set is left for review: {id}"),
+                json!({"stack": stack_name, "result": "held", "change_set": id}),
+            );
             return Ok(());
         }
         Ok(Some(true)) => {}
@@ -160,7 +173,7 @@ pub(crate) async fn deploy(
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64 - 1)
         .unwrap_or(0);
-    let tty = std::io::stdout().is_terminal();
+    let tty = std::io::stdout().is_terminal() && !say::json();
     let mut follower = events::Follower::new(stack_name, since, tty);
     follower.skip_existing(c).await?;
     c.cfn
@@ -173,7 +186,10 @@ pub(crate) async fn deploy(
             obsolete(stack_name, e.code(), e.message())
                 .unwrap_or_else(|| describe(&format!("executing the change set of {stack_name}"), &e))
         })?;
-    println!("executing the change set; following {stack_name} (Ctrl-C stops following, not the deploy)");
+    say::step(
+        format!("executing the change set; following {stack_name} (Ctrl-C stops following, not the deploy)"),
+        json!({"type": "executing", "stack": stack_name, "change_set": set_id}),
+    );
     let started = std::time::Instant::now();
     let follow = async {
         loop {
@@ -199,20 +215,25 @@ pub(crate) async fn deploy(
     };
     follower.finish();
     let secs = started.elapsed().as_secs_f32();
+    let seconds = (secs * 10.0).round() / 10.0;
     if stack::outcome(&status) == Some(true) {
-        println!("ok: {stack_name} {status} in {secs:.1} s");
+        let mut text = format!("ok: {stack_name} {status} in {secs:.1} s");
+        let mut outputs = serde_json::Map::new();
         if let Some(s) = describe_stack(c, stack_name).await? {
             for o in s.outputs() {
-                println!(
-                    "  {} = {}",
-                    o.output_key().unwrap_or(""),
-                    o.output_value().unwrap_or("")
-                );
+                let (k, v) = (o.output_key().unwrap_or(""), o.output_value().unwrap_or(""));
+                text.push_str(&format!("\n  {k} = {v}"));
+                outputs.insert(k.to_string(), json!(v));
             }
         }
+        say::verdict(
+            text,
+            json!({"stack": stack_name, "result": "ok", "status": status, "seconds": seconds, "outputs": outputs}),
+        );
         return Ok(());
     }
-    let cause = match stack::root_cause(&follower.events) {
+    let failure = stack::root_cause(&follower.events);
+    let cause = match &failure {
         Some(f) => format!(
             "\n  cause: {} {} ({}) {}: {}",
             f.stack, f.logical_id, f.resource_type, f.status, f.reason
@@ -226,7 +247,35 @@ pub(crate) async fn deploy(
         Preflight::Ready => "\n  the stack is back as it was; fix the cause and apply again",
         _ => "",
     };
-    err(format!("{stack_name} failed: {status} after {secs:.1} s{cause}{next}"))
+    let message = format!("{stack_name} failed: {status} after {secs:.1} s{cause}{next}");
+    // the text goes to stderr as the error; CI reads it structured
+    if say::json() {
+        say::verdict(
+            "",
+            json!({
+                "stack": stack_name, "result": "failed", "status": status, "seconds": seconds,
+                "cause": failure.as_ref().map(|f| json!({
+                    "stack": f.stack, "logical_id": f.logical_id, "resource_type": f.resource_type,
+                    "status": f.status, "reason": f.reason,
+                })),
+                "message": message,
+            }),
+        );
+    }
+    err(message)
+}
+
+/// The report of what a deploy does, before it asks: the text `diff` prints, or a `plan` line
+/// with the report `diff --format json` gives.
+fn plan(stack: &str, change_set: Option<&str>, report: &Report) {
+    if say::json() {
+        say::step(
+            "",
+            json!({"type": "plan", "stack": stack, "change_set": change_set, "report": render::json_value(report)}),
+        );
+    } else {
+        print!("{}", render::text(report, color_enabled()));
+    }
 }
 
 /// The error for a change set that another deploy overtook (CloudFormation refuses to execute a
@@ -245,7 +294,10 @@ fn obsolete(stack: &str, code: Option<&str>, message: Option<&str>) -> Option<Er
 async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
     let stack_name = d.stack;
     if d.environment.is_empty() && d.pending.is_empty() {
-        println!("no changes: {stack_name} is up to date");
+        say::verdict(
+            format!("no changes: {stack_name} is up to date"),
+            json!({"stack": stack_name, "result": "unchanged"}),
+        );
         return Ok(());
     }
     let report = Report {
@@ -253,14 +305,20 @@ async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
         stacks: Vec::new(),
         environment: d.environment.clone(),
     };
-    print!("{}", render::text(&report, color_enabled()));
+    plan(stack_name, None, &report);
     if d.flags.no_execute {
-        println!("--no-execute: stopping here; nothing was stored");
+        say::verdict(
+            "--no-execute: stopping here; nothing was stored",
+            json!({"stack": stack_name, "result": "held", "change_set": null}),
+        );
         return Ok(());
     }
     consent(d.flags, &format!("Store these values for {stack_name}?"), &[]).await?;
     d.pending.commit(c).await?;
-    println!("ok: {stack_name} is unchanged; the new values reach its containers when their tasks next start");
+    say::verdict(
+        format!("ok: {stack_name} is unchanged; the new values reach its containers when their tasks next start"),
+        json!({"stack": stack_name, "result": "stored"}),
+    );
     Ok(())
 }
 

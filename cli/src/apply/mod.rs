@@ -6,7 +6,8 @@
 //! predict, print), `events` (follow), `stack` (pure decisions, unit-tested on recorded responses).
 //! `consent` (`--yes`, `--no-execute`, asking), `settle` (a stack's state before a deploy), `flow`
 //! (upload, change set, execute, follow), `lookup` (describing a stack, its deployed template),
-//! `rack_stack` (the rack an app goes to), `runtime` (an applier command to an exit code).
+//! `rack_stack` (the rack an app goes to), `runtime` (an applier command to an exit code), `say`
+//! (what goes to stdout: text, or JSON lines for CI).
 
 pub(crate) mod aws;
 pub(crate) mod changeset;
@@ -19,6 +20,7 @@ pub(crate) mod plan;
 pub(crate) mod preview;
 pub(crate) mod rack_stack;
 pub(crate) mod runtime;
+pub(crate) mod say;
 pub(crate) mod secrets;
 pub(crate) mod settle;
 pub(crate) mod stack;

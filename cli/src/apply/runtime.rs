@@ -21,6 +21,7 @@ pub(crate) fn block_on(fut: impl std::future::Future<Output = Result<()>>) -> Ex
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             events_finish_line();
+            super::say::error_verdict(&e.0);
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
@@ -28,7 +29,7 @@ pub(crate) fn block_on(fut: impl std::future::Future<Output = Result<()>>) -> Ex
 }
 
 fn events_finish_line() {
-    if std::io::stdout().is_terminal() {
+    if std::io::stdout().is_terminal() && !super::say::json() {
         print!("\r\x1b[K");
     }
 }

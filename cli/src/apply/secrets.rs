@@ -3,8 +3,10 @@
 //! template, a change-set parameter (except the NoEcho resource password) or an error.
 
 use super::aws::{Clients, Error, Result, describe};
+use super::say;
 use aws_sdk_ssm::types::ParameterType;
 use convoxc_compiler::ir::naming::env_parameter_path;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The resource password's parameter name (environment names cannot start with a dot).
@@ -86,7 +88,10 @@ impl Pending {
                 .send()
                 .await;
             match put {
-                Ok(_) => println!("resource password: generated and stored as an SSM SecureString ({path})"),
+                Ok(_) => say::step(
+                    format!("resource password: generated and stored as an SSM SecureString ({path})"),
+                    json!({"type": "stored", "what": "resource password", "path": path}),
+                ),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_already_exists()) => {
                     return Err(Error(format!(
                         "another apply of {} stored a resource password ({path}) while this one was being \
@@ -99,9 +104,10 @@ impl Pending {
         }
         let written = write(c, &self.rack, &self.app, &self.env).await?;
         if written > 0 {
-            println!(
-                "environment: {written} value(s) stored (SSM SecureString under {})",
-                prefix(&self.rack, &self.app)
+            let prefix = prefix(&self.rack, &self.app);
+            say::step(
+                format!("environment: {written} value(s) stored (SSM SecureString under {prefix})"),
+                json!({"type": "stored", "what": "environment", "count": written, "path": prefix}),
             );
         }
         Ok(())

@@ -5,8 +5,10 @@ use super::aws::{Clients, Result, describe, err};
 use super::consent::{Flags, confirm};
 use super::events;
 use super::lookup::describe_stack;
+use super::say;
 use super::stack::{self, Preflight};
 use aws_sdk_cloudformation::types::Stack;
+use serde_json::json;
 
 /// Bring the stack to a state a change set can start from: wait out a running operation, delete a
 /// stack whose creation failed (after confirmation), stop with the recovery command when a
@@ -24,7 +26,12 @@ pub(crate) async fn settle(c: &Clients, name: &str, flags: &Flags) -> Result<Opt
             Preflight::Ready => return Ok(s),
             Preflight::InProgress(st) => {
                 if !said_waiting {
-                    println!("{name} is {st}: waiting for it to settle (Ctrl-C stops waiting; the operation goes on)");
+                    say::step(
+                        format!(
+                            "{name} is {st}: waiting for it to settle (Ctrl-C stops waiting; the operation goes on)"
+                        ),
+                        json!({"type": "waiting", "stack": name, "status": st}),
+                    );
                     said_waiting = true;
                 }
                 tokio::time::sleep(events::poll_interval()).await;
@@ -32,10 +39,10 @@ pub(crate) async fn settle(c: &Clients, name: &str, flags: &Flags) -> Result<Opt
             Preflight::RollbackComplete => {
                 let id = s.as_ref().and_then(|s| s.stack_id()).unwrap_or(name).to_string();
                 let cause = failure_summary(c, &id).await;
-                println!("{name} failed to create and rolled back (ROLLBACK_COMPLETE){cause}");
-                println!(
-                    "it never existed successfully and can only be deleted; it must be deleted before it is created again"
-                );
+                say::note(format!(
+                    "{name} failed to create and rolled back (ROLLBACK_COMPLETE){cause}\n\
+                     it never existed successfully and can only be deleted; it must be deleted before it is created again"
+                ));
                 if flags.no_execute {
                     return err(format!(
                         "{name} is ROLLBACK_COMPLETE; run without --no-execute to delete and recreate it"
@@ -48,7 +55,7 @@ pub(crate) async fn settle(c: &Clients, name: &str, flags: &Flags) -> Result<Opt
                     .send()
                     .await
                     .map_err(|e| describe(&format!("deleting {name}"), &e))?;
-                println!("deleting {name}…");
+                say::step(format!("deleting {name}…"), json!({"type": "deleting", "stack": name}));
                 loop {
                     tokio::time::sleep(events::poll_interval()).await;
                     let st = describe_stack(c, &id)

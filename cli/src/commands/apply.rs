@@ -5,6 +5,7 @@ use crate::apply::consent::Flags;
 use crate::apply::flow::{Deployment, deploy};
 use crate::apply::plan::{self, AppInput, Password};
 use crate::apply::runtime;
+use crate::apply::say;
 use crate::apply::secrets;
 use crate::apply::settle::settle;
 use crate::apply::stack::ParamValue;
@@ -49,6 +50,7 @@ pub struct ApplyArgs {
 
 /// `convoxc apply`.
 pub(crate) fn run(args: ApplyArgs) -> ExitCode {
+    say::set(args.flags.format);
     let app = match app_name(args.app.as_deref(), &args.file) {
         Ok(a) => a,
         Err(e) => {

@@ -380,11 +380,16 @@ fn stack_details(s: &StackChange) -> String {
 
 /// The report as JSON (pretty, sorted as the report is), with its version.
 pub fn json(r: &Report) -> String {
+    let mut s = serde_json::to_string_pretty(&json_value(r)).expect("a report is JSON");
+    s.push('\n');
+    s
+}
+
+/// The report as a JSON value (what `json` prints), for a caller that embeds it.
+pub fn json_value(r: &Report) -> serde_json::Value {
     let mut v = serde_json::json!({"version": JSON_VERSION, "summary": r.summary, "stacks": r.stacks});
     if !r.environment.is_empty() {
         v["environment"] = serde_json::json!(r.environment);
     }
-    let mut s = serde_json::to_string_pretty(&v).expect("a report is JSON");
-    s.push('\n');
-    s
+    v
 }

@@ -4,6 +4,7 @@ use crate::apply::aws::{AwsArgs, Clients, Result, err};
 use crate::apply::consent::Flags;
 use crate::apply::flow::{Deployment, deploy};
 use crate::apply::runtime;
+use crate::apply::say;
 use crate::apply::settle::settle;
 use crate::apply::stack::ParamValue;
 use crate::args::{Format, USAGE};
@@ -41,6 +42,7 @@ pub struct RackApplyArgs {
 
 /// `convoxc rack apply`.
 pub(crate) fn run(args: RackApplyArgs) -> ExitCode {
+    say::set(args.flags.format);
     if let Err(e) = valid_name("rack", &args.name) {
         eprintln!("error: {e}");
         return ExitCode::from(USAGE);
@@ -108,11 +110,11 @@ async fn apply_rack(args: RackApplyArgs, template: Template, given: BTreeMap<Str
     if existing.is_none() {
         // a rack is a VPC, a cluster, load balancers…: creating one is never a side effect of a
         // wrong region or profile that goes unsaid
-        println!(
+        say::note(format!(
             "creating rack {} in {}: there is no stack {} there yet (if you meant an existing rack, check \
              --region and --profile)",
             args.name, c.region, args.name
-        );
+        ));
     }
     let mut bucket = args.template_bucket.clone();
     if bucket.is_none() && template.text.len() > INLINE_LIMIT {
