@@ -73,6 +73,7 @@ pub(crate) fn input(args: &ManifestArgs, format: Format) -> Result<Input, ExitCo
         env_file: args.env_file.as_deref().map(read).transpose()?,
         env: args.env.clone(),
         env_known: args.env_file.is_some() || !args.env.is_empty(),
+        supplied_at_deploy: false,
         rack_params: args.rack_params.as_deref().map(read).transpose()?,
     })
 }

@@ -45,10 +45,10 @@ fn machine(sources: &Sources, diagnostics: &[Diagnostic], format: Format) -> Opt
         }
         Format::Github => {
             for l in &located {
-                let kind = if l.severity == Severity::Error {
-                    "error"
-                } else {
-                    "warning"
+                let kind = match l.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Note => "notice",
                 };
                 let mut text = if l.path.is_empty() {
                     l.message.clone()
@@ -92,13 +92,18 @@ fn human(sources: &Sources, diagnostics: &[Diagnostic]) {
             eprint!("{out}");
         }
     }
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = diagnostics.len() - errors;
+    let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
+    let (errors, warnings, notes) = (count(Severity::Error), count(Severity::Warning), count(Severity::Note));
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-    if errors == 0 && warnings == 0 {
-        eprintln!("ok: no problems found");
+    let notes = if notes > 0 {
+        format!(", {}", plural(notes, "note"))
     } else {
-        eprintln!("{}, {}", plural(errors, "error"), plural(warnings, "warning"));
+        String::new()
+    };
+    if errors == 0 && warnings == 0 {
+        eprintln!("ok: no problems found{notes}");
+    } else {
+        eprintln!("{}, {}{notes}", plural(errors, "error"), plural(warnings, "warning"));
     }
 }
 
@@ -119,7 +124,7 @@ fn sarif(located: &[Located]) -> serde_json::Value {
             json!({
                 "id": c.as_str(),
                 "shortDescription": { "text": c.description() },
-                "defaultConfiguration": { "level": if c.default_severity() == Severity::Error { "error" } else { "warning" } },
+                "defaultConfiguration": { "level": c.default_severity().sarif() },
             })
         })
         .collect();
@@ -133,7 +138,7 @@ fn sarif(located: &[Located]) -> serde_json::Value {
             json!({
                 "ruleId": l.code.as_str(),
                 "ruleIndex": Code::ALL.iter().position(|c| *c == l.code),
-                "level": if l.severity == Severity::Error { "error" } else { "warning" },
+                "level": l.severity.sarif(),
                 "message": { "text": text },
                 "locations": [{
                     "physicalLocation": {

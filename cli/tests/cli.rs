@@ -667,3 +667,141 @@ fn the_rack_is_rack_everywhere() {
         stderr(&old)
     );
 }
+
+/// `validate` in CI without values: a typed field whose value is an unset `${VAR}` is a note (a
+/// value the rack supplies), in every format, and the file passes; given values, it is checked.
+#[test]
+fn values_the_rack_supplies_are_notes_until_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("convox.yml");
+    std::fs::write(
+        &file,
+        "resources:\n  db:\n    type: postgres\n    options:\n      storage: ${DB_STORAGE}\n      version: 16\n\
+         services:\n  web:\n    port: ${PORT}\n    resources: [db]\ntimers:\n  nightly:\n\
+         \x20   schedule: \"${NIGHTLY}\"\n    command: bin/nightly\n    service: web\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = convoxc(&["validate", f, "--diagnostics", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).unwrap();
+    let got: Vec<(String, String, u64, u64)> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "supplied-value")
+        .map(|d| {
+            (
+                d["severity"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let note = |p: &str, line, col| ("note".to_string(), p.to_string(), line, col);
+    assert_eq!(
+        got,
+        [
+            note("resources.db.options.storage", 5, 16),
+            note("services.web.port", 9, 11),
+            note("timers.nightly.schedule", 13, 15),
+        ]
+    );
+    let storage = &v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["path"] == "resources.db.options.storage")
+        .unwrap();
+    assert_eq!(
+        storage["message"],
+        "the value comes from ${DB_STORAGE}, which the rack supplies at deploy: it is checked then"
+    );
+    assert!(
+        storage["help"]
+            .as_str()
+            .unwrap()
+            .contains("-e DB_STORAGE=… or --env-file); with an empty value: invalid value `` for option `storage`"),
+        "{storage}"
+    );
+    // the human summary counts them as notes; SARIF says note, GitHub notice
+    let human = convoxc(&["validate", f, "--color", "never"]);
+    assert_eq!(human.status.code(), Some(0));
+    assert!(
+        stderr(&human).ends_with("ok: no problems found, 3 notes\n"),
+        "{}",
+        stderr(&human)
+    );
+    let sarif: serde_json::Value =
+        serde_json::from_str(&stderr(&convoxc(&["validate", f, "--diagnostics", "sarif"]))).unwrap();
+    assert!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["level"] == "note")
+    );
+    let github = stderr(&convoxc(&["validate", f, "--diagnostics", "github"]));
+    assert_eq!(
+        github.lines().filter(|l| l.starts_with("::notice ")).count(),
+        3,
+        "{github}"
+    );
+
+    // with values, each is checked: a bad one is an error; good ones leave nothing
+    let bad = convoxc(&[
+        "validate",
+        f,
+        "-e",
+        "DB_STORAGE=lots",
+        "-e",
+        "PORT=3000",
+        "-e",
+        "NIGHTLY=0 3 * * ?",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("invalid value `lots` for option `storage`"),
+        "{}",
+        stderr(&bad)
+    );
+    let good = convoxc(&[
+        "validate",
+        f,
+        "-e",
+        "DB_STORAGE=50",
+        "-e",
+        "PORT=3000",
+        "-e",
+        "NIGHTLY=0 3 * * ?",
+    ]);
+    assert_eq!(good.status.code(), Some(0), "{}", stderr(&good));
+    assert!(!stderr(&good).contains("supplied-value"), "{}", stderr(&good));
+    // a build needs the values: without them, the same file is an error
+    let build = convoxc(&["build", f, "--app", "x"]);
+    assert_eq!(build.status.code(), Some(1), "{}", stderr(&build));
+}
+
+/// README's corpus figure is what the binary says: `convoxc validate FILE` on each of the 150
+/// real-world files, exit 0 counted.
+#[test]
+fn readme_corpus_count_is_the_clis() {
+    let dir = shared("corpus/real-world");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 150);
+    let accepted = files
+        .iter()
+        .filter(|f| convoxc(&["validate", f.to_str().unwrap()]).status.code() == Some(0))
+        .count();
+    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("**{accepted} of 150 accepted**")),
+        "the CLI accepts {accepted} of 150; README says otherwise"
+    );
+}

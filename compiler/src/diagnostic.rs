@@ -12,6 +12,19 @@ use std::fmt;
 pub enum Severity {
     Error,
     Warning,
+    /// Information, never a failure: e.g. a value checked later, when it is known.
+    Note,
+}
+
+impl Severity {
+    /// The level's name in SARIF (`error`, `warning`, `note`).
+    pub fn sarif(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
 }
 
 macro_rules! codes {
@@ -43,6 +56,7 @@ codes! {
     OutOfRange = "out-of-range", Error, "A number outside the range AWS accepts.";
     RequiredEnv = "required-env", Error, "An environment variable that a service requires is not set.";
     UnsetVariable = "unset-variable", Warning, "A ${VAR} reference whose variable is not set: convox substitutes an empty string.";
+    SuppliedValue = "supplied-value", Note, "A value that comes from a ${VAR} given no value (validate without -e or --env-file): the rack supplies it at deploy, where it is checked.";
     EnvDeclaration = "env-declaration", Error, "An environment entry that is not NAME, NAME=default or *.";
     UnknownReference = "unknown-reference", Error, "A name (link, resource, timer service, volume) that refers to nothing declared.";
     ResourceType = "resource-type", Error, "A resource without a type, or with a type convox cannot create.";
@@ -237,6 +251,7 @@ impl miette::Diagnostic for Report<'_> {
         Some(match self.diagnostic.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {

@@ -93,6 +93,7 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
         env_file: input.env_file,
         env,
         env_known,
+        supplied_at_deploy: false,
         rack_params,
     });
     let options = BuildOptions {

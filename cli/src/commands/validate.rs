@@ -27,10 +27,12 @@ pub(crate) fn run(args: ValidateArgs) -> ExitCode {
         );
     }
     let format = args.format.unwrap_or(args.diagnostics);
-    let input = match input(&args.manifest, format) {
+    let mut input = match input(&args.manifest, format) {
         Ok(i) => i,
         Err(code) => return code,
     };
+    // in CI without values, the `${VAR}`s left unset are the rack's to supply
+    input.supplied_at_deploy = !input.env_known;
     let loaded = load(input);
     if args.format.is_some() {
         output::print_stdout(&loaded.sources, &loaded.diagnostics, format);

@@ -15,6 +15,9 @@ pub struct Cx<'a> {
     pub interp: &'a Interpolated,
     /// False when no environment was given at all (values unknown, not empty).
     pub env_known: bool,
+    /// Set (to the file's text) when unset `${VAR}`s are supplied at deploy: a problem found in a
+    /// value that comes from one is a `supplied-value` note (see [`Cx::push`]).
+    pub supplied: Option<&'a str>,
     pub diags: Vec<Diagnostic>,
     /// Original span of the value at each decoded key path, for later cross-checks.
     pub spans: HashMap<String, Span>,
@@ -55,6 +58,7 @@ impl<'a> Cx<'a> {
             source,
             interp,
             env_known,
+            supplied: None,
             diags: Vec::new(),
             spans: HashMap::new(),
             env_sites: HashMap::new(),
@@ -75,6 +79,18 @@ impl<'a> Cx<'a> {
         Diagnostic::new(code, self.source, self.span(n), path, message)
     }
 
+    /// Push `d` only if it is in a value supplied at deploy (then as its note).
+    fn push_supplied(&mut self, d: Diagnostic) {
+        if self.supplied_at(d.span) {
+            self.push(d);
+        }
+    }
+
+    /// Whether the value at `span` comes from a `${VAR}` that the rack supplies at deploy.
+    pub fn supplied_at(&self, span: Span) -> bool {
+        self.interp.references_in(span).any(|r| !r.set) && self.deferred(span)
+    }
+
     pub fn push(&mut self, mut d: Diagnostic) {
         // Say where an interpolated value came from.
         let unset: Vec<&str> = self
@@ -83,6 +99,31 @@ impl<'a> Cx<'a> {
             .filter(|r| !r.set)
             .map(|r| r.name)
             .collect();
+        if !unset.is_empty() && d.severity != Severity::Note && self.deferred(d.span) {
+            // the check ran on the empty string convox would substitute, not on the value the
+            // rack supplies: say so, and what an empty value would do
+            let vars = unset.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", ");
+            let given = unset.iter().map(|v| format!("-e {v}=…")).collect::<Vec<_>>().join(" ");
+            let note = Diagnostic::new(
+                Code::SuppliedValue,
+                d.source,
+                d.span,
+                d.path.clone(),
+                format!("the value comes from {vars}, which the rack supplies at deploy: it is checked then"),
+            )
+            .help(format!(
+                "to check it now, give the value ({given} or --env-file); with an empty value: {}",
+                d.message
+            ));
+            if !self
+                .diags
+                .iter()
+                .any(|x| x.code == Code::SuppliedValue && x.span == d.span)
+            {
+                self.diags.push(note);
+            }
+            return;
+        }
         if !unset.is_empty() {
             let vars = unset.iter().map(|v| format!("${{{v}}}")).collect::<Vec<_>>().join(", ");
             let why = if self.env_known {
@@ -97,6 +138,14 @@ impl<'a> Cx<'a> {
             });
         }
         self.diags.push(d);
+    }
+
+    /// Whether a problem at `span` is in a value supplied at deploy: supplied mode, and the span
+    /// is within one line (a scalar, not a whole section that merely contains a `${VAR}`).
+    fn deferred(&self, span: Span) -> bool {
+        self.supplied
+            .and_then(|text| text.get(span.start..span.end))
+            .is_some_and(|s| !s.contains('\n'))
     }
 
     pub fn error(&mut self, code: Code, n: &Node, path: &str, message: impl Into<String>, help: Option<String>) {
@@ -210,6 +259,12 @@ impl<'a> Cx<'a> {
         for (key, k, v) in named {
             let kp = join(path, &key);
             if place.known().contains(&key.as_str()) {
+                if matches!(v.value, Value::Null) && self.supplied.is_some() {
+                    // `port: ${PORT}` with PORT unset reads as no value: say it is supplied
+                    // rather than drop it unsaid
+                    let d = self.diag(Code::Ignored, v, &kp, format!("`{key}` is left unset"));
+                    self.push_supplied(d);
+                }
                 self.spans.insert(kp, self.span(v));
                 entries.push((key, k, v));
             } else if let Some((_, why)) = place.foreign().iter().find(|(f, _)| *f == key) {
@@ -418,7 +473,7 @@ impl Cx<'_> {
     pub(crate) fn at(&self, path: &str) -> Span {
         self.spans.get(path).copied().unwrap_or_default()
     }
-    /// Push an error at `span_path`'s span, reported for `path`; returns it to amend.
+    /// Push a diagnostic of `code`'s severity at `span_path`'s span, reported for `path`.
     pub(crate) fn report(
         &mut self,
         code: Code,
@@ -426,9 +481,22 @@ impl Cx<'_> {
         span_path: &str,
         msg: impl Into<String>,
         help: Option<String>,
-    ) -> &mut Diagnostic {
+    ) {
         let d = Diagnostic::new(code, self.source, self.at(span_path), path, msg).help_opt(help);
         self.push(d);
-        self.diags.last_mut().expect("just pushed")
+    }
+
+    /// [`Cx::report`] as a warning, whatever `code`'s own severity.
+    pub(crate) fn report_warning(
+        &mut self,
+        code: Code,
+        path: &str,
+        span_path: &str,
+        msg: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let mut d = Diagnostic::new(code, self.source, self.at(span_path), path, msg).help_opt(help);
+        d.severity = Severity::Warning;
+        self.push(d);
     }
 }

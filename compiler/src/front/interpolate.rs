@@ -151,15 +151,18 @@ impl Interpolated {
         let mut start = self.map(span.start, false);
         // a value that begins with an empty substitution begins at its `${...}`
         let first = self.subs.partition_point(|s| (s.out as usize) < span.start);
-        if let Some(s) = self.subs[first..]
+        let empty_sub = self.subs[first..]
             .iter()
             .take_while(|s| s.out as usize == span.start && s.out_len == 0)
-            .next()
-        {
+            .next();
+        if let Some(s) = empty_sub {
             start = start.min(s.orig as usize);
         }
         let end = if span.end > span.start {
             self.map(span.end, true)
+        } else if let Some(s) = empty_sub {
+            // an empty value that was a `${...}`: the reference itself
+            s.orig_end()
         } else {
             start
         };

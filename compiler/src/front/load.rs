@@ -25,6 +25,10 @@ pub struct Input {
     /// True when the environment is known (an env file or -e was given, or a caller says so):
     /// then required variables must be set, and unset `${VAR}`s are reported.
     pub env_known: bool,
+    /// With no environment known: the `${VAR}`s left unset get their values at deploy (the app's
+    /// environment on the rack), as when `validate` runs in CI. A check of a value that comes from
+    /// one is then a `supplied-value` note, not an error; the value is checked once it is given.
+    pub supplied_at_deploy: bool,
     pub rack_params: Option<SourceFile>,
 }
 
@@ -76,6 +80,7 @@ pub fn load(input: Input) -> Loaded {
     }
     env.extend(input.env);
     let env_known = input.env_known;
+    let supplied = input.supplied_at_deploy && !env_known;
 
     let (rack, rack_locations) = match input.rack_params {
         Some(f) => {
@@ -107,7 +112,7 @@ pub fn load(input: Input) -> Loaded {
         sources.get(id),
         id,
         &env,
-        env_known,
+        (env_known, supplied),
         rack_params.clone(),
         &mut diagnostics,
         &mut locations,
@@ -132,7 +137,7 @@ fn load_manifest(
     file: &SourceFile,
     id: SourceId,
     env: &BTreeMap<String, String>,
-    env_known: bool,
+    (env_known, supplied): (bool, bool),
     rack: Option<RackParams>,
     out: &mut Vec<Diagnostic>,
     locations: &mut Locations,
@@ -162,6 +167,9 @@ fn load_manifest(
         }
     };
     let mut cx = Cx::new(id, &interp, env_known);
+    if supplied {
+        cx.supplied = Some(&file.text);
+    }
     if env_known {
         unset_warnings(&mut cx);
     }

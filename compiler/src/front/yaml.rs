@@ -216,16 +216,42 @@ fn convert(raw: Spanned<Raw>, text: &str) -> Node {
         Raw::Map(entries) => {
             let entries: Vec<Entry> = entries
                 .into_iter()
-                .map(|(k, v)| Entry {
-                    key: convert(k, text),
-                    value: convert(v, text),
-                    merged: false,
+                .map(|(k, v)| {
+                    let key = convert(k, text);
+                    let mut value = convert(v, text);
+                    if matches!(value.value, Value::Null) && value.alias.is_none() {
+                        value.span = empty_value_at(&key, value.span, text);
+                    }
+                    Entry {
+                        key,
+                        value,
+                        merged: false,
+                    }
                 })
                 .collect();
             Value::Map(expand_merges(entries))
         }
     };
     Node { value, span, alias }
+}
+
+/// Where an empty value (`key:` and nothing after) is: right after `key: `, where a `${VAR}`
+/// substituted by an empty string was, rather than at the colon the parser gives.
+fn empty_value_at(key: &Node, span: Span, text: &str) -> Span {
+    let rest = text.get(key.span.end..).unwrap_or("");
+    let after_colon = rest
+        .strip_prefix(|c: char| c == '"' || c == '\'')
+        .unwrap_or(rest)
+        .trim_start_matches([' ', '\t']);
+    let Some(after) = after_colon.strip_prefix(':') else {
+        return span;
+    };
+    let at = text.len() - after.trim_start_matches([' ', '\t']).len();
+    if span.is_empty() && span.start <= at && text[span.start..at].find('\n').is_none() {
+        Span::new(at, at)
+    } else {
+        span
+    }
 }
 
 /// YAML 1.1 merge keys: `<<: map` or `<<: [map, ...]`. Keys written in the map win over merged

@@ -1,6 +1,6 @@
 //! Databases on an engine version past RDS standard support (a warning, with the version to move to).
 
-use crate::diagnostic::{Code, Severity};
+use crate::diagnostic::Code;
 use crate::front::cx::{Cx, join};
 use crate::front::decode::Decoded;
 use crate::ir::*;
@@ -65,7 +65,6 @@ pub(super) fn engine_versions(cx: &mut Cx, app: &Decoded) {
         let help = format!(
             "set `options: {{version: \"{suggested}\"}}` (a newer major version; an existing database is upgraded in place, which needs a maintenance window)"
         );
-        cx.report(Code::EngineVersion, &given.unwrap_or(path), &span_path, msg, Some(help))
-            .severity = Severity::Warning;
+        cx.report_warning(Code::EngineVersion, &given.unwrap_or(path), &span_path, msg, Some(help));
     }
 }

@@ -2,7 +2,7 @@
 //! the logical IDs they become (within a kind and across kinds).
 
 use super::env::find_decl;
-use crate::diagnostic::{Code, Severity};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::front::cx::{Cx, join};
 use crate::front::decode::Decoded;
 use crate::ir::naming::{
@@ -29,14 +29,13 @@ pub(super) fn reserved_tags(cx: &mut Cx, app: &Decoded) {
         }
     }
     for p in found {
-        cx.report(
+        cx.report_warning(
             Code::Ignored,
             &p,
             &p,
             "this tag key is set by convoxc; the manifest's value is dropped",
             Some(format!("convoxc sets {}", RESERVED_TAGS.join(", "))),
-        )
-        .severity = Severity::Warning;
+        );
     }
 }
 
@@ -50,14 +49,13 @@ pub(super) fn system_env(cx: &mut Cx, app: &Decoded) {
             for name in SYSTEM_ENV {
                 let site = find_decl(cx, &list, name);
                 if site.contains('#') && seen.insert(site.clone()) {
-                    cx.report(
+                    cx.report_warning(
                         Code::Ignored,
                         &list,
                         &site,
                         format!("{name} is set by convox in every container; this declaration is overridden"),
                         Some(format!("rename the variable (e.g. MY_{name})")),
-                    )
-                    .severity = Severity::Warning;
+                    );
                 }
             }
         }
@@ -185,23 +183,20 @@ fn logical_ids(cx: &mut Cx, app: &Decoded) {
     }
     for (id, first, second, at) in clashes {
         let first_span = cx.at(&format!("{}#name", first.0));
-        let source = cx.source;
-        let d = cx.report(
+        let mut d = Diagnostic::new(
             Code::LogicalIdCollision,
+            cx.source,
+            cx.at(&format!("{}#name", second.0)),
             &second.0,
-            &format!("{}#name", second.0),
             format!(
                 "{} and {} both become the CloudFormation logical ID {id} {at}",
                 second.1, first.1
             ),
-            Some("rename one of them: convox would silently overwrite one with the other".into()),
-        );
+        )
+        .help("rename one of them: convox would silently overwrite one with the other");
         if !first.0.is_empty() {
-            d.related.push(crate::diagnostic::Related {
-                source,
-                span: first_span,
-                label: "first declared here".into(),
-            });
+            d = d.related(cx.source, first_span, "first declared here");
         }
+        cx.push(d);
     }
 }

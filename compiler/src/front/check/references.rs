@@ -1,6 +1,6 @@
 //! References between sections: links, resources, timers' services, volumes, shared domains, policies.
 
-use crate::diagnostic::{Code, Severity};
+use crate::diagnostic::Code;
 use crate::front::cx::{Cx, index, join};
 use crate::front::decode::Decoded;
 use crate::ir::naming::env_name;
@@ -29,7 +29,7 @@ pub(super) fn references(cx: &mut Cx, app: &mut Decoded) {
                     suggest(link, service_names.iter().map(String::as_str)).map(|x| format!("did you mean `{x}`?"));
                 cx.report(Code::UnknownReference, &p, &p, format!("no such service: {link}"), help);
             } else if !ported.contains(link) {
-                cx.report(
+                cx.report_warning(
                     Code::UnknownReference,
                     &p,
                     &p,
@@ -38,8 +38,7 @@ pub(super) fn references(cx: &mut Cx, app: &mut Decoded) {
                         env_name(link)
                     ),
                     Some(format!("give `{link}` a `port:` or remove the link")),
-                )
-                .severity = Severity::Warning;
+                );
             }
         }
         for (i, r) in s.resources.iter().enumerate() {
@@ -186,7 +185,7 @@ pub(super) fn shared_domains(cx: &mut Cx, app: &Decoded) {
                         "domain `{d}` is also a domain of service {first}: only one of them will receive its traffic"
                     );
                     let help = "both get a host rule for it and the load balancer uses the one with the lower (hashed) priority; remove it from one of them";
-                    cx.report(Code::Domain, &p, &p, msg, Some(help.into())).severity = Severity::Warning;
+                    cx.report_warning(Code::Domain, &p, &p, msg, Some(help.into()));
                 }
                 None => {
                     owner.insert(d, &s.name);

@@ -1,6 +1,6 @@
 //! Scaling and Fargate: count ranges, targets, and Fargate's cpu/memory pairs.
 
-use crate::diagnostic::{Code, Severity};
+use crate::diagnostic::Code;
 use crate::front::cx::{Cx, index, join};
 use crate::front::decode::Decoded;
 use crate::ir::*;
@@ -13,14 +13,13 @@ pub(super) fn scaling(cx: &mut Cx, app: &Decoded) {
             let p = join(&sp, key);
             let unrouted = s.port.is_none() && (needs_port_only || s.nlb.is_empty());
             if unrouted && cx.spans.contains_key(&p) {
-                cx.report(
+                cx.report_warning(
                     Code::Ignored,
                     &p,
                     &p,
                     format!("`{key}` has no effect: the service has no port"),
                     Some("it configures the load balancer, which routes only to services with `port:`".into()),
-                )
-                .severity = Severity::Warning;
+                );
             }
         }
         let sp = join("services", &s.name);
@@ -37,16 +36,15 @@ pub(super) fn scaling(cx: &mut Cx, app: &Decoded) {
             );
         }
         if has_targets && s.agent.is_some() {
-            cx.report(
+            cx.report_warning(
                 Code::Ignored,
                 &tp,
                 &tp,
                 "agent services run one task per instance: scale targets have no effect",
                 None,
-            )
-            .severity = Severity::Warning;
+            );
         } else if has_targets && s.scale.count.min == s.scale.count.max {
-            cx.report(
+            cx.report_warning(
                 Code::Ignored,
                 &tp,
                 &tp,
@@ -55,8 +53,7 @@ pub(super) fn scaling(cx: &mut Cx, app: &Decoded) {
                     s.scale.count.min
                 ),
                 Some("give scale.count a range, e.g. \"1-5\"".into()),
-            )
-            .severity = Severity::Warning;
+            );
         }
     }
 }

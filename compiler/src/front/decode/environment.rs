@@ -1,9 +1,10 @@
 //! `environment:` lists (global and per service): `NAME`, `NAME=default`, `*`, convox's list and map forms.
 
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::front::cx::{Cx, index};
 use crate::front::yaml::{Node, Value};
 use crate::ir::*;
+use crate::source::Span;
 
 /// An environment list: strings (`NAME`, `NAME=default`, `*`), nested lists flattened.
 pub fn env_list(cx: &mut Cx, n: &Node, path: &str) -> Vec<EnvDecl> {
@@ -29,26 +30,29 @@ fn env_items(cx: &mut Cx, items: &[Node], list: &str, path: &str, out: &mut Vec<
         match &item.value {
             Value::Str(s) => {
                 if let Some(d) = env_decl(cx, item, &p, s) {
-                    let site = format!("{p}#{}", d.name());
-                    cx.spans.insert(site.clone(), cx.span(item));
-                    cx.env_sites
-                        .entry(list.to_string())
-                        .or_default()
-                        .push((d.name().to_string(), site));
-                    out.push(d);
+                    record(cx, list, &p, item, d, out);
                 }
             }
             Value::Seq(inner) => env_items(cx, inner, list, &p, out),
             Value::Map(es) if es.len() == 1 => {
                 let k = cx.raw(&es[0].key).to_string();
                 let v = cx.raw(&es[0].value).to_string();
-                cx.error(
-                    Code::EnvDeclaration,
-                    item,
-                    &p,
-                    "an environment entry must be a string, found a map",
-                    Some(format!("write `- {k}={v}` (convox silently drops map entries)")),
-                );
+                // `- NAME=x:${VAR}` is a map only while VAR is empty: the whole entry is the span
+                let whole = Span::new(cx.span(item).start, cx.span(&es[0].value).end);
+                let d = cx
+                    .diag(
+                        Code::EnvDeclaration,
+                        item,
+                        &p,
+                        "an environment entry must be a string, found a map",
+                    )
+                    .help(format!("write `- {k}={v}` (convox silently drops map entries)"));
+                let supplied = matches!(es[0].value.value, Value::Null) && cx.supplied_at(whole);
+                cx.push(Diagnostic { span: whole, ..d });
+                if supplied && let Some(d) = env_decl(cx, item, &p, &format!("{k}:")) {
+                    // with its value, it is the declaration `NAME=x:value`
+                    record(cx, list, &p, item, d, out);
+                }
             }
             other => {
                 let raw = cx.raw(item).to_string();
@@ -64,6 +68,17 @@ fn env_items(cx: &mut Cx, items: &[Node], list: &str, path: &str, out: &mut Vec<
             }
         }
     }
+}
+
+/// Keep a declaration, and where it is written.
+fn record(cx: &mut Cx, list: &str, p: &str, item: &Node, d: EnvDecl, out: &mut Vec<EnvDecl>) {
+    let site = format!("{p}#{}", d.name());
+    cx.spans.insert(site.clone(), cx.span(item));
+    cx.env_sites
+        .entry(list.to_string())
+        .or_default()
+        .push((d.name().to_string(), site));
+    out.push(d);
 }
 
 fn env_decl(cx: &mut Cx, n: &Node, path: &str, s: &str) -> Option<EnvDecl> {
