@@ -576,3 +576,62 @@ fn all_errors_at_once() {
     let errors = l.diagnostics.iter().filter(|d| d.is_error()).count();
     assert_eq!(errors, 5, "{}", explain(&l));
 }
+
+/// A `${NAME}` that looks like a secret is an error wherever it would be compiled in (with the way
+/// to give it to the containers instead); one of the app's own environment variables in free text
+/// is a warning; in a setting such as `domain`, nothing.
+#[test]
+fn secrets_interpolated_into_a_template() {
+    let text = "environment:\n  - HOST\nservices:\n  web:\n    port: 3000\n    domain: ${HOST}\n    \
+                command: migrate --password ${DB_PASSWORD}\n    environment:\n      - CALLBACK=https://${HOST}/cb\n      \
+                - URL=${DATABASE_URL}\n";
+    let env: &[(&str, &str)] = &[
+        ("HOST", "a.example.org"),
+        ("DB_PASSWORD", "hunter2"),
+        ("DATABASE_URL", "postgres://u:p@h/d"),
+    ];
+    let l = run(text, Some(env), None);
+    let got: Vec<String> = l
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == convoxc_compiler::Code::SecretInTemplate)
+        .map(|d| {
+            let at = Located::new(d, &l.sources);
+            format!("{:?} {}:{} {}", d.severity, at.line, at.column, d.path)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "Error 7:33 services.web.command",
+            "Warning 9:26 services.web.environment[0]",
+            "Error 10:13 services.web.environment[1]",
+        ],
+        "{}",
+        explain(&l)
+    );
+    let command = l.diagnostics.iter().find(|d| d.path == "services.web.command").unwrap();
+    assert_eq!(
+        command.message,
+        "`${DB_PASSWORD}` looks like a secret, and its value would be compiled into the template in plain text"
+    );
+    assert!(
+        command
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("declare `- DB_PASSWORD` in `environment:` (its value then goes to SSM) and expand it at run time through a shell, `command: sh -c '… \"$DB_PASSWORD\"'`"),
+        "{:?}",
+        command.help
+    );
+    // in CI without values it is the same error: the name says what it holds
+    let ci = convoxc_compiler::load(convoxc_compiler::Input {
+        manifest: Some(convoxc_compiler::SourceFile::new("convox.yml", text)),
+        supplied_at_deploy: true,
+        ..Default::default()
+    });
+    assert_eq!(
+        convoxc_tests::error_summary(&ci),
+        ["secret-in-template@7", "secret-in-template@10"]
+    );
+}

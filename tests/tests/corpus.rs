@@ -60,6 +60,11 @@ const REJECTED: &[(&str, &str, &[&str])] = &[
         &["praxis-format@7"],
     ),
     (
+        "080-DocSpring-rack-gateway.yml",
+        "`- RGW_DATABASE_URL=${ADMIN_DATABASE_URL}`: the database URL (its password) would be compiled into the template",
+        &["secret-in-template@58"],
+    ),
+    (
         "083-Emalitownke1-Test-beltah3.yml",
         "`plan:` on a resource is not a key (silently ignored by convox)",
         &["unknown-key@53"],

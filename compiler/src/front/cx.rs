@@ -15,9 +15,11 @@ pub struct Cx<'a> {
     pub interp: &'a Interpolated,
     /// False when no environment was given at all (values unknown, not empty).
     pub env_known: bool,
-    /// Set (to the file's text) when unset `${VAR}`s are supplied at deploy: a problem found in a
-    /// value that comes from one is a `supplied-value` note (see [`Cx::push`]).
-    pub supplied: Option<&'a str>,
+    /// The file as written (spans index it).
+    pub text: &'a str,
+    /// True when unset `${VAR}`s are supplied at deploy: a problem found in a value that comes
+    /// from one is a `supplied-value` note (see [`Cx::push`]).
+    pub supplied: bool,
     pub diags: Vec<Diagnostic>,
     /// Original span of the value at each decoded key path, for later cross-checks.
     pub spans: HashMap<String, Span>,
@@ -53,12 +55,13 @@ pub fn index(path: &str, i: usize) -> String {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(source: SourceId, interp: &'a Interpolated, env_known: bool) -> Self {
+    pub fn new(source: SourceId, text: &'a str, interp: &'a Interpolated, env_known: bool) -> Self {
         Cx {
             source,
             interp,
             env_known,
-            supplied: None,
+            text,
+            supplied: false,
             diags: Vec::new(),
             spans: HashMap::new(),
             env_sites: HashMap::new(),
@@ -143,9 +146,7 @@ impl<'a> Cx<'a> {
     /// Whether a problem at `span` is in a value supplied at deploy: supplied mode, and the span
     /// is within one line (a scalar, not a whole section that merely contains a `${VAR}`).
     fn deferred(&self, span: Span) -> bool {
-        self.supplied
-            .and_then(|text| text.get(span.start..span.end))
-            .is_some_and(|s| !s.contains('\n'))
+        self.supplied && self.text.get(span.start..span.end).is_some_and(|s| !s.contains('\n'))
     }
 
     pub fn error(&mut self, code: Code, n: &Node, path: &str, message: impl Into<String>, help: Option<String>) {
@@ -259,7 +260,7 @@ impl<'a> Cx<'a> {
         for (key, k, v) in named {
             let kp = join(path, &key);
             if place.known().contains(&key.as_str()) {
-                if matches!(v.value, Value::Null) && self.supplied.is_some() {
+                if matches!(v.value, Value::Null) && self.supplied {
                     // `port: ${PORT}` with PORT unset reads as no value: say it is supplied
                     // rather than drop it unsaid
                     let d = self.diag(Code::Ignored, v, &kp, format!("`{key}` is left unset"));

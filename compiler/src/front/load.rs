@@ -166,10 +166,8 @@ fn load_manifest(
             return None;
         }
     };
-    let mut cx = Cx::new(id, &interp, env_known);
-    if supplied {
-        cx.supplied = Some(&file.text);
-    }
+    let mut cx = Cx::new(id, &file.text, &interp, env_known);
+    cx.supplied = supplied;
     if env_known {
         unset_warnings(&mut cx);
     }

@@ -268,7 +268,7 @@ pub fn load(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>) -> (Opti
 fn decode_rack(file: &SourceFile, id: SourceId, out: &mut Vec<Diagnostic>, at: &mut Locations) -> Option<RackParams> {
     let (text, base) = strip_bom(&file.text);
     let interp = Interpolated::verbatim(text, base);
-    let mut cx = Cx::new(id, &interp, true);
+    let mut cx = Cx::new(id, &file.text, &interp, true);
     let root = match yaml::parse(&interp.text) {
         Ok(n) => n,
         Err(e) => {

@@ -1,6 +1,6 @@
 //! Checks across sections, after decoding: names and the logical IDs they become, references,
 //! required env, app params, engine versions, scaling, Fargate sizes, and (when rack params are
-//! given) what the rack supports. One file per concern.
+//! given) what the rack supports, secrets that would reach a template. One file per concern.
 
 mod engines;
 mod env;
@@ -9,6 +9,7 @@ mod params;
 mod rack;
 mod references;
 mod scaling;
+pub mod secrets;
 
 use crate::front::cx::Cx;
 use crate::front::decode::Decoded;
@@ -24,6 +25,7 @@ pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, St
     if let Some(env) = env {
         env::required_env(cx, app, env);
     }
+    secrets::secrets_in_templates(cx, app);
     params::params(cx, app);
     engines::engine_versions(cx, app);
     scaling::scaling(cx, app);
