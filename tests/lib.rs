@@ -255,3 +255,85 @@ pub fn cfn_lint(files: &[PathBuf]) -> (i32, String) {
     }
     (code, all)
 }
+
+/// The checkov version the tests are pinned to (installed by .ci/run).
+pub const CHECKOV_VERSION: &str = "3.3.30";
+
+/// checkov's summary of one directory of templates, with `checkov/config.yaml`.
+pub struct Checkov {
+    pub passed: u64,
+    pub failed: u64,
+    pub skipped: u64,
+    /// `CHECK resource file` for every failed check.
+    pub failures: Vec<String>,
+}
+
+/// Run the pinned checkov (offline) over every template in `dir`.
+pub fn checkov(dir: &Path) -> Checkov {
+    let version = std::process::Command::new("checkov")
+        .arg("--version")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("checkov is not installed ({e}): pip install checkov=={CHECKOV_VERSION} (.ci/run does)")
+        });
+    let v = String::from_utf8_lossy(&version.stdout);
+    assert!(
+        v.contains(CHECKOV_VERSION),
+        "checkov {CHECKOV_VERSION} is pinned, found {v}"
+    );
+    let out = std::process::Command::new("checkov")
+        .arg("--config-file")
+        .arg(repo().join("checkov/config.yaml"))
+        .args(["-o", "json", "-d"])
+        .arg(dir)
+        .output()
+        .expect("checkov runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "checkov's output is not JSON ({e}):\n{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    // one report per framework: a list, or a single object
+    let reports: Vec<&serde_json::Value> = match &v {
+        serde_json::Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut c = Checkov {
+        passed: 0,
+        failed: 0,
+        skipped: 0,
+        failures: Vec::new(),
+    };
+    for r in reports {
+        let s = &r["summary"];
+        c.passed += s["passed"].as_u64().unwrap_or(0);
+        c.failed += s["failed"].as_u64().unwrap_or(0);
+        c.skipped += s["skipped"].as_u64().unwrap_or(0);
+        assert_eq!(
+            s["parsing_errors"].as_u64().unwrap_or(0),
+            0,
+            "checkov could not parse a template in {}",
+            dir.display()
+        );
+        for f in r["results"]["failed_checks"].as_array().into_iter().flatten() {
+            c.failures.push(format!(
+                "{} {} {}",
+                f["check_id"].as_str().unwrap_or(""),
+                f["resource"].as_str().unwrap_or(""),
+                f["file_path"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    c
+}
+
+/// The body of an insta snapshot file (what the snapshot test asserts a build gives).
+pub fn snapshot_body(path: &Path) -> String {
+    let text = read(path);
+    match text.split_once("\n---\n") {
+        Some((_, body)) => body.to_string(),
+        None => text,
+    }
+}

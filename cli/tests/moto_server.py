@@ -59,6 +59,10 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
 19. A CREATE change set for a stack that is REVIEW_IN_PROGRESS (its first change set was deleted
     unexecuted) makes moto a second stack of the same name, and DescribeStacks keeps answering
     with the first; CloudFormation has one stack. The shim drops the empty one first.
+20. `{"Ref": "<DBParameterGroup>"}` as an instance's DBParameterGroupName reaches moto's
+    `AWS::RDS::DBInstance` as the parameter group object, which it takes for a name (it fails with
+    "'DBParameterGroup' object has no attribute 'startswith'"); CloudFormation's Ref is the group's
+    name, and the shim passes that.
 """
 import os
 import socket
@@ -73,6 +77,7 @@ from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
 from moto.ecr.models import Repository
+from moto.rds.models import DBInstance, DBParameterGroup
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
 
@@ -202,6 +207,21 @@ def create_repository(cls, resource_name, *args, **kwargs):
 
 
 Repository.create_from_cloudformation_json = create_repository
+
+_create_database = DBInstance.create_from_cloudformation_json.__func__
+
+
+@classmethod
+def create_database(cls, resource_name, cloudformation_json, *args, **kwargs):
+    """Point 20: a parameter group by its name."""
+    props = cloudformation_json.get("Properties", {})
+    group = props.get("DBParameterGroupName")
+    if isinstance(group, DBParameterGroup):
+        props["DBParameterGroupName"] = group.name
+    return _create_database(cls, resource_name, cloudformation_json, *args, **kwargs)
+
+
+DBInstance.create_from_cloudformation_json = create_database
 
 
 def get_cfn_attribute(self, attr):

@@ -155,10 +155,10 @@ fn names_and_logical_ids() {
         ],
     );
     // names of different kinds: the app's own ServiceRole, a resource's secret, a service's
-    // parameters for two linked resources
+    // parameters for two linked resources (an unencrypted cache's URL is a parameter of its own)
     expect(
         "resources:\n  db:\n    type: postgres\n    options:\n      version: \"16\"\n  db-secret:\n    type: postgres\n    \
-         options:\n      version: \"16\"\n  db-host:\n    type: redis\nservices:\n  role:\n    image: x\n  web:\n    \
+         options:\n      version: \"16\"\n  db-host:\n    type: redis\n    options:\n      encrypted: false\nservices:\n  role:\n    image: x\n  web:\n    \
          image: x\n    resources:\n      - db-host\n      - db\n",
         &[
             (
@@ -176,7 +176,7 @@ fn names_and_logical_ids() {
             (
                 E,
                 "logical-id-collision",
-                13,
+                15,
                 "service `role` and the app's own ServiceRole both become the CloudFormation logical ID ServiceRole",
             ),
         ],

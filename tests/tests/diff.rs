@@ -299,26 +299,77 @@ fn takeover_preview() {
             "convoxc names its policies `<stack>-<policy>`: the policy is recreated at once, the service keeps scaling",
         ),
     ];
+    // convoxc encrypts new databases, caches and file systems: a plain build would replace the
+    // unencrypted ones convox made, which every command that knows the deployed stack keeps as
+    // they are (the test after this one)
+    const ENCRYPTED_BY_DEFAULT: &[&str] = &[
+        "AWS::RDS::DBInstance",
+        "AWS::ElastiCache::ReplicationGroup",
+        "AWS::EFS::FileSystem",
+    ];
     let mut lines = Vec::new();
     let mut totals: BTreeMap<&str, usize> = BTreeMap::new();
     for case in &cases {
         let report = takeover_report(case);
-        for r in report.resources().filter(|r| r.class >= Class::Replace) {
-            assert!(
-                STILL_REPLACED.iter().any(|(t, _)| *t == r.resource_type),
-                "{}: {} {} is replaced, and is not one of the known remaining replacements",
-                case.display(),
-                r.resource_type,
-                r.logical_id
-            );
+        let mut encryption: Vec<(String, String)> = Vec::new();
+        for s in &report.stacks {
+            // replaced for their encryption, and what refers to them (an access point, its file system)
+            let by_default: Vec<&str> = s
+                .resources
+                .iter()
+                .filter(|r| {
+                    ENCRYPTED_BY_DEFAULT.contains(&r.resource_type.as_str())
+                        && r.reasons.iter().any(|why| {
+                            [
+                                "StorageEncrypted",
+                                "AtRestEncryptionEnabled",
+                                "Encrypted",
+                                "DBParameterGroupName",
+                                "AuthToken",
+                            ]
+                            .iter()
+                            .any(|p| why.contains(p))
+                        })
+                })
+                .map(|r| r.logical_id.as_str())
+                .collect();
+            for r in s.resources.iter().filter(|r| r.class >= Class::Replace) {
+                let follows = by_default.contains(&r.logical_id.as_str())
+                    || r.reasons.iter().any(|why| {
+                        by_default
+                            .iter()
+                            .any(|id| why.starts_with(&format!("{id} is replaced and a create-only property")))
+                    });
+                if follows {
+                    encryption.push((s.label.clone(), r.logical_id.clone()));
+                }
+                assert!(
+                    STILL_REPLACED.iter().any(|(t, _)| *t == r.resource_type) || follows,
+                    "{}: {} {} is replaced, and is not one of the known remaining replacements",
+                    case.display(),
+                    r.resource_type,
+                    r.logical_id
+                );
+            }
         }
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        // the worst outcome of the first apply over the convox-made stacks
-        let worst = report.resources().map(|r| r.class).max();
+        // the worst outcome of the first apply over the convox-made stacks, leaving out the
+        // encryption that the deployed values keep (listed after it)
+        let rest: Vec<&convoxc_compiler::diff::ResourceChange> = report
+            .stacks
+            .iter()
+            .flat_map(|s| {
+                let encryption = &encryption;
+                s.resources
+                    .iter()
+                    .filter(move |r| !encryption.contains(&(s.label.clone(), r.logical_id.clone())))
+            })
+            .collect();
+        let worst = rest.iter().map(|r| r.class).max();
         let outcome = match worst {
             Some(Class::Fail) => "refused",
-            _ if report.trips(Gate::Destroy) => "destroys data",
-            _ if report.trips(Gate::Replace) => "replaces",
+            _ if rest.iter().any(|r| r.destroys_data) => "destroys data",
+            _ if rest.iter().any(|r| r.class >= Class::Replace) => "replaces",
             _ if report.resources().any(|r| r.class == Class::Benign) => "only task definitions replaced",
             Some(_) => "updates in place",
             None => "no change",
@@ -328,8 +379,13 @@ fn takeover_preview() {
             .resources()
             .filter(|r| r.class >= Class::Replace)
             .map(|r| {
+                let kept = if encryption.iter().any(|(_, id)| *id == r.logical_id) {
+                    " (encryption: kept as deployed)"
+                } else {
+                    ""
+                };
                 format!(
-                    "{} {} {}",
+                    "{} {} {}{kept}",
                     r.class.as_str(),
                     r.resource_type.trim_start_matches("AWS::"),
                     r.logical_id

@@ -215,7 +215,7 @@ pub(crate) async fn deploy(
     };
     follower.finish();
     let secs = started.elapsed().as_secs_f32();
-    let seconds = (secs * 10.0).round() / 10.0;
+    let seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     if stack::outcome(&status) == Some(true) {
         let mut text = format!("ok: {stack_name} {status} in {secs:.1} s");
         let mut outputs = serde_json::Map::new();

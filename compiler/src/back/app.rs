@@ -132,7 +132,11 @@ pub struct CertificateView {
 impl AppView {
     pub fn new(ir: &App, options: &BuildOptions) -> AppView {
         let app = options.app.clone();
-        let resources: Vec<ResourceView> = ir.resources.iter().map(|r| ResourceView::new(ir, r)).collect();
+        let resources: Vec<ResourceView> = ir
+            .resources
+            .iter()
+            .map(|r| ResourceView::new(ir, r, &options.keep))
+            .collect();
         use rayon::prelude::*;
         let mut services: Vec<ServiceView> = ir
             .services
@@ -263,7 +267,7 @@ impl AppView {
                 logical: r.logical.clone(),
                 name: r.name.clone(),
                 key: key(&keys.resources, &r.name),
-                parameters: r.ir.options.iter().map(|(k, v)| (k.clone(), json!(v))).collect(),
+                parameters: r.parameters().map(|(k, v)| (k.clone(), json!(v))).collect(),
                 endpoint: false,
                 auto_minor: r.ir.kind != ResourceType::Efs,
                 password: r.needs_password(),

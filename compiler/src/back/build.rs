@@ -11,7 +11,7 @@ use super::service::SERVICE_TEMPLATES;
 use super::template::{Bundle, Template};
 use super::{imports, rack};
 use crate::diagnostic::{Diagnostic, Locations};
-use crate::ir::naming::service_id;
+use crate::ir::naming::{resource_id, service_id};
 use crate::ir::{App, RackParams};
 use serde_json::Value;
 
@@ -22,6 +22,8 @@ pub const GROUP_SIZE: usize = 80;
 /// Compile a validated app to its CloudFormation bundle.
 pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
     let r = render::shared()?;
+    let kept_unencrypted = unencrypted_kept(app, &options.keep);
+    let app = &kept_unencrypted.unwrap_or_else(|| app.clone());
     let model = AppView::new(app, options);
     // nested stacks are independent: render them in parallel (the order of the results is the
     // manifest's, so the output does not depend on scheduling)
@@ -100,6 +102,48 @@ pub fn build(app: &App, options: &BuildOptions) -> Result<Bundle, RenderError> {
         resources,
         groups,
     })
+}
+
+/// The properties that hold a resource's encryption, by type: where a resource that exists keeps
+/// being unencrypted when the manifest does not ask (the deployed value wins).
+const ENCRYPTION: &[(&str, &str)] = &[
+    ("Instance", "/Properties/StorageEncrypted"),
+    ("ReplicationGroup", "/Properties/AtRestEncryptionEnabled"),
+    ("FileSystem", "/Properties/Encrypted"),
+];
+
+/// The app with `encrypted: false` for each resource whose encryption is convoxc's default and
+/// that exists unencrypted (a keep says so): all of it then stays as it is — its URL, its auth
+/// token, TLS — not only the property that would replace it. None when there is none.
+fn unencrypted_kept(app: &App, keep: &[Keep]) -> Option<App> {
+    let falsy = |v: &Option<Value>| match v {
+        None => true,
+        Some(Value::Bool(b)) => !b,
+        Some(Value::String(s)) => s != "true",
+        Some(_) => false,
+    };
+    let kept: Vec<String> = app
+        .resources
+        .iter()
+        .filter(|r| r.encryption_defaulted() && r.encrypted())
+        .filter(|r| {
+            let id = resource_id(&r.logical_name);
+            keep.iter().any(|k| {
+                k.stack.last() == Some(&id)
+                    && ENCRYPTION.contains(&(k.resource.as_str(), k.pointer.as_str()))
+                    && falsy(&k.value)
+            })
+        })
+        .map(|r| r.name.clone())
+        .collect();
+    if kept.is_empty() {
+        return None;
+    }
+    let mut app = app.clone();
+    for r in app.resources.iter_mut().filter(|r| kept.contains(&r.name)) {
+        r.options.insert("Encrypted".into(), "false".into());
+    }
+    Some(app)
 }
 
 /// A rendered template with the deployed values it keeps (for the stack whose logical ID is `id`,

@@ -601,6 +601,7 @@ fn added(id: &str, t: &str) -> ResourceChange {
         source: Source::Predicted,
         deployed: Vec::new(),
         same_names: true,
+        defaulted: Vec::new(),
     }
 }
 
@@ -654,6 +655,7 @@ fn removed(id: &str, x: &Value, nested: Option<&Stack>) -> ResourceChange {
         source: Source::Predicted,
         deployed: Vec::new(),
         same_names: true,
+        defaulted: Vec::new(),
     }
 }
 
@@ -704,6 +706,11 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
         source: Source::Predicted,
         deployed,
         same_names: names(x) == names(y),
+        defaulted: y
+            .pointer("/Metadata/convoxc/Defaults")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default(),
     };
     for (v, what) in [(Replacement::Yes, "replaced"), (Replacement::Maybe, "may be replaced")] {
         let paths: Vec<&str> = causes

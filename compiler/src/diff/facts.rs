@@ -145,6 +145,22 @@ pub fn deliberately(resource_type: &str) -> Option<Deliberate> {
                      certificate for other domains (a change of the service's `domain:`) is a new one, \
                      validated by DNS",
         },
+        "AWS::RDS::DBInstance" => Deliberate {
+            properties: &[],
+            advice: "the database stays as it was created (convoxc encrypts a new one and requires TLS); to \
+                     encrypt it, restore an encrypted copy of its snapshot as a new resource, or say \
+                     `encrypted: false` to make it explicit",
+        },
+        "AWS::ElastiCache::ReplicationGroup" => Deliberate {
+            properties: &[],
+            advice: "the cache stays as it was created, with its redis:// URL and no auth token (convoxc \
+                     encrypts a new one, rediss:// with a token); say `encrypted: false` to make it explicit",
+        },
+        "AWS::EFS::FileSystem" => Deliberate {
+            properties: &[],
+            advice: "the file system stays as it was created (convoxc encrypts a new one); to encrypt it, \
+                     copy its files to a new encrypted volume, or say `encrypted: false` to make it explicit",
+        },
         "AWS::ApplicationAutoScaling::ScalingPolicy" => Deliberate {
             properties: &["PolicyName"],
             advice: "only the policy's name differs, and it scales the same: nothing to do",

@@ -1,8 +1,9 @@
 //! The deployed value wins: where a report says a resource that exists would be replaced only
 //! because convoxc writes a create-only value differently from what is deployed on purpose
-//! (`facts::deliberate`), the values to keep, so that a rebuild leaves it as it is. A replacement
-//! the manifest asks for (another domain, another port) is left alone, and new resources take
-//! convoxc's values.
+//! (`facts::deliberate`) or by default where the manifest says nothing (the new template's
+//! `Metadata.convoxc.Defaults`: encryption), the values to keep, so that a rebuild leaves it as it
+//! is. A replacement the manifest asks for (another domain, another port, `encrypted: true`) is
+//! left alone, and new resources take convoxc's values.
 
 use super::facts;
 use super::model::{Action, Class, Replacement, Report};
@@ -23,7 +24,8 @@ pub fn keeps(report: &Report) -> Vec<Keep> {
             let all_deliberate = r.deployed.iter().all(|(pointer, _)| {
                 pointer
                     .strip_prefix("/Properties/")
-                    .is_some_and(|p| deliberate.contains(&p.split('/').next().unwrap_or("")))
+                    .map(|p| p.split('/').next().unwrap_or(""))
+                    .is_some_and(|p| deliberate.contains(&p) || r.defaulted.iter().any(|d| d == p))
             });
             if r.deployed.is_empty()
                 || !r.same_names

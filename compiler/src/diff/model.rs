@@ -140,6 +140,10 @@ pub struct ResourceChange {
     /// names), so that a deployed value may be kept.
     #[serde(skip)]
     pub same_names: bool,
+    /// The create-only properties whose new value is convoxc's default, not the manifest's (the
+    /// new template's `Metadata.convoxc.Defaults`): a resource that exists keeps its own.
+    #[serde(skip)]
+    pub defaulted: Vec<String>,
 }
 
 /// A named entry of a template section (a parameter declaration, condition, output, mapping),

@@ -256,6 +256,19 @@ impl ResourceType {
     }
 }
 
+impl Resource {
+    /// Whether the resource is encrypted (at rest and, for databases and caches, in transit): what
+    /// its `encrypted` option says, and yes when it says nothing — except memcached, which cannot be.
+    pub fn encrypted(&self) -> bool {
+        self.kind != ResourceType::Memcached && self.options.get("Encrypted").is_none_or(|e| e != "false")
+    }
+    /// Whether `encrypted` is convoxc's default rather than the manifest's word (then a resource
+    /// that exists unencrypted keeps being so: the deployed value wins).
+    pub fn encryption_defaulted(&self) -> bool {
+        self.options.get("Encrypted").is_none_or(|e| e.is_empty())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Resource {
     pub name: String,

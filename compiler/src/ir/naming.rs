@@ -67,7 +67,7 @@ pub fn env_parameter_path(rack: &str, app: &str, name: &str) -> String {
 /// The URL a service gets for a resource, as an `Fn::Sub` text over `Host` and `Port` (and
 /// `ResourcePassword`).
 pub fn url_template(r: &Resource) -> &'static str {
-    let encrypted = r.options.get("Encrypted").is_some_and(|e| e == "true");
+    let encrypted = r.encrypted();
     match r.kind {
         ResourceType::Postgres => "postgres://app:${ResourcePassword}@${Host}:${Port}/app",
         ResourceType::Mysql | ResourceType::Mariadb => "mysql://app:${ResourcePassword}@${Host}:${Port}/app",

@@ -53,7 +53,12 @@ macro_rules! rds {
                 "refuse to delete the database",
             ),
             o("Durable", "false", Check::Bool, "Multi-AZ deployment"),
-            o("Encrypted", "", Check::BoolOrEmpty, "encrypt storage at rest"),
+            o(
+                "Encrypted",
+                "",
+                Check::BoolOrEmpty,
+                "encrypt storage at rest and require TLS (default: yes for a new database; one that exists keeps what it has)",
+            ),
             o(
                 "Iops",
                 "0",
@@ -110,9 +115,9 @@ macro_rules! replication_group {
             o("Durable", "false", Check::Bool, "automatic failover across zones"),
             o(
                 "Encrypted",
-                "false",
-                Check::Bool,
-                "at-rest and in-transit encryption (with an auth token)",
+                "",
+                Check::BoolOrEmpty,
+                "at-rest and in-transit encryption with an auth token, a rediss:// URL (default: yes for a new cache; one that exists keeps what it has)",
             ),
             o("Nodes", "1", Check::Int(1, 6), "number of cache clusters"),
             o("Version", $version, Check::Version, "engine version"),
@@ -136,9 +141,9 @@ const MEMCACHED: &[OptionSpec] = &[
 const EFS: &[OptionSpec] = &[
     o(
         "Encrypted",
-        "false",
-        Check::Bool,
-        "encrypt the file system with a KMS key of its own",
+        "",
+        Check::BoolOrEmpty,
+        "encrypt the file system: true with a KMS key of its own; by default (unset) with the AWS-managed key for a new one (one that exists keeps what it has)",
     ),
     o(
         "OwnerGid",
