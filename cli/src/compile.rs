@@ -6,6 +6,7 @@ use crate::input::read;
 use crate::output;
 use convoxc_compiler::back::{self, BuildOptions, Bundle, Template};
 use convoxc_compiler::diff::{self, Stack, side};
+use convoxc_compiler::ir::RackParams;
 
 use convoxc_compiler::{Input, Loaded, SourceFile, SourceId, compile, load, parse_env_file};
 use std::collections::{BTreeMap, BTreeSet};
@@ -118,6 +119,16 @@ pub(crate) fn env_names(input: &Input) -> BTreeSet<String> {
 /// The rack stack's template from rack params (convox's defaults without a file); diagnostics
 /// are printed. Used by `rack build` and `rack apply`.
 pub(crate) fn rack_template(name: &str, rack_params: Option<&Path>, diagnostics: Format) -> Result<Template, ExitCode> {
+    let params = rack_params_checked(rack_params, diagnostics)?;
+    back::rack::build(name, &params).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(1)
+    })
+}
+
+/// The rack params of a rack params file (every param at its default without one), checked for
+/// building the rack stack; the diagnostics are printed.
+pub(crate) fn rack_params_checked(rack_params: Option<&Path>, diagnostics: Format) -> Result<RackParams, ExitCode> {
     let params = match rack_params {
         Some(path) => read(path)?,
         // no file: every param at its default (the problems then point at this empty document)
@@ -131,11 +142,8 @@ pub(crate) fn rack_template(name: &str, rack_params: Option<&Path>, diagnostics:
     if !loaded.diagnostics.is_empty() {
         output::print(&loaded.sources, &loaded.diagnostics, diagnostics);
     }
-    let Some(params) = loaded.rack.as_ref().filter(|_| !loaded.has_errors()) else {
-        return Err(ExitCode::from(1));
-    };
-    back::rack::build(name, params).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::from(1)
-    })
+    match loaded.rack {
+        Some(params) if !loaded.diagnostics.iter().any(|d| d.is_error()) => Ok(params),
+        _ => Err(ExitCode::from(1)),
+    }
 }

@@ -419,3 +419,39 @@ fn json_lines_for_ci() {
     );
     assert_eq!(moto.stack_status("r-myapp").as_deref(), Some("CREATE_COMPLETE"));
 }
+
+/// A default convoxc made safer never changes a rack that exists: applied again without
+/// IMDSHttpTokens, a rack deployed with `optional` keeps it (a warning says so) and nothing
+/// changes; saying it in the params changes it.
+#[test]
+fn a_rack_keeps_what_a_new_default_would_change() {
+    let moto = Moto::start();
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("rack.yml");
+    let cert = format!("RouterCertificateArn: {}\n", certificate(&moto));
+    let apply = |text: &str| {
+        std::fs::write(&params, format!("RouterHost: apps.example.com\n{cert}{text}")).unwrap();
+        moto.run(&[
+            "rack",
+            "apply",
+            "--rack",
+            "k",
+            "--rack-params",
+            params.to_str().unwrap(),
+            "--yes",
+        ])
+    };
+    apply("IMDSHttpTokens: optional\n").ok();
+    let again = apply("").ok();
+    assert!(
+        again
+            .out
+            .contains("warning: rack k: keeps IMDSHttpTokens=optional (a new rack gets required"),
+        "{}",
+        again.out
+    );
+    assert!(again.out.contains("no changes: k is up to date"), "{}", again.out);
+    let changed = apply("IMDSHttpTokens: required\n").ok();
+    assert!(!changed.out.contains("keeps IMDSHttpTokens"), "{}", changed.out);
+    assert!(changed.out.contains("HttpTokens"), "{}", changed.out);
+}

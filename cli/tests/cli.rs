@@ -211,7 +211,7 @@ fn schema_command_prints_the_schemas() {
     assert!(v["properties"]["services"].is_object());
     let o = convoxc(&["schema", "--rack-params"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["properties"].as_object().unwrap().len(), 116); // 110 params, 5 of convoxc, Tags
+    assert_eq!(v["properties"].as_object().unwrap().len(), 117); // 110 params, 6 of convoxc, Tags
 }
 
 #[test]

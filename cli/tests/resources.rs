@@ -33,12 +33,15 @@ fn options_are_a_sorted_table() {
             "NumCacheClusters"
         ]
     );
-    // aligned: DEFAULT starts in the same column on every line
-    let col = out.lines().next().unwrap().find("DEFAULT").unwrap();
+    // aligned: DEFAULT (when there is one) and DESCRIPTION start in the same column on every line
+    let header = out.lines().next().unwrap();
+    let (col, desc) = (header.find("DEFAULT").unwrap(), header.find("DESCRIPTION").unwrap());
     assert!(
-        out.lines()
-            .skip(1)
-            .all(|l| l[..col].ends_with("  ") && !l[col..].starts_with(' '))
+        out.lines().skip(1).all(|l| l[..col].ends_with("  ")
+            && l[..desc].ends_with("  ")
+            && !l[desc..].starts_with(' ')
+            && (l[col..desc].trim().is_empty() || !l[col..].starts_with(' '))),
+        "{out}"
     );
     let o = convoxc(&["resources", "options", "postgres"]);
     assert!(stdout(&o).contains("(generated at apply)"));

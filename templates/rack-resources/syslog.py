@@ -1,12 +1,16 @@
 # convoxc syslog forwarder: CloudWatch Logs subscription events -> one syslog line each, over
 # udp, tcp or tcp+tls (lines end with a newline). The line is SYSLOG_FORMAT with {DATE} (RFC 3339,
 # UTC), {GROUP} (log group), {SERVICE} and {CONTAINER} (from the stream `<prefix>/<service>/<id>`)
-# and {MESSAGE} substituted; {MESSAGE} goes last, so a message is never rewritten.
+# and {MESSAGE} substituted; {MESSAGE} goes last, so a message is never rewritten. The URL (it may
+# hold user:password@) is read once from the Secrets Manager secret URL_SECRET, never the
+# function's environment.
 import base64, gzip, json, os, socket, ssl
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
-URL = urlsplit(os.environ["SYSLOG_URL"])
+import boto3
+
+URL = urlsplit(boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["URL_SECRET"])["SecretString"])
 FORMAT = os.environ["SYSLOG_FORMAT"]
 PORT = URL.port or {"udp": 514, "tcp": 514, "tcp+tls": 6514}[URL.scheme]
 

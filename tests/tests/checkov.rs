@@ -1,6 +1,5 @@
-//! checkov (pinned, pip, offline) over every golden app bundle — the templates its snapshot tests
-//! hold a build to — with `checkov/config.yaml`: 0 failed checks. (Racks and rack resources join
-//! the gate as their defaults are made secure.)
+//! checkov (pinned, pip, offline) over every golden app bundle, rack and rack resource — the
+//! templates their snapshot tests hold a build to — with `checkov/config.yaml`: 0 failed checks.
 //! The checks that do not fit convoxc's design are skipped there, each with its reason; one that
 //! fits but that a resource fails on purpose (`encrypted: false`) is skipped in its Metadata.
 
@@ -35,11 +34,27 @@ fn templates(from: &Path, to: &Path, pick: impl Fn(&str) -> bool) -> usize {
 fn every_template_passes_checkov() {
     let dir = tempfile::tempdir().unwrap();
     let golden = repo().join("golden");
-    let groups = [(
-        "app bundles",
-        templates(&golden.join("snapshots"), &dir.path().join("apps"), |_| true),
-        "apps",
-    )];
+    let groups = [
+        (
+            "app bundles",
+            templates(&golden.join("snapshots"), &dir.path().join("apps"), |_| true),
+            "apps",
+        ),
+        (
+            "racks",
+            templates(&golden.join("racks/snapshots"), &dir.path().join("racks"), |_| true),
+            "racks",
+        ),
+        (
+            "rack resources",
+            templates(
+                &golden.join("rack-resources"),
+                &dir.path().join("rack-resources"),
+                |_| true,
+            ),
+            "rack-resources",
+        ),
+    ];
     let mut failures = Vec::new();
     for (label, files, sub) in groups {
         assert!(files > 0, "no {label}");

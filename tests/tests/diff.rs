@@ -426,12 +426,24 @@ fn takeover_keeping_the_deployed_values_replaces_nothing() {
     let root = shared().join("takeover/cases");
     let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
     cases.sort();
-    let mut kept = 0;
+    let (mut kept, mut unencrypted) = (0, 0);
     for case in &cases {
         let (manifest, vars) = takeover_case(case);
         let (old, new) = takeover_sides(case, &manifest, &vars, Vec::new());
         let keep = diff::keeps(&diff::compare(Some(&old), Some(&new)));
         kept += keep.len();
+        // convox's unencrypted databases, caches and file systems (convoxc encrypts new ones)
+        unencrypted += keep
+            .iter()
+            .filter(|k| {
+                [
+                    "/Properties/StorageEncrypted",
+                    "/Properties/AtRestEncryptionEnabled",
+                    "/Properties/Encrypted",
+                ]
+                .contains(&k.pointer.as_str())
+            })
+            .count();
         let (old, new) = takeover_sides(case, &manifest, &vars, keep);
         let report = diff::compare(Some(&old), Some(&new));
         let replaced: Vec<String> = report
@@ -446,6 +458,10 @@ fn takeover_keeping_the_deployed_values_replaces_nothing() {
             render::text(&report, false)
         );
     }
-    // the certificates and scaling policies of the preview
+    // the certificates and scaling policies of the preview, and the unencrypted data stores
     assert!(kept >= 20, "{kept} values kept");
+    assert!(
+        unencrypted >= 10,
+        "{unencrypted} unencrypted data stores kept as they are"
+    );
 }

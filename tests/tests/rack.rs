@@ -311,6 +311,11 @@ fn every_rack_param_is_honoured_or_warned_about() {
         ),
         ("Tenancy", "dedicated", ""),
         ("CpuCredits", "unlimited", ""),
+        // convoxc's secure defaults (`SECURE_DEFAULTS`): convox's values are the other ones
+        ("IMDSHttpTokens", "optional", ""),
+        ("EnableSharedEFSVolumeEncryption", "false", ""),
+        ("EnableS3Versioning", "Suspended", ""),
+        ("LoadBalancerAccessLogs", "No", ""),
     ];
     let base = "RouterHost: apps.example.com\n";
     let mut honoured = 0;

@@ -284,8 +284,8 @@ const FAILURES: &[(&str, &[&str], &str)] = &[
     ),
     (
         "mysql",
-        &["encrypted="],
-        "resource-option options.Encrypted 1:19 invalid value `` for option `Encrypted`: expected true or false, not an empty value",
+        &["encrypted=yes"],
+        "resource-option options.Encrypted 1:29 invalid value `yes` for option `Encrypted`: expected one of \"\" (unset), true, false",
     ),
     (
         "mysql",
@@ -594,12 +594,23 @@ fn the_syslog_forwarder_formats_lines() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.py"), SYSLOG_CODE).unwrap();
     std::fs::write(dir.path().join("webhook.py"), WEBHOOK_CODE).unwrap();
+    // Secrets Manager as the functions see it: the secret named by URL_SECRET holds the URL
+    std::fs::write(
+        dir.path().join("boto3.py"),
+        "import os\nclass _Client:\n    def get_secret_value(self, SecretId):\n        \
+         assert SecretId == os.environ['URL_SECRET']\n        return {'SecretString': os.environ['FAKE_SECRET']}\n\
+         def client(name):\n    assert name == 'secretsmanager'\n    return _Client()\n",
+    )
+    .unwrap();
     let script = r#"
 import os
-os.environ["SYSLOG_URL"] = "tcp+tls://logs.example.org"
+os.environ["URL_SECRET"] = "arn:aws:secretsmanager:us-east-1:123456789012:secret:url"
+os.environ["FAKE_SECRET"] = "tcp+tls://logs.example.org"
 os.environ["SYSLOG_FORMAT"] = "<22>1 {DATE} {GROUP} {SERVICE} {CONTAINER} - - {MESSAGE}"
 import index, webhook
 assert index.PORT == 6514
+assert index.URL.hostname == "logs.example.org"
+assert webhook.URL == "tcp+tls://logs.example.org"
 data = {"logGroup": "production-myapp-LogGroup-X", "logStream": "service/web/0123abcd",
         "logEvents": [{"timestamp": 1700000000123, "message": "GET / {DATE}\n"}]}
 print("".join(index.lines(data)), end="")

@@ -6,7 +6,7 @@ use super::stack::{self, Preflight};
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::SourceFile;
 use convoxc_compiler::front::rack_params::{DIFFERENT, IGNORED};
-use convoxc_compiler::ir::rack::spec;
+use convoxc_compiler::ir::rack::{SECURE_DEFAULTS, spec};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -15,8 +15,35 @@ use std::collections::BTreeMap;
 /// convox made has them as its stack parameters (NoEcho ones, shown as `****`, are left out).
 pub(crate) async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<SourceFile>> {
     let name = rack.stack_name().unwrap_or_default();
+    let (params, convoxc) = deployed_params(c, rack).await?;
+    // a value at its default (or blank, for a param without one) says nothing; and a param that
+    // only the rack itself uses (convox's API and builder, what convoxc does otherwise) does not
+    // change how an app compiles: the rack's own apply warns about those, an app's does not.
+    // A param whose default convoxc changed says what the rack has.
+    let found = !params.is_empty();
+    let params: BTreeMap<String, String> = params
+        .into_iter()
+        .filter(|(k, v)| {
+            SECURE_DEFAULTS.iter().any(|(n, ..)| n == k)
+                || spec(k).is_none_or(|s| s.default.unwrap_or("") != v.as_str())
+        })
+        .filter(|(k, _)| !IGNORED.contains(&k.as_str()) && !DIFFERENT.iter().any(|(n, _)| n == k))
+        .collect();
+    if !found && !convoxc {
+        return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params
+    }
+    let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
+    Ok(Some(SourceFile::new(format!("the params of rack {name}"), text)))
+}
+
+/// A deployed rack's params by name, and whether convoxc made it: a convoxc rack keeps them in
+/// its template's `Metadata.convoxc.RackParams`, a convox rack as its stack parameters (NoEcho
+/// ones, shown as `****`, left out).
+pub(crate) async fn deployed_params(c: &Clients, rack: &Stack) -> Result<(BTreeMap<String, String>, bool)> {
+    let name = rack.stack_name().unwrap_or_default();
     let body = deployed_template(c, name).await?;
     let template: Option<Value> = serde_json::from_str(&body).ok();
+    let convoxc = template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_some();
     let params: BTreeMap<String, String> = match template
         .as_ref()
         .and_then(|t| t.pointer("/Metadata/convoxc/RackParams"))
@@ -32,20 +59,7 @@ pub(crate) async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<Sour
             .filter(|(k, v)| v != "****" && spec(k).is_some_and(|s| !s.no_echo))
             .collect(),
     };
-    // a value at its default (or blank, for a param without one) says nothing; and a param that
-    // only the rack itself uses (convox's API and builder, what convoxc does otherwise) does not
-    // change how an app compiles: the rack's own apply warns about those, an app's does not
-    let found = !params.is_empty();
-    let params: BTreeMap<String, String> = params
-        .into_iter()
-        .filter(|(k, v)| spec(k).is_none_or(|s| s.default.unwrap_or("") != v.as_str()))
-        .filter(|(k, _)| !IGNORED.contains(&k.as_str()) && !DIFFERENT.iter().any(|(n, _)| n == k))
-        .collect();
-    if !found && template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_none() {
-        return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params
-    }
-    let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
-    Ok(Some(SourceFile::new(format!("the params of rack {name}"), text)))
+    Ok((params, convoxc))
 }
 
 pub(crate) async fn rack_stack(c: &Clients, rack: &str) -> Result<Stack> {

@@ -259,11 +259,8 @@ pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
 
-/// Deploy the real rack (`convoxc rack apply`, compiled from rack params) onto moto. Its
-/// router needs a certificate: moto's CloudFormation has no ACM resources but its ACM API
-/// works, so one is requested there first (through boto3, which moto brings) and given as
-/// RouterCertificateArn.
-pub fn rack(moto: &Moto, name: &str) {
+/// A certificate for `*.apps.example.com` in moto's ACM (through boto3, which moto brings): its ARN.
+pub fn certificate(moto: &Moto) -> String {
     let script = format!(
         "import boto3; print(boto3.client('acm', endpoint_url='{}', region_name='us-east-1', \
          aws_access_key_id='testing', aws_secret_access_key='testing')\
@@ -272,7 +269,15 @@ pub fn rack(moto: &Moto, name: &str) {
     );
     let out = Command::new("python3").args(["-c", &script]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let arn = String::from_utf8(out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Deploy the real rack (`convoxc rack apply`, compiled from rack params) onto moto. Its
+/// router needs a certificate: moto's CloudFormation has no ACM resources but its ACM API
+/// works, so one is requested there first (through boto3, which moto brings) and given as
+/// RouterCertificateArn.
+pub fn rack(moto: &Moto, name: &str) {
+    let arn = certificate(moto);
     let dir = tempfile::tempdir().unwrap();
     let params = dir.path().join("rack.yml");
     std::fs::write(

@@ -22,6 +22,34 @@ pub fn exports(p: &RackParams) -> BTreeSet<String> {
 }
 
 /// Build the rack template. The params must have passed [`problems`].
+/// The AWS account that writes an Application Load Balancer's access logs, in each region opened
+/// before August 2022 (Elastic Load Balancing's documentation, "Enable access logs"); newer regions
+/// deliver them as the service `logdelivery.elasticloadbalancing.amazonaws.com`.
+const ELB_ACCOUNTS: &[(&str, &str)] = &[
+    ("af-south-1", "098369216593"),
+    ("ap-east-1", "754344448648"),
+    ("ap-northeast-1", "582318560864"),
+    ("ap-northeast-2", "600734575887"),
+    ("ap-northeast-3", "383597477331"),
+    ("ap-south-1", "718504428378"),
+    ("ap-southeast-1", "114774131450"),
+    ("ap-southeast-2", "783225319266"),
+    ("ap-southeast-3", "589379963580"),
+    ("ca-central-1", "985666609251"),
+    ("eu-central-1", "054676820928"),
+    ("eu-north-1", "897822967062"),
+    ("eu-south-1", "635631232127"),
+    ("eu-west-1", "156460612806"),
+    ("eu-west-2", "652711504416"),
+    ("eu-west-3", "009996457667"),
+    ("me-south-1", "076674570225"),
+    ("sa-east-1", "507241528517"),
+    ("us-east-1", "127311923021"),
+    ("us-east-2", "033677994240"),
+    ("us-west-1", "027434742980"),
+    ("us-west-2", "797873946194"),
+];
+
 pub fn build(name: &str, p: &RackParams) -> Result<Template, RenderError> {
     let r = render::shared()?;
     let view = RackView::new(name, p);
@@ -149,6 +177,12 @@ struct RackView {
     versioning: String,
     kms: bool,
     log_bucket: Option<String>,
+    /// The routers and NLBs write access logs to the rack's Logs bucket.
+    access_logs: bool,
+    /// The regions whose load balancers deliver logs as an ELB account of their own (opened
+    /// before August 2022), in `Fn::Or`s of at most 10; elsewhere the log-delivery service does.
+    elb_regions: Vec<Vec<&'static str>>,
+    elb_accounts: &'static [(&'static str, &'static str)],
     log_retention: Option<i64>,
     efs_encrypted: bool,
     exports: Vec<Export>,
@@ -360,6 +394,12 @@ impl RackView {
             versioning: p.text("EnableS3Versioning").to_string(),
             kms: p.text("Encryption") != "No",
             log_bucket: opt(p.text("LogBucket")),
+            access_logs: p.yes("LoadBalancerAccessLogs") && p.text("LogBucket").is_empty(),
+            elb_regions: ELB_ACCOUNTS
+                .chunks(10)
+                .map(|c| c.iter().map(|(r, _)| *r).collect())
+                .collect(),
+            elb_accounts: ELB_ACCOUNTS,
             log_retention,
             efs_encrypted: p.text("EnableSharedEFSVolumeEncryption") == "true",
             exports: Vec::new(),

@@ -74,7 +74,9 @@ struct View<'a> {
     private: bool,
     /// Every option, resolved (strings, as given or defaulted).
     o: &'a BTreeMap<&'static str, String>,
-    /// Options recorded in the template's Metadata: all of them, with those given marked.
+    /// Options recorded in the template's Metadata: all of them (a forwarder's URL masked), with
+    /// those given marked.
+    shown: BTreeMap<&'static str, String>,
     given: &'a [&'static str],
     /// The subnets databases, caches and a private forwarder go in (rack exports).
     subnets: Vec<Value>,
@@ -87,12 +89,46 @@ struct View<'a> {
     /// RDS: restoring from a snapshot; its own KMS key.
     restore: bool,
     kms_key: bool,
+    /// Databases and caches: encrypted (at rest and in transit; unless `Encrypted=false`).
+    encrypted: bool,
+    /// Databases: the parameter that refuses connections without TLS, when encrypted.
+    tls: Option<(&'static str, &'static str)>,
+    /// Databases: the parameter-group family.
+    family: String,
     /// The ARN of another rack resource (s3 Topic, sns Queue), as an intrinsic.
     target_arn: Option<Value>,
+    /// Forwarders: the URL without what may be secret (user, password, path, query): the rest
+    /// of it is a NoEcho parameter and a secret.
+    masked_url: String,
     /// Forwarders: the code, its environment, and whether it runs in the rack's VPC.
     code: &'static str,
     env: BTreeMap<&'static str, &'a str>,
     vpc: bool,
+}
+
+/// A URL with only its scheme and host (and port): `https://hooks.slack.com/…`,
+/// `tcp+tls://logs.example.com:6514`. A webhook's token is in its path or query, a syslog
+/// server's credentials before the host.
+pub fn masked(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (authority, tail) = match rest.find(['/', '?', '#']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let hidden = authority.contains('@') || !tail.trim_start_matches('/').is_empty();
+    format!("{scheme}://{host}{}", if hidden { "/…" } else { "" })
+}
+
+/// The parameter that makes a database refuse connections without TLS (postgres, mysql 5.7+).
+fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'static str)> {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    let (major, minor) = (parts.next().flatten()?, parts.next().flatten().unwrap_or(0));
+    match engine {
+        "postgres" => Some(("rds.force_ssl", "1")),
+        "mysql" if (major, minor) >= (5, 7) => Some(("require_secure_transport", "1")),
+        _ => None,
+    }
 }
 
 fn tag(k: &str, v: Value) -> Value {
@@ -105,6 +141,9 @@ pub fn build(r: &Resource) -> Result<Template, RenderError> {
     renderer.add_templates(TEMPLATES)?;
     let o = &r.options;
     let truthy = |k: &str| o.get(k).is_some_and(|v| v == "true");
+    // unset is encrypted: only `false` turns it off
+    let encrypted = matches!(r.kind, Kind::Mysql | Kind::Postgres | Kind::Redis | Kind::Valkey)
+        && o.get("Encrypted").is_none_or(|v| v != "false");
     let subnets = if r.private {
         ["SubnetPrivate0", "SubnetPrivate1"]
     } else {
@@ -130,7 +169,7 @@ pub fn build(r: &Resource) -> Result<Template, RenderError> {
         ),
         Kind::Redis | Kind::Valkey => format!(
             "{}://${{ReplicationGroup.PrimaryEndPoint.Address}}:${{ReplicationGroup.PrimaryEndPoint.Port}}/{}",
-            if truthy("Encrypted") { "rediss" } else { "redis" },
+            if encrypted { "rediss" } else { "redis" },
             o["Database"]
         ),
         Kind::S3 => "s3://${Bucket}".into(),
@@ -148,6 +187,10 @@ pub fn build(r: &Resource) -> Result<Template, RenderError> {
         rack: r.rack.as_deref(),
         private: r.private,
         o,
+        shown: o
+            .iter()
+            .map(|(k, v)| (*k, if *k == "Url" { masked(v) } else { v.clone() }))
+            .collect(),
         given: &r.given,
         subnets: subnets.iter().map(|s| import(s)).collect(),
         port,
@@ -162,18 +205,24 @@ pub fn build(r: &Resource) -> Result<Template, RenderError> {
         url,
         restore,
         kms_key: truthy("Encrypted") && !restore,
+        encrypted,
+        tls: encrypted.then(|| tls_parameter(engine, &o["EngineVersion"])).flatten(),
+        family: match engine {
+            "postgres" => o.get("Family").cloned().unwrap_or_default(),
+            _ => {
+                let mut v = o.get("EngineVersion").map_or("", String::as_str).split('.');
+                format!("{engine}{}.{}", v.next().unwrap_or(""), v.next().unwrap_or("0"))
+            }
+        },
         target_arn: other("sns", "Topic").or_else(|| other("sqs", "Queue")),
         code: match r.kind {
             Kind::Syslog => SYSLOG_CODE,
             Kind::Webhook => WEBHOOK_CODE,
             _ => "",
         },
+        masked_url: o.get("Url").map(|u| masked(u)).unwrap_or_default(),
         env: match r.kind {
-            Kind::Syslog => BTreeMap::from([
-                ("SYSLOG_FORMAT", o["Format"].as_str()),
-                ("SYSLOG_URL", o["Url"].as_str()),
-            ]),
-            Kind::Webhook => BTreeMap::from([("WEBHOOK_URL", o["Url"].as_str())]),
+            Kind::Syslog => BTreeMap::from([("SYSLOG_FORMAT", o["Format"].as_str())]),
             _ => BTreeMap::new(),
         },
         vpc: r.private && r.kind == Kind::Syslog,

@@ -162,6 +162,8 @@ pub fn decode(cx: &mut Cx, root: &Node) -> RackParams {
             params.values.insert(name, text);
         }
     }
+    params.given = given.keys().cloned().collect();
+    let params = params.with_secure_defaults();
     cross_checks(cx, &params, &given);
     params
 }

@@ -52,8 +52,17 @@ pub fn rack_params() -> Value {
                 s.insert("anyOf".into(), numeric_or_text);
             }
         }
-        if let Some(d) = p.default {
+        // a new rack's default: convoxc's where it made convox's safer (an existing rack keeps its own)
+        let secure = crate::ir::rack::SECURE_DEFAULTS.iter().find(|(n, ..)| *n == p.name);
+        if let Some(d) = secure.map(|(_, ours, ..)| *ours).or(p.default) {
             s.insert("default".into(), json!(d));
+        }
+        if let Some((_, _, convox, why)) = secure {
+            let text = s.get("description").and_then(Value::as_str).unwrap_or("").to_string();
+            s.insert(
+                "description".into(),
+                json!(format!("{text} (convoxc: a new rack defaults to the safer value, convox's is {convox}: {why}; a rack that exists keeps what it has)")),
+            );
         }
         if p.no_echo {
             s.insert(

@@ -52,6 +52,46 @@ pub static EXTENSIONS: &[ParamSpec] = &[
         "RouterInternalCertificateArn",
         "(convoxc) An existing ACM certificate for *.<RouterInternalHost>, used instead of a new DNS-validated one",
     ),
+    ParamSpec {
+        name: "LoadBalancerAccessLogs",
+        kind: Kind::String,
+        default: Some("Yes"),
+        allowed: &["Yes", "No"],
+        min: None,
+        max: None,
+        no_echo: false,
+        description: "(convoxc) The routers and NLBs write access logs to the rack's Logs bucket (under <router>/); not with a LogBucket of your own",
+    },
+];
+
+/// Where convoxc's default differs from convox's, for a new rack: (param, convoxc's value,
+/// convox's value, why). A rack that exists keeps what it has unless its params say otherwise
+/// ([`RackParams::keep_deployed`]): `rack apply` never changes it by a default.
+pub const SECURE_DEFAULTS: &[(&str, &str, &str, &str)] = &[
+    (
+        "IMDSHttpTokens",
+        "required",
+        "optional",
+        "instances answer only IMDSv2, so a container cannot read the instance role's credentials with a plain GET",
+    ),
+    (
+        "EnableSharedEFSVolumeEncryption",
+        "true",
+        "false",
+        "the shared /volumes file system is encrypted at rest",
+    ),
+    (
+        "LoadBalancerAccessLogs",
+        "Yes",
+        "No",
+        "the routers and NLBs write access logs to the rack's Logs bucket",
+    ),
+    (
+        "EnableS3Versioning",
+        "Enabled",
+        "Suspended",
+        "the settings bucket keeps the earlier versions of what it holds (for 365 days)",
+    ),
 ];
 
 /// The rack's parameters, every one resolved (given value or default). The NoEcho `Password` is
@@ -59,6 +99,9 @@ pub static EXTENSIONS: &[ParamSpec] = &[
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RackParams {
     pub values: BTreeMap<String, String>,
+    /// The params the rack params file gives (the rest are defaults).
+    #[serde(skip)]
+    pub given: std::collections::BTreeSet<String>,
     /// Stack tags from the `Tags` pseudo-parameter (`k=v,k=v`).
     pub tags: BTreeMap<String, String>,
 }
@@ -76,8 +119,37 @@ impl RackParams {
             .collect();
         RackParams {
             values,
+            given: Default::default(),
             tags: BTreeMap::new(),
         }
+    }
+
+    /// convoxc's secure defaults ([`SECURE_DEFAULTS`]) for the params not given.
+    pub fn with_secure_defaults(mut self) -> Self {
+        for (name, ours, _, _) in SECURE_DEFAULTS {
+            if !self.given.contains(*name) {
+                self.values.insert(name.to_string(), ours.to_string());
+            }
+        }
+        self
+    }
+
+    /// For a rack that exists (its deployed params, by name): each secure default not given keeps
+    /// the deployed value (convox's default when the rack has none). Returns what was kept:
+    /// (param, kept value, convoxc's default, why).
+    pub fn keep_deployed(&mut self, deployed: &BTreeMap<String, String>) -> Vec<(String, String, String, String)> {
+        let mut kept = Vec::new();
+        for (name, ours, convox, why) in SECURE_DEFAULTS {
+            if self.given.contains(*name) {
+                continue;
+            }
+            let was = deployed.get(*name).map_or(*convox, String::as_str);
+            if was != *ours {
+                self.values.insert(name.to_string(), was.to_string());
+                kept.push((name.to_string(), was.to_string(), ours.to_string(), why.to_string()));
+            }
+        }
+        kept
     }
 
     /// The defaults with these params set.
@@ -122,5 +194,48 @@ impl RackParams {
     /// How many availability zones the rack spans (3 unless `MaxAvailabilityZones` is 2).
     pub fn az_count(&self) -> usize {
         if self.number("MaxAvailabilityZones") == 2 { 2 } else { 3 }
+    }
+}
+
+#[cfg(test)]
+mod secure_defaults {
+    use super::*;
+
+    #[test]
+    fn a_new_rack_gets_them_and_one_that_exists_keeps_what_it_has() {
+        let mut p = RackParams::defaults();
+        p.given.insert("EnableS3Versioning".into());
+        p.values.insert("EnableS3Versioning".into(), "Suspended".into());
+        let mut p = p.with_secure_defaults();
+        assert_eq!(p.text("IMDSHttpTokens"), "required");
+        assert_eq!(p.text("EnableSharedEFSVolumeEncryption"), "true");
+        assert_eq!(p.text("EnableS3Versioning"), "Suspended", "given: as given");
+        // deployed by convox (its parameters) or an earlier convoxc: the deployed values win;
+        // a param the deployed rack does not have is convox's default
+        let deployed = BTreeMap::from([("IMDSHttpTokens".to_string(), "optional".to_string())]);
+        let kept = p.keep_deployed(&deployed);
+        let names: Vec<&str> = kept
+            .iter()
+            .map(|(n, v, ..)| (n.as_str(), v.as_str()))
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "IMDSHttpTokens",
+                "EnableSharedEFSVolumeEncryption",
+                "LoadBalancerAccessLogs"
+            ]
+        );
+        assert_eq!(p.text("IMDSHttpTokens"), "optional");
+        assert_eq!(p.text("EnableSharedEFSVolumeEncryption"), "false");
+        assert_eq!(p.text("EnableS3Versioning"), "Suspended");
+        // a rack already on the secure values keeps nothing
+        let mut q = RackParams::defaults().with_secure_defaults();
+        let on: BTreeMap<String, String> = SECURE_DEFAULTS
+            .iter()
+            .map(|(n, v, ..)| (n.to_string(), v.to_string()))
+            .collect();
+        assert!(q.keep_deployed(&on).is_empty());
     }
 }

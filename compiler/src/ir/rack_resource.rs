@@ -161,7 +161,14 @@ const SNAPSHOT: RackOption = o(
     Check::Snapshot,
     "ARN of database snapshot to restore",
 );
-const RDS_ENCRYPTED: RackOption = o("Encrypted", "false", BOOL, "Encrypt database with KMS");
+/// Encryption: unset, a new database is encrypted (the AWS-managed RDS key) and requires TLS;
+/// `true` gives it a KMS key of its own (as convox does); `false` turns both off.
+const RDS_ENCRYPTED: RackOption = o(
+    "Encrypted",
+    "",
+    Check::OneOf(&["", "true", "false"]),
+    "Encrypt database (unset: yes, with the AWS-managed key, and TLS required; true: with a KMS key of its own; false: no)",
+);
 const DB_CLASS: RackOption = o(
     "InstanceType",
     "db.t3.micro",
@@ -249,7 +256,12 @@ macro_rules! replication_group {
                 "Indicates whether Multi-AZ is enabled. Must be accompanied with NumCacheClusters=2 or higher.",
             ),
             o("Database", "0", Check::Base(Base::Int(0, 15)), "Default database index"),
-            o("Encrypted", "false", BOOL, "Encrypt at rest and in transit"),
+            o(
+                "Encrypted",
+                "",
+                Check::OneOf(&["", "true", "false"]),
+                "Encrypt at rest and in transit with an auth token, a rediss:// URL (unset: yes; false: no)",
+            ),
             $($engine,)?
             o("EngineVersion", $version, Check::Base(Base::Version), "The version of the cache engine"),
             CACHE_CLASS,

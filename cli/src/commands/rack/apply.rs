@@ -1,17 +1,20 @@
 //! `convoxc rack apply`: deploy the rack stack (compiled from rack params, or a given template).
 
-use crate::apply::aws::{AwsArgs, Clients, Result, err};
+use crate::apply::aws::{AwsArgs, Clients, Error, Result, err};
 use crate::apply::consent::Flags;
 use crate::apply::flow::{Deployment, deploy};
+use crate::apply::rack_stack;
 use crate::apply::runtime;
 use crate::apply::say;
 use crate::apply::settle::settle;
 use crate::apply::stack::ParamValue;
 use crate::args::{Format, USAGE};
-use crate::compile::rack_template;
+use crate::compile::rack_params_checked;
 use crate::names::valid_name;
 use clap::Args;
+use convoxc_compiler::back;
 use convoxc_compiler::back::Template;
+use convoxc_compiler::ir::RackParams;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -48,12 +51,13 @@ pub(crate) fn run(args: RackApplyArgs) -> ExitCode {
         return ExitCode::from(USAGE);
     }
     let Some(path) = &args.template else {
-        // the compiled rack: rack params are compiled in, the stack takes no parameters
-        let template = match rack_template(&args.name, args.rack_params.as_deref(), Format::Human) {
-            Ok(t) => t,
+        // the compiled rack: rack params are compiled in (once the deployed rack is known: it
+        // keeps what convoxc's defaults would change), the stack takes no parameters
+        let params = match rack_params_checked(args.rack_params.as_deref(), Format::Human) {
+            Ok(p) => p,
             Err(code) => return code,
         };
-        return runtime::block_on(apply_rack(args, template, BTreeMap::new()));
+        return runtime::block_on(apply_rack(args, Rack::Compiled(params), BTreeMap::new()));
     };
     // a custom template: rack params are its stack parameters
     let template = match std::fs::read_to_string(path)
@@ -84,7 +88,13 @@ pub(crate) fn run(args: RackApplyArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    runtime::block_on(apply_rack(args, template, params))
+    runtime::block_on(apply_rack(args, Rack::Given(template), params))
+}
+
+/// What is deployed as the rack: compiled from its params, or a template given as is.
+enum Rack {
+    Compiled(RackParams),
+    Given(Template),
 }
 
 fn read_params(path: &std::path::Path) -> std::result::Result<BTreeMap<String, String>, String> {
@@ -104,9 +114,25 @@ fn read_params(path: &std::path::Path) -> std::result::Result<BTreeMap<String, S
         .collect())
 }
 
-async fn apply_rack(args: RackApplyArgs, template: Template, given: BTreeMap<String, String>) -> Result<()> {
+async fn apply_rack(args: RackApplyArgs, rack: Rack, given: BTreeMap<String, String>) -> Result<()> {
     let c = Clients::connect(&args.aws).await?;
     let existing = settle(&c, &args.name, &args.flags).await?;
+    let template = match rack {
+        Rack::Given(t) => t,
+        Rack::Compiled(mut params) => {
+            if let Some(s) = &existing {
+                // a default convoxc made safer never changes a rack that exists: it keeps what it has
+                let (deployed, _) = rack_stack::deployed_params(&c, s).await?;
+                for (name, kept, ours, why) in params.keep_deployed(&deployed) {
+                    eprintln!(
+                        "warning: rack {}: keeps {name}={kept} (a new rack gets {ours}: {why}); set {name} in the rack params to change it",
+                        args.name
+                    );
+                }
+            }
+            back::rack::build(&args.name, &params).map_err(|e| Error(e.to_string()))?
+        }
+    };
     if existing.is_none() {
         // a rack is a VPC, a cluster, load balancers…: creating one is never a side effect of a
         // wrong region or profile that goes unsaid

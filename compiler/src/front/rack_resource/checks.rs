@@ -27,7 +27,13 @@ pub fn check(spec: &RackOption, v: &str) -> Option<String> {
             }
             check_value(b, v)
         }
-        Check::OneOf(allowed) => (!allowed.contains(&v)).then(|| format!("expected one of {}", allowed.join(", "))),
+        Check::OneOf(allowed) => (!allowed.contains(&v)).then(|| {
+            let shown: Vec<&str> = allowed
+                .iter()
+                .map(|a| if a.is_empty() { "\"\" (unset)" } else { a })
+                .collect();
+            format!("expected one of {}", shown.join(", "))
+        }),
         Check::Url(schemes) => url_problem(v, schemes),
         Check::Identifier(max) => {
             let ok = v.starts_with(|c: char| c.is_ascii_alphabetic())
