@@ -5,6 +5,7 @@
 use super::render::{RenderError, Renderer, import};
 use super::template::Template;
 use crate::ir::rack_resource::{Kind, Resource};
+use crate::ir::resource_options;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -120,17 +121,6 @@ pub fn masked(url: &str) -> String {
     format!("{scheme}://{host}{}", if hidden { "/…" } else { "" })
 }
 
-/// The parameter that makes a database refuse connections without TLS (postgres, mysql 5.7+).
-fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'static str)> {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
-    let (major, minor) = (parts.next().flatten()?, parts.next().flatten().unwrap_or(0));
-    match engine {
-        "postgres" => Some(("rds.force_ssl", "1")),
-        "mysql" if (major, minor) >= (5, 7) => Some(("require_secure_transport", "1")),
-        _ => None,
-    }
-}
-
 fn tag(k: &str, v: Value) -> Value {
     json!({"Key": k, "Value": v})
 }
@@ -206,7 +196,9 @@ pub fn build(r: &Resource) -> Result<Template, RenderError> {
         restore,
         kms_key: truthy("Encrypted") && !restore,
         encrypted,
-        tls: encrypted.then(|| tls_parameter(engine, &o["EngineVersion"])).flatten(),
+        tls: encrypted
+            .then(|| resource_options::tls_parameter(engine, &o["EngineVersion"]))
+            .flatten(),
         family: match engine {
             "postgres" => o.get("Family").cloned().unwrap_or_default(),
             _ => {

@@ -92,7 +92,7 @@ impl ResourceView {
                     .as_deref()?
                     .strip_prefix("default.")?
                     .to_string();
-                let (parameter, value) = tls_parameter(engine, version)?;
+                let (parameter, value) = resource_options::tls_parameter(engine, version)?;
                 Some(TlsGroup {
                     family,
                     parameter,
@@ -248,20 +248,6 @@ fn default_parameter_group(engine: &str, version: &str) -> Option<String> {
         _ => return None,
     };
     Some(format!("default.{family}"))
-}
-
-/// The parameter that makes a database refuse connections without TLS: postgres `rds.force_ssl`,
-/// mysql (5.7 and later) and mariadb (10.5 and later) `require_secure_transport`. None for a
-/// version without it.
-fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'static str)> {
-    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
-    let (major, minor) = (parts.next().flatten()?, parts.next().flatten().unwrap_or(0));
-    match engine {
-        "postgres" => Some(("rds.force_ssl", "1")),
-        "mysql" if (major, minor) >= (5, 7) => Some(("require_secure_transport", "1")),
-        "mariadb" if (major, minor) >= (10, 5) => Some(("require_secure_transport", "1")),
-        _ => None,
-    }
 }
 
 fn resource_engine(kind: ResourceType) -> (&'static str, u16) {

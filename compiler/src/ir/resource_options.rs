@@ -161,6 +161,20 @@ const EFS: &[OptionSpec] = &[
     o("Permissions", "0777", Check::Octal, "permissions of the root directory"),
 ];
 
+/// The parameter that makes a database refuse connections without TLS: postgres `rds.force_ssl`,
+/// mysql (5.7 and later) and mariadb (10.5 and later) `require_secure_transport`. None for a
+/// version without it (mariadb 10.4) or another engine.
+pub fn tls_parameter(engine: &str, version: &str) -> Option<(&'static str, &'static str)> {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    let (major, minor) = (parts.next().flatten()?, parts.next().flatten().unwrap_or(0));
+    match engine {
+        "postgres" => Some(("rds.force_ssl", "1")),
+        "mysql" if (major, minor) >= (5, 7) => Some(("require_secure_transport", "1")),
+        "mariadb" if (major, minor) >= (10, 5) => Some(("require_secure_transport", "1")),
+        _ => None,
+    }
+}
+
 pub fn options(kind: ResourceType) -> &'static [OptionSpec] {
     match kind {
         ResourceType::Postgres => POSTGRES,
