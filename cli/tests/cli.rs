@@ -676,7 +676,7 @@ fn values_the_rack_supplies_are_notes_until_given() {
     let file = dir.path().join("convox.yml");
     std::fs::write(
         &file,
-        "resources:\n  db:\n    type: postgres\n    options:\n      storage: ${DB_STORAGE}\n      version: 16\n\
+        "resources:\n  db:\n    type: postgres\n    options:\n      storage: ${DB_STORAGE}\n      version: 16\n      encrypted: true\n\
          services:\n  web:\n    port: ${PORT}\n    resources: [db]\ntimers:\n  nightly:\n\
          \x20   schedule: \"${NIGHTLY}\"\n    command: bin/nightly\n    service: web\n",
     )
@@ -704,8 +704,8 @@ fn values_the_rack_supplies_are_notes_until_given() {
         got,
         [
             note("resources.db.options.storage", 5, 16),
-            note("services.web.port", 9, 11),
-            note("timers.nightly.schedule", 13, 15),
+            note("services.web.port", 10, 11),
+            note("timers.nightly.schedule", 14, 15),
         ]
     );
     let storage = &v["diagnostics"]

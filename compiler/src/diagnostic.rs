@@ -57,6 +57,7 @@ codes! {
     RequiredEnv = "required-env", Error, "An environment variable that a service requires is not set.";
     UnsetVariable = "unset-variable", Warning, "A ${VAR} reference whose variable is not set: convox substitutes an empty string.";
     SecretInTemplate = "secret-in-template", Error, "A ${VAR} whose value is a secret would be compiled into the template in plain text.";
+    SecureDefault = "secure-default", Note, "A resource that convoxc makes safer than convox by default (encrypted, TLS required), which changes what its clients do.";
     SuppliedValue = "supplied-value", Note, "A value that comes from a ${VAR} given no value (validate without -e or --env-file): the rack supplies it at deploy, where it is checked.";
     EnvDeclaration = "env-declaration", Error, "An environment entry that is not NAME, NAME=default or *.";
     UnknownReference = "unknown-reference", Error, "A name (link, resource, timer service, volume) that refers to nothing declared.";

@@ -32,6 +32,40 @@ const PAST_STANDARD_SUPPORT: &[(ResourceType, &[&str], &str, &str)] = &[
     ),
 ];
 
+/// What a database's or cache's clients need once it is encrypted by default (unlike convox): a
+/// note at its name, unless the manifest says `encrypted:` either way.
+pub(super) fn secure_defaults(cx: &mut Cx, app: &Decoded) {
+    for r in app.resources.iter().filter(|r| r.encryption_defaulted()) {
+        let option = |k: &str| r.options.get(k).map_or("", String::as_str);
+        let what = match r.kind {
+            ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb => {
+                let engine = match r.kind {
+                    ResourceType::Postgres => "postgres",
+                    ResourceType::Mysql => "mysql",
+                    _ => "mariadb",
+                };
+                let tls = option("ParameterGroupName").is_empty()
+                    && crate::ir::resource_options::tls_parameter(engine, option("Version")).is_some();
+                if tls {
+                    "a new database is encrypted and requires TLS: its clients must connect with TLS (libpq's \
+                     default sslmode=prefer does; node-postgres needs `ssl`, mysql clients --ssl-mode=REQUIRED)"
+                } else {
+                    "a new database is encrypted at rest (nothing changes for its clients)"
+                }
+            }
+            ResourceType::Redis | ResourceType::Valkey => {
+                "a new cache is encrypted in transit with an auth token: its URL is rediss://:<token>@host:port/0, \
+                 and its clients need TLS"
+            }
+            ResourceType::Efs | ResourceType::Memcached => continue,
+        };
+        let path = join("resources", &r.name);
+        let d = crate::diagnostic::Diagnostic::new(Code::SecureDefault, cx.source, cx.at(&format!("{path}#name")), &path, what)
+            .help("say `encrypted: true` to make it explicit, or `encrypted: false` for convox's unencrypted default; one that exists keeps what it has");
+        cx.diags.push(d);
+    }
+}
+
 pub(super) fn engine_versions(cx: &mut Cx, app: &Decoded) {
     for r in &app.resources {
         let Some(version) = r.options.get("Version") else {

@@ -28,6 +28,7 @@ pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, St
     secrets::secrets_in_templates(cx, app);
     params::params(cx, app);
     engines::engine_versions(cx, app);
+    engines::secure_defaults(cx, app);
     scaling::scaling(cx, app);
     scaling::fargate(cx, app);
     if let Some(rack) = rack {
