@@ -6,6 +6,7 @@ mod apply;
 mod args;
 mod commands;
 mod compile;
+mod current;
 mod emit;
 mod input;
 mod names;
@@ -46,6 +47,8 @@ enum Command {
     /// Rack-level resources (`convox rack resources`): types, options, templates.
     #[command(subcommand)]
     Resources(commands::resources::ResourcesCommand),
+    /// Make a rack the current one (the rack commands use when they name none), or print it.
+    Switch(commands::switch::SwitchArgs),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema(commands::schema::SchemaArgs),
     /// Print a shell completion script: `convoxc completions bash > /etc/bash_completion.d/convoxc`.
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Rack(command) => commands::rack::run(command),
         Command::Resources(command) => commands::resources::run(command),
         Command::Schema(args) => commands::schema::run(args),
+        Command::Switch(args) => commands::switch::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "convoxc", &mut std::io::stdout());

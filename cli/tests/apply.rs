@@ -455,3 +455,41 @@ fn a_rack_keeps_what_a_new_default_would_change() {
     assert!(!changed.out.contains("keeps IMDSHttpTokens"), "{}", changed.out);
     assert!(changed.out.contains("HttpTokens"), "{}", changed.out);
 }
+
+/// The current rack (`convoxc switch`) is the one `apply` deploys to when it names none.
+#[test]
+fn apply_deploys_to_the_current_rack() {
+    let moto = Moto::start();
+    rack(&moto, "r");
+    let home = tempfile::tempdir().unwrap();
+    let switch = Command::new(env!("CARGO_BIN_EXE_convoxc"))
+        .args(["switch", "r"])
+        .env("XDG_CONFIG_HOME", home.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        switch.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&switch.stderr)
+    );
+    let dir = app_dir(str::to_string);
+    let manifest = dir.path().join("convox.yml");
+    let out = moto
+        .command(&[
+            "apply",
+            manifest.to_str().unwrap(),
+            "--app",
+            "myapp",
+            "--build",
+            "B1",
+            "--yes",
+            "-e",
+            "SECRET_KEY_BASE=x",
+        ])
+        .env("XDG_CONFIG_HOME", home.path())
+        .output()
+        .unwrap();
+    let run = Run::from(out).ok();
+    assert!(run.out.contains("ok: r-myapp CREATE_COMPLETE"), "{}", run.out);
+}

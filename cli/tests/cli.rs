@@ -805,3 +805,79 @@ fn readme_corpus_count_is_the_clis() {
         "the CLI accepts {accepted} of 150; README says otherwise"
     );
 }
+
+/// `switch NAME` makes a rack current (a JSON config file in the XDG config folder, other keys
+/// kept); `switch` prints it and where it comes from; CONVOXC_RACK wins over the file; a command
+/// that needs a rack and has none says how to give one (exit 2).
+#[test]
+fn switch_and_the_current_rack() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], env: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_convoxc"));
+        c.args(args)
+            .env("XDG_CONFIG_HOME", home.path())
+            .env_remove("CONVOXC_RACK");
+        if let Some(r) = env {
+            c.env("CONVOXC_RACK", r);
+        }
+        c.output().unwrap()
+    };
+    let none = run(&["switch"], None);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        stderr(&none).contains("no current rack: run `convoxc switch NAME`"),
+        "{}",
+        stderr(&none)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("convox.yml");
+    std::fs::write(&manifest, "services:\n  web:\n    image: nginx\n").unwrap();
+    let m = manifest.to_str().unwrap();
+    let needs = run(&["apply", m, "--app", "x", "--yes"], None);
+    assert_eq!(needs.status.code(), Some(2), "{}", stderr(&needs));
+    assert!(
+        stderr(&needs).contains(
+            "no rack: give --rack NAME, set CONVOXC_RACK=NAME, or make one current with `convoxc switch NAME`"
+        ),
+        "{}",
+        stderr(&needs)
+    );
+
+    // a config file with other keys: they stay
+    let file = home.path().join("convoxc/config.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, "{\"editor\": \"vim\"}").unwrap();
+    let switched = run(&["switch", "production"], None);
+    assert_eq!(switched.status.code(), Some(0), "{}", stderr(&switched));
+    assert_eq!(stdout(&switched), "switched to production\n");
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(config, serde_json::json!({"editor": "vim", "rack": "production"}));
+    let shown = run(&["switch"], None);
+    assert_eq!(stdout(&shown), "production\n");
+    assert!(
+        stderr(&shown).contains(&format!("(from {})", file.display())),
+        "{}",
+        stderr(&shown)
+    );
+    // the environment wins; --rack wins over both (the apply gets as far as AWS: no region here)
+    let env = run(&["switch"], Some("staging"));
+    assert_eq!(stdout(&env), "staging\n");
+    assert!(stderr(&env).contains("(from CONVOXC_RACK)"));
+    let warned = run(&["switch", "production"], Some("staging"));
+    assert!(
+        stderr(&warned).contains("CONVOXC_RACK is set and still wins"),
+        "{}",
+        stderr(&warned)
+    );
+    let with_current = run(&["apply", m, "--app", "x", "--yes"], None);
+    assert_ne!(with_current.status.code(), Some(2), "{}", stderr(&with_current));
+    // a bad name is a usage error, and nothing is written
+    let bad = run(&["switch", "Bad_Name!"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(std::fs::read_to_string(&file).unwrap().contains("\"production\""));
+    // a config file that is not a JSON object is said plainly
+    std::fs::write(&file, "rack = production\n").unwrap();
+    let broken = run(&["switch"], None);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(stderr(&broken).contains("is not a JSON object"), "{}", stderr(&broken));
+}

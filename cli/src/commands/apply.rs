@@ -25,9 +25,9 @@ pub struct ApplyArgs {
     #[arg(default_value = "convox.yml")]
     pub file: PathBuf,
     /// The rack's stack name: the app stack is `<rack>-<app>`, its templates go to the rack's
-    /// settings bucket.
+    /// settings bucket (default: the current rack, `convoxc switch`).
     #[arg(long)]
-    pub rack: String,
+    pub rack: Option<String>,
     /// App name (default: the manifest's directory name).
     #[arg(long)]
     pub app: Option<String>,
@@ -49,8 +49,15 @@ pub struct ApplyArgs {
 }
 
 /// `convoxc apply`.
-pub(crate) fn run(args: ApplyArgs) -> ExitCode {
+pub(crate) fn run(mut args: ApplyArgs) -> ExitCode {
     say::set(args.flags.format);
+    match crate::current::resolve(args.rack.take()) {
+        Ok(r) => args.rack = Some(r),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    }
     let app = match app_name(args.app.as_deref(), &args.file) {
         Ok(a) => a,
         Err(e) => {
@@ -72,7 +79,7 @@ pub(crate) fn run(args: ApplyArgs) -> ExitCode {
 
 async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file: Option<SourceFile>) -> Result<()> {
     let c = Clients::connect(&args.aws).await?;
-    let rack = &args.rack;
+    let rack = args.rack.as_deref().unwrap_or_default();
     let input = AppInput {
         rack,
         app: &app,
@@ -88,7 +95,7 @@ async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file:
     // set runs (and are shown in the report as names only)
     let environment = plan::env_changes(&compiled);
     let mut pending = secrets::Pending {
-        rack: rack.clone(),
+        rack: rack.to_string(),
         app: app.clone(),
         env: environment
             .iter()

@@ -7,4 +7,5 @@ pub mod diff;
 pub mod rack;
 pub mod resources;
 pub mod schema;
+pub mod switch;
 pub mod validate;

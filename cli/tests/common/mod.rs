@@ -2,9 +2,12 @@
 
 use std::process::{Command, Output};
 
+/// The binary with no current rack of the user's: no CONVOXC_RACK, a config folder that does not exist.
 pub fn convoxc(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_convoxc"))
         .args(args)
+        .env_remove("CONVOXC_RACK")
+        .env("XDG_CONFIG_HOME", "/nonexistent/convoxc-tests")
         .output()
         .expect("runs")
 }

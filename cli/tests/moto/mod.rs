@@ -67,6 +67,9 @@ impl Moto {
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env_remove("AWS_PROFILE")
             .env("CONVOXC_POLL_MS", "100")
+            // no current rack of the user's (a test that wants one sets XDG_CONFIG_HOME)
+            .env_remove("CONVOXC_RACK")
+            .env("XDG_CONFIG_HOME", "/nonexistent/convoxc-tests")
             .stdin(Stdio::null());
         cmd
     }

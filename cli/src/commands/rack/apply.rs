@@ -22,9 +22,10 @@ use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct RackApplyArgs {
-    /// The rack's name: its stack name (`--name`: deprecated).
+    /// The rack's name: its stack name (default: the current rack, `convoxc switch`; `--name`:
+    /// deprecated).
     #[arg(long = "rack", alias = "name", value_name = "NAME")]
-    pub name: String,
+    pub name: Option<String>,
     /// Rack parameters: a JSON or YAML map of NAME: value (compiled into the rack template; with
     /// --template, passed as its stack parameters).
     #[arg(long, value_name = "FILE")]
@@ -44,9 +45,16 @@ pub struct RackApplyArgs {
 }
 
 /// `convoxc rack apply`.
-pub(crate) fn run(args: RackApplyArgs) -> ExitCode {
+pub(crate) fn run(mut args: RackApplyArgs) -> ExitCode {
     say::set(args.flags.format);
-    if let Err(e) = valid_name("rack", &args.name) {
+    match crate::current::resolve(args.name.take()) {
+        Ok(r) => args.name = Some(r),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(USAGE);
+        }
+    }
+    if let Err(e) = valid_name("rack", args.name()) {
         eprintln!("error: {e}");
         return ExitCode::from(USAGE);
     }
@@ -91,6 +99,13 @@ pub(crate) fn run(args: RackApplyArgs) -> ExitCode {
     runtime::block_on(apply_rack(args, Rack::Given(template), params))
 }
 
+impl RackApplyArgs {
+    /// The rack (resolved when the command starts).
+    fn name(&self) -> &str {
+        self.name.as_deref().unwrap_or_default()
+    }
+}
+
 /// What is deployed as the rack: compiled from its params, or a template given as is.
 enum Rack {
     Compiled(RackParams),
@@ -116,7 +131,7 @@ fn read_params(path: &std::path::Path) -> std::result::Result<BTreeMap<String, S
 
 async fn apply_rack(args: RackApplyArgs, rack: Rack, given: BTreeMap<String, String>) -> Result<()> {
     let c = Clients::connect(&args.aws).await?;
-    let existing = settle(&c, &args.name, &args.flags).await?;
+    let existing = settle(&c, args.name(), &args.flags).await?;
     let template = match rack {
         Rack::Given(t) => t,
         Rack::Compiled(mut params) => {
@@ -126,11 +141,11 @@ async fn apply_rack(args: RackApplyArgs, rack: Rack, given: BTreeMap<String, Str
                 for (name, kept, ours, why) in params.keep_deployed(&deployed) {
                     eprintln!(
                         "warning: rack {}: keeps {name}={kept} (a new rack gets {ours}: {why}); set {name} in the rack params to change it",
-                        args.name
+                        args.name()
                     );
                 }
             }
-            back::rack::build(&args.name, &params).map_err(|e| Error(e.to_string()))?
+            back::rack::build(args.name(), &params).map_err(|e| Error(e.to_string()))?
         }
     };
     if existing.is_none() {
@@ -139,7 +154,9 @@ async fn apply_rack(args: RackApplyArgs, rack: Rack, given: BTreeMap<String, Str
         say::note(format!(
             "creating rack {} in {}: there is no stack {} there yet (if you meant an existing rack, check \
              --region and --profile)",
-            args.name, c.region, args.name
+            args.name(),
+            c.region,
+            args.name()
         ));
     }
     let mut bucket = args.template_bucket.clone();
@@ -159,14 +176,14 @@ async fn apply_rack(args: RackApplyArgs, rack: Rack, given: BTreeMap<String, Str
         }
     }
     let params = given.into_iter().map(|(k, v)| (k, ParamValue::Plain(v))).collect();
-    let tags = [("Rack", args.name.as_str()), ("System", "convox"), ("Type", "rack")]
+    let tags = [("Rack", args.name()), ("System", "convox"), ("Type", "rack")]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     deploy(
         &c,
         Deployment {
-            stack: &args.name,
+            stack: args.name(),
             root: &template,
             nested: Vec::new(),
             bucket,
