@@ -47,6 +47,8 @@ enum Command {
     /// Rack-level resources (`convox rack resources`): types, options, templates.
     #[command(subcommand)]
     Resources(commands::resources::ResourcesCommand),
+    /// The racks in the account and region (convoxc's and convox's): NAME STATUS REGION KIND.
+    Racks(commands::racks::RacksArgs),
     /// Make a rack the current one (the rack commands use when they name none), or print it.
     Switch(commands::switch::SwitchArgs),
     /// Print the JSON Schema for convox.yml (or for rack params).
@@ -97,7 +99,7 @@ fn main() -> ExitCode {
     args::set_color(cli.color);
     deprecations(&cli.command);
     let offline = match &cli.command {
-        Command::Apply(_) | Command::Rack(commands::rack::RackCommand::Apply(_)) => false,
+        Command::Apply(_) | Command::Racks(_) | Command::Rack(commands::rack::RackCommand::Apply(_)) => false,
         Command::Diff(d) => !d.online(),
         _ => true,
     };
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Resources(command) => commands::resources::run(command),
         Command::Schema(args) => commands::schema::run(args),
         Command::Switch(args) => commands::switch::run(args),
+        Command::Racks(args) => commands::racks::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "convoxc", &mut std::io::stdout());

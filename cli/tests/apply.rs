@@ -493,3 +493,65 @@ fn apply_deploys_to_the_current_rack() {
     let run = Run::from(out).ok();
     assert!(run.out.contains("ok: r-myapp CREATE_COMPLETE"), "{}", run.out);
 }
+
+/// `convoxc racks`: a rack convoxc compiled and one convox made (the rack template's parameters),
+/// told apart; an app stack and any other stack are not racks.
+#[test]
+fn racks_lists_convoxc_and_convox_racks() {
+    let moto = Moto::start();
+    rack(&moto, "r");
+    let cfn = moto.cfn();
+    let template = |params: &str| {
+        format!("{{\"Parameters\": {{{params}}}, \"Resources\": {{\"Topic\": {{\"Type\": \"AWS::SNS::Topic\"}}}}}}")
+    };
+    let convox =
+        template(r#""Version": {"Type": "String"}, "InstanceType": {"Type": "String", "Default": "t3.small"}"#);
+    let other = template(r#""Rack": {"Type": "String", "Default": "r"}"#);
+    moto.rt.block_on(async {
+        cfn.create_stack()
+            .stack_name("legacy")
+            .template_body(convox)
+            .parameters(
+                aws_sdk_cloudformation::types::Parameter::builder()
+                    .parameter_key("Version")
+                    .parameter_value("20240101000000")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        cfn.create_stack()
+            .stack_name("r-someapp")
+            .template_body(other)
+            .send()
+            .await
+            .unwrap();
+    });
+    let out = moto.command(&["racks", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!([
+            {"name": "legacy", "status": "CREATE_COMPLETE", "region": "us-east-1", "kind": "convox"},
+            {"name": "r", "status": "CREATE_COMPLETE", "region": "us-east-1", "kind": "convoxc"},
+        ])
+    );
+    let table = moto.run(&["racks"]).ok();
+    let lines: Vec<&str> = table.out.lines().collect();
+    assert!(
+        lines[0].starts_with("NAME    STATUS") && lines[0].ends_with("KIND"),
+        "{}",
+        table.out
+    );
+    assert!(
+        lines[1].starts_with("legacy  CREATE_COMPLETE  us-east-1  convox"),
+        "{}",
+        table.out
+    );
+    assert!(
+        lines[2].starts_with("r       CREATE_COMPLETE  us-east-1  convoxc"),
+        "{}",
+        table.out
+    );
+}

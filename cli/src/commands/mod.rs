@@ -5,6 +5,7 @@ pub mod apply;
 pub mod build;
 pub mod diff;
 pub mod rack;
+pub mod racks;
 pub mod resources;
 pub mod schema;
 pub mod switch;
