@@ -52,7 +52,7 @@ pub fn current() -> Result<Option<(String, Source)>, String> {
 }
 
 /// The rack a command works on: the one it is given, else the current rack.
-pub fn resolve(given: Option<String>) -> Result<String, String> {
+fn resolve(given: Option<String>) -> Result<String, String> {
     if let Some(r) = given {
         return Ok(r);
     }
@@ -61,6 +61,21 @@ pub fn resolve(given: Option<String>) -> Result<String, String> {
         None => Err(format!(
             "no rack: give --rack NAME, set {ENV}=NAME, or make one current with `convoxc switch NAME`"
         )),
+    }
+}
+
+/// For a command's `--rack`: fill it with the current rack when it is not given, or say how to
+/// give one (a usage error, exit 2).
+pub(crate) fn fill(rack: &mut Option<String>) -> Result<(), std::process::ExitCode> {
+    match resolve(rack.take()) {
+        Ok(r) => {
+            *rack = Some(r);
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(std::process::ExitCode::from(crate::args::USAGE))
+        }
     }
 }
 

@@ -51,12 +51,8 @@ pub struct ApplyArgs {
 /// `convoxc apply`.
 pub(crate) fn run(mut args: ApplyArgs) -> ExitCode {
     say::set(args.flags.format);
-    match crate::current::resolve(args.rack.take()) {
-        Ok(r) => args.rack = Some(r),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(USAGE);
-        }
+    if let Err(code) = crate::current::fill(&mut args.rack) {
+        return code;
     }
     let app = match app_name(args.app.as_deref(), &args.file) {
         Ok(a) => a,

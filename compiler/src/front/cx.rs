@@ -483,8 +483,7 @@ impl Cx<'_> {
         msg: impl Into<String>,
         help: Option<String>,
     ) {
-        let d = Diagnostic::new(code, self.source, self.at(span_path), path, msg).help_opt(help);
-        self.push(d);
+        self.report_as(code.default_severity(), code, path, span_path, msg, help);
     }
 
     /// [`Cx::report`] as a warning, whatever `code`'s own severity.
@@ -496,8 +495,20 @@ impl Cx<'_> {
         msg: impl Into<String>,
         help: Option<String>,
     ) {
+        self.report_as(Severity::Warning, code, path, span_path, msg, help);
+    }
+
+    fn report_as(
+        &mut self,
+        severity: Severity,
+        code: Code,
+        path: &str,
+        span_path: &str,
+        msg: impl Into<String>,
+        help: Option<String>,
+    ) {
         let mut d = Diagnostic::new(code, self.source, self.at(span_path), path, msg).help_opt(help);
-        d.severity = Severity::Warning;
+        d.severity = severity;
         self.push(d);
     }
 }

@@ -47,12 +47,8 @@ pub struct RackApplyArgs {
 /// `convoxc rack apply`.
 pub(crate) fn run(mut args: RackApplyArgs) -> ExitCode {
     say::set(args.flags.format);
-    match crate::current::resolve(args.name.take()) {
-        Ok(r) => args.name = Some(r),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(USAGE);
-        }
+    if let Err(code) = crate::current::fill(&mut args.name) {
+        return code;
     }
     if let Err(e) = valid_name("rack", args.name()) {
         eprintln!("error: {e}");
