@@ -7,7 +7,7 @@ use common::*;
 use std::process::Command;
 
 fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(rel)
+    shared_dir().join(rel)
 }
 
 fn fixture(name: &str) -> String {

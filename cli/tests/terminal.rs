@@ -79,8 +79,12 @@ fn bin() -> &'static str {
 /// Diagnostics are coloured on a terminal, plain through a pipe.
 #[test]
 fn colours_on_a_terminal_not_through_a_pipe() {
-    let bad =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/convox-rack/invalid.2.yml");
+    let bad = std::env::var_os("CONVOXC_SHARED")
+        .map_or_else(
+            || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+            Into::into,
+        )
+        .join("conformance/convox-rack/invalid.2.yml");
     let bad = bad.display().to_string();
     let t = Tmux::start(
         &format!("convoxc-colour-{}", std::process::id()),

@@ -12,6 +12,15 @@ pub fn convoxc(args: &[&str]) -> Output {
         .expect("runs")
 }
 
+/// `../shared` beside the checkout, or CONVOXC_SHARED (as the tests crate reads it).
+#[allow(dead_code)] // not every test file reads shared files
+pub fn shared_dir() -> std::path::PathBuf {
+    match std::env::var_os("CONVOXC_SHARED") {
+        Some(d) => d.into(),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    }
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
