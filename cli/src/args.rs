@@ -63,6 +63,13 @@ pub enum Format {
     Github,
 }
 
+/// How a listing command (`racks`, `apps`, `resources`) prints: a table, or JSON.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),

@@ -134,6 +134,11 @@ pub(crate) fn rack_params_checked(rack_params: Option<&Path>, diagnostics: Forma
         // no file: every param at its default (the problems then point at this empty document)
         None => SourceFile::new("(no --rack-params: defaults)".to_string(), String::new()),
     };
+    rack_params_from(params, diagnostics)
+}
+
+/// Rack params from a file's text, checked as `rack build` checks them (diagnostics printed).
+pub(crate) fn rack_params_from(params: SourceFile, diagnostics: Format) -> Result<RackParams, ExitCode> {
     let mut loaded = load(Input {
         rack_params: Some(params),
         ..Input::default()

@@ -11,6 +11,7 @@ mod emit;
 mod input;
 mod names;
 mod output;
+mod target;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -41,16 +42,20 @@ enum Command {
     Diff(commands::diff::DiffArgs),
     /// Deploy an app to a rack: upload its templates, create a change set, execute it, follow it.
     Apply(commands::apply::ApplyArgs),
-    /// The rack stack: `convoxc rack build`, `convoxc rack apply`.
-    #[command(subcommand)]
-    Rack(commands::rack::RackCommand),
-    /// Rack-level resources (`convox rack resources`): types, options, templates.
-    #[command(subcommand)]
-    Resources(commands::resources::ResourcesCommand),
+    /// The rack: its name, status, kind, region and router; `rack build`, `rack apply`, `rack params`.
+    Rack(commands::rack::RackArgs),
+    /// The rack's resources (`convox rack resources`): list; create, info, update, delete, link,
+    /// unlink; types, options, templates.
+    Resources(commands::resources::ResourcesArgs),
     /// The racks in the account and region (convoxc's and convox's): NAME STATUS REGION KIND.
     Racks(commands::racks::RacksArgs),
     /// Make a rack the current one (the rack commands use when they name none), or print it.
     Switch(commands::switch::SwitchArgs),
+    /// The rack's apps with their status; `apps info`, `apps delete`.
+    Apps(commands::apps::AppsArgs),
+    /// An app's environment (masked unless --reveal); `env set`, `env unset` stage changes for its
+    /// next apply.
+    Env(commands::env::EnvArgs),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema(commands::schema::SchemaArgs),
     /// Print a shell completion script: `convoxc completions bash > /etc/bash_completion.d/convoxc`.
@@ -85,7 +90,8 @@ fn deprecations(command: &Command) {
     let argv: Vec<String> = std::env::args().collect();
     let used = |flag: &str| argv.iter().any(|a| a == flag || a.starts_with(&format!("{flag}=")));
     let old = match command {
-        Command::Build(_) | Command::Resources(commands::resources::ResourcesCommand::Build(_)) => "--rack-name",
+        Command::Build(_) => "--rack-name",
+        Command::Resources(r) if r.is_build() => "--rack-name",
         Command::Rack(_) => "--name",
         _ => return,
     };
@@ -99,9 +105,12 @@ fn main() -> ExitCode {
     args::set_color(cli.color);
     deprecations(&cli.command);
     let offline = match &cli.command {
-        Command::Apply(_) | Command::Racks(_) | Command::Rack(commands::rack::RackCommand::Apply(_)) => false,
+        Command::Validate(_) | Command::Build(_) | Command::Schema(_) | Command::Completions { .. } | Command::Man { .. } => true,
+        Command::Switch(_) => true,
+        Command::Resources(r) => r.offline(),
+        Command::Rack(r) => r.offline(),
         Command::Diff(d) => !d.online(),
-        _ => true,
+        Command::Apply(_) | Command::Racks(_) | Command::Apps(_) | Command::Env(_) => false,
     };
     if offline {
         quiet_pipe();
@@ -116,6 +125,8 @@ fn main() -> ExitCode {
         Command::Schema(args) => commands::schema::run(args),
         Command::Switch(args) => commands::switch::run(args),
         Command::Racks(args) => commands::racks::run(args),
+        Command::Apps(args) => commands::apps::run(args),
+        Command::Env(args) => commands::env::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "convoxc", &mut std::io::stdout());

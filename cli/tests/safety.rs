@@ -40,7 +40,7 @@ fn environment_values_are_stored_only_after_consent() {
     // only the value changes: no change set; the report names it, never shows it
     let before = moto.change_set_count(STACK);
     let review = apply_asking(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=second", "--no-execute"]).ok();
-    assert!(review.out.contains("1 environment value stored anew"), "{}", review.out);
+    assert!(review.out.contains("1 environment value changed"), "{}", review.out);
     assert!(
         review.out.contains("~ SECRET_KEY_BASE (value changed"),
         "{}",
@@ -191,7 +191,7 @@ fn a_concurrent_first_apply_keeps_one_password() {
     );
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains("another apply of myapp stored a resource password"),
+        err.contains("another deploy stored a password (/convoxc/r/myapp/.resource-password)"),
         "{err}"
     );
     assert_ne!(moto.stack_status(STACK).as_deref(), Some("CREATE_COMPLETE"));

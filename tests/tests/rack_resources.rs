@@ -145,12 +145,23 @@ fn diagnostics(l: &front::rack_resource::Loaded) -> Vec<String> {
         .collect()
 }
 
+/// A case's template. A syslog resource with a format given is linked to two apps (`resources
+/// link` gives it one subscription filter per app).
 fn build(kind: &str, options: &[&str], rack_params: Option<&str>) -> convoxc_compiler::back::Template {
     let l = front::rack_resource::load(request(kind, options, rack_params));
-    let r = l
+    let mut r = l
         .resource
         .clone()
         .unwrap_or_else(|| panic!("{kind} {options:?}: {:#?}", diagnostics(&l)));
+    if kind == "syslog" && options.iter().any(|o| o.starts_with("format=")) {
+        r.links = ["api", "web-app"]
+            .iter()
+            .map(|app| convoxc_compiler::ir::rack_resource::Link {
+                app: app.to_string(),
+                log_group: format!("production-{app}-LogGroup-1A2B3C"),
+            })
+            .collect();
+    }
     back::rack_resource::build(&r).unwrap_or_else(|e| panic!("{kind}: {e}"))
 }
 

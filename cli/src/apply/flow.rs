@@ -5,7 +5,7 @@
 use super::aws::{Clients, Error, Result, describe, err};
 use super::consent::{Flags, consent};
 use super::lookup::{deployed_template, describe_stack};
-use super::secrets::Pending;
+use super::secrets::{self, Pending};
 use super::stack::{self, ParamValue, Preflight};
 use super::{changeset, events, preview, say, upload};
 use crate::args::color_enabled;
@@ -28,7 +28,7 @@ pub(crate) struct Deployment<'a> {
     pub(crate) flags: &'a Flags,
     /// What is stored in SSM after consent, right before the change set runs.
     pub(crate) pending: Pending,
-    /// The environment values stored anew (names), for the report.
+    /// The environment values stored anew or removed (names), for the report.
     pub(crate) environment: Vec<EnvChange>,
 }
 
@@ -294,6 +294,8 @@ fn obsolete(stack: &str, code: Option<&str>, message: Option<&str>) -> Option<Er
 async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
     let stack_name = d.stack;
     if d.environment.is_empty() && d.pending.is_empty() {
+        // staged values that are already what is stored: nothing to carry out, only to forget
+        secrets::delete(c, &d.pending.staged).await?;
         say::verdict(
             format!("no changes: {stack_name} is up to date"),
             json!({"stack": stack_name, "result": "unchanged"}),

@@ -9,6 +9,7 @@
 //! `rack_stack` (the rack an app goes to), `runtime` (an applier command to an exit code), `say`
 //! (what goes to stdout: text, or JSON lines for CI).
 
+pub(crate) mod apps;
 pub(crate) mod aws;
 pub(crate) mod changeset;
 pub(crate) mod consent;
@@ -18,11 +19,16 @@ pub(crate) mod flow;
 pub(crate) mod lookup;
 pub(crate) mod plan;
 pub(crate) mod preview;
+pub(crate) mod rack_deploy;
+pub(crate) mod rack_resources;
+pub(crate) mod remove;
 pub(crate) mod rack_stack;
+pub(crate) mod resource_deploy;
 pub(crate) mod runtime;
 pub(crate) mod say;
 pub(crate) mod secrets;
 pub(crate) mod settle;
+pub(crate) mod staged;
 pub(crate) mod stack;
 pub(crate) mod upload;
 pub(crate) mod verdict;

@@ -7,7 +7,9 @@ use super::aws::{Clients, Result, err};
 use super::deployed;
 use super::lookup::describe_stack;
 use super::rack_stack::{rack_params, rack_stack};
+use super::rack_resources;
 use super::secrets;
+use super::staged;
 use super::stack::ParamValue;
 use super::stack::{self, Preflight};
 use super::upload;
@@ -38,10 +40,15 @@ pub(crate) struct Compiled {
     pub bucket: String,
     /// The app params the rack sets on every app (Private, LogDriver, Syslog…), by name.
     pub app_params: BTreeMap<String, String>,
-    /// Values given on the command line (`--env-file`, `-e`), to be stored.
+    /// Values to store: staged by `env set`, linked rack resources' URLs, given on the command
+    /// line (`--env-file`, `-e`).
     pub given: BTreeMap<String, String>,
     /// Everything stored for the app (environment and the resource password).
     pub stored: BTreeMap<String, String>,
+    /// Stored environment values that the deploy deletes (`convoxc env unset`).
+    pub removed: BTreeSet<String>,
+    /// The staged changes it carries out (`apply/staged.rs`).
+    pub staged: Vec<String>,
     /// A service runs a built image (so a first deploy needs `--build`).
     pub needs_build: bool,
     /// The app's stacks as deployed, when they are.
@@ -67,26 +74,43 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
     };
     upload::check_bucket(c, &bucket, &format!("the SettingsBucket output of rack {rack}")).await?;
 
-    // the environment: what is stored for the app, then --env-file, then -e
+    // the environment: what is stored for the app, less what `env unset` removes, then what
+    // `env set` staged and the URLs of the linked rack resources, then --env-file, then -e
     let stored = secrets::stored(c, rack, input.app).await?;
-    let mut given: BTreeMap<String, String> = BTreeMap::new();
+    let staged = staged::read(c, rack, input.app).await?;
+    let mut from_rack = staged.set.clone();
+    from_rack.extend(rack_resources::linked_urls(c, rack, input.app).await?);
+    let mut given_here: BTreeMap<String, String> = BTreeMap::new();
     if let Some(f) = &input.env_file {
         let (pairs, _) = parse_env_file(f, SourceId(0));
-        given.extend(pairs);
+        given_here.extend(pairs);
     }
-    given.extend(input.env.iter().cloned());
-    let stored_env: BTreeMap<&String, &String> = stored.iter().filter(|(k, _)| !k.starts_with('.')).collect();
-    let mut env: Vec<(String, String)> = stored_env
+    given_here.extend(input.env.iter().cloned());
+    let mut given = from_rack.clone();
+    given.extend(given_here.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let removed: BTreeSet<String> = staged
+        .unset
         .iter()
-        .filter(|(k, _)| !given.contains_key(k.as_str()))
-        .map(|(k, v)| ((*k).clone(), (*v).clone()))
+        .filter(|n| !given.contains_key(*n) && stored.contains_key(*n))
+        .cloned()
+        .collect();
+    let mut base: BTreeMap<String, String> = stored
+        .iter()
+        .filter(|(k, _)| !k.starts_with('.') && !removed.contains(*k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    base.extend(from_rack);
+    let mut env: Vec<(String, String)> = base
+        .iter()
+        .filter(|(k, _)| !given_here.contains_key(k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     env.extend(input.env.iter().cloned());
     // what is stored and given is the whole environment: a required variable missing from both
     // is an error before anything is written
     let env_known = true;
-    let mut env_names: BTreeSet<String> = given.keys().cloned().collect();
-    env_names.extend(stored_env.keys().map(|k| (*k).clone()));
+    let mut env_names: BTreeSet<String> = given_here.keys().cloned().collect();
+    env_names.extend(base.keys().cloned());
     let file = input.manifest.name.clone();
     let loaded = load(Input {
         manifest: Some(input.manifest),
@@ -126,6 +150,8 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
         app_params,
         given,
         stored,
+        removed,
+        staged: staged.paths,
         needs_build,
         deployed,
     })
@@ -166,7 +192,7 @@ fn app_params(rack: &Stack, outputs: &BTreeMap<String, String>) -> BTreeMap<Stri
 
 /// The environment values a deploy stores anew (given, and not stored with that value), by name.
 pub(crate) fn env_changes(compiled: &Compiled) -> Vec<EnvChange> {
-    compiled
+    let mut changes: Vec<EnvChange> = compiled
         .given
         .iter()
         .filter_map(|(name, value)| {
@@ -180,7 +206,13 @@ pub(crate) fn env_changes(compiled: &Compiled) -> Vec<EnvChange> {
                 action,
             })
         })
-        .collect()
+        .chain(compiled.removed.iter().map(|name| EnvChange {
+            name: name.clone(),
+            action: Action::Remove,
+        }))
+        .collect();
+    changes.sort_by(|a, b| a.name.cmp(&b.name));
+    changes
 }
 
 /// Where the app stack's resource password comes from.

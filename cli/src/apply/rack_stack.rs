@@ -1,12 +1,13 @@
 //! The rack an app is deployed to: its stack (outputs) and its params.
 
-use super::aws::{Clients, Result, err};
+use super::aws::{Clients, Result, describe, err};
 use super::lookup::{deployed_template, describe_stack};
 use super::stack::{self, Preflight};
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::SourceFile;
 use convoxc_compiler::front::rack_params::{DIFFERENT, IGNORED};
 use convoxc_compiler::ir::rack::{SECURE_DEFAULTS, spec};
+use convoxc_compiler::names::suggest;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -62,6 +63,40 @@ pub(crate) async fn deployed_params(c: &Clients, rack: &Stack) -> Result<(BTreeM
     Ok((params, convoxc))
 }
 
+/// One rack: (name, status, kind). A convox rack is a stack with the rack template's own
+/// parameters (`Version`, `InstanceType`), which no app or resource stack has (a convoxc rack
+/// compiles its params in); a convoxc rack is one `convoxc rack apply` deployed (tags
+/// `System=convox`, `Type=rack`) or whose template convoxc compiled (its description says so).
+fn rack(s: &Stack) -> Option<(String, String, &'static str)> {
+    let name = s.stack_name()?.to_string();
+    let status = s.stack_status().map(|x| x.as_str().to_string()).unwrap_or_default();
+    let has = |k: &str| s.parameters().iter().any(|p| p.parameter_key() == Some(k));
+    let tag = |k: &str, v: &str| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v));
+    let kind = if has("Version") && has("InstanceType") {
+        "convox"
+    } else if (tag("System", "convox") && tag("Type", "rack"))
+        || s.description().is_some_and(|d| d.contains("(compiled by convoxc)"))
+    {
+        "convoxc"
+    } else {
+        return None;
+    };
+    Some((name, status, kind))
+}
+
+/// The racks in the account and region: (name, status, kind), sorted.
+pub(crate) async fn racks(c: &Clients) -> Result<Vec<(String, String, &'static str)>> {
+    let mut racks = Vec::new();
+    let mut pages = c.cfn.describe_stacks().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| describe("listing the stacks", &e))?;
+        racks.extend(page.stacks().iter().filter_map(rack));
+    }
+    racks.sort();
+    Ok(racks)
+}
+
+/// The rack's stack, or an error that names the racks there are.
 pub(crate) async fn rack_stack(c: &Clients, rack: &str) -> Result<Stack> {
     match describe_stack(c, rack).await? {
         Some(s)
@@ -76,9 +111,22 @@ pub(crate) async fn rack_stack(c: &Clients, rack: &str) -> Result<Stack> {
             ))
         }
         Some(s) if stack::preflight(s.stack_status().map(|x| x.as_str())) != Preflight::Absent => Ok(s),
-        _ => err(format!(
-            "rack {rack} not found: there is no CloudFormation stack named {rack} in {} (check --rack, --region and --profile)",
-            c.region
-        )),
+        _ => {
+            let names: Vec<String> = racks(c).await?.into_iter().map(|(n, ..)| n).collect();
+            let hint = match suggest(rack, names.iter().map(String::as_str)) {
+                Some(s) => format!(" (did you mean {s}?)"),
+                None => String::new(),
+            };
+            let there = if names.is_empty() {
+                format!("there are no racks in {}", c.region)
+            } else {
+                format!("the racks in {} are {}", c.region, names.join(", "))
+            };
+            err(format!(
+                "rack {rack} not found{hint}: there is no CloudFormation stack named {rack} in {}; {there} \
+                 (check --rack, --region and --profile)",
+                c.region
+            ))
+        }
     }
 }

@@ -19,39 +19,67 @@ fn prefix(rack: &str, app: &str) -> String {
 /// Every value stored for the app: environment variables and the resource password.
 pub async fn stored(c: &Clients, rack: &str, app: &str) -> Result<BTreeMap<String, String>> {
     let path = prefix(rack, app);
+    let found = under(c, &path, false).await?;
+    Ok(found
+        .into_iter()
+        .map(|(name, value)| (name.trim_start_matches(&path).to_string(), value))
+        .collect())
+}
+
+/// Every parameter under `path` (a folder, ending in `/`), decrypted, by full name: its direct
+/// children, or with `recursive` everything below it.
+pub async fn under(c: &Clients, path: &str, recursive: bool) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     let mut pages = c
         .ssm
         .get_parameters_by_path()
         .path(path.trim_end_matches('/'))
-        .recursive(false)
+        .recursive(recursive)
         .with_decryption(true)
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| describe(&format!("reading the app's stored environment ({path}*)"), &e))?;
+        let page = page.map_err(|e| describe(&format!("reading the SSM parameters under {path}"), &e))?;
         for p in page.parameters() {
             if let (Some(name), Some(value)) = (p.name(), p.value()) {
-                out.insert(name.trim_start_matches(&path).to_string(), value.to_string());
+                out.insert(name.to_string(), value.to_string());
             }
         }
     }
     Ok(out)
 }
 
+/// Delete these parameters (by full name; one already gone is no error).
+pub async fn delete(c: &Clients, names: &[String]) -> Result<()> {
+    for chunk in names.chunks(10) {
+        c.ssm
+            .delete_parameters()
+            .set_names(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| describe(&format!("deleting {}", chunk.join(", ")), &e))?;
+    }
+    Ok(())
+}
+
+/// Store one value as a SecureString (overwriting).
+pub async fn put(c: &Clients, path: &str, value: &str) -> Result<()> {
+    c.ssm
+        .put_parameter()
+        .name(path)
+        .value(value)
+        .r#type(ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await
+        .map_err(|e| describe(&format!("storing {path}"), &e))?;
+    Ok(())
+}
+
 /// Write the values. Returns how many.
 async fn write(c: &Clients, rack: &str, app: &str, values: &BTreeMap<String, String>) -> Result<usize> {
     for (name, value) in values {
-        let path = env_parameter_path(rack, app, name);
-        c.ssm
-            .put_parameter()
-            .name(&path)
-            .value(value)
-            .r#type(ParameterType::SecureString)
-            .overwrite(true)
-            .send()
-            .await
-            .map_err(|e| describe(&format!("storing {path}"), &e))?;
+        put(c, &env_parameter_path(rack, app, name), value).await?;
     }
     Ok(values.len())
 }
@@ -64,24 +92,28 @@ pub(crate) struct Pending {
     pub rack: String,
     pub app: String,
     pub env: BTreeMap<String, String>,
-    pub password: Option<String>,
+    /// Environment variables whose stored value is deleted.
+    pub remove: Vec<String>,
+    /// The staged changes this deploy carries out (`apply/staged.rs`), deleted once it has.
+    pub staged: Vec<String>,
+    /// A generated password, and where it goes (for an app, its `.resource-password`).
+    pub password: Option<(String, String)>,
 }
 
 impl Pending {
     pub fn is_empty(&self) -> bool {
-        self.env.is_empty() && self.password.is_none()
+        self.env.is_empty() && self.remove.is_empty() && self.password.is_none()
     }
 
     /// Store it. The password is written only if no apply stored one meanwhile (a conditional
     /// write): of two concurrent first applies, one stores its password and runs, the other stops
     /// before its change set runs, so that the stack and SSM never disagree.
     pub async fn commit(&self, c: &Clients) -> Result<()> {
-        if let Some(p) = &self.password {
-            let path = env_parameter_path(&self.rack, &self.app, RESOURCE_PASSWORD);
+        if let Some((path, p)) = &self.password {
             let put = c
                 .ssm
                 .put_parameter()
-                .name(&path)
+                .name(path)
                 .value(p)
                 .r#type(ParameterType::SecureString)
                 .overwrite(false)
@@ -94,23 +126,37 @@ impl Pending {
                 ),
                 Err(e) if e.as_service_error().is_some_and(|s| s.is_parameter_already_exists()) => {
                     return Err(Error(format!(
-                        "another apply of {} stored a resource password ({path}) while this one was being \
-                         prepared: nothing was executed; run the command again (it takes the stored one)",
-                        self.app
+                        "another deploy stored a password ({path}) while this one was being prepared: \
+                         nothing was executed; run the command again (it takes the stored one)"
                     )));
                 }
                 Err(e) => return Err(describe(&format!("storing {path}"), &e)),
             }
         }
+        if self.app.is_empty() {
+            return Ok(()); // a rack resource: nothing but its password
+        }
         let written = write(c, &self.rack, &self.app, &self.env).await?;
+        let prefix = prefix(&self.rack, &self.app);
         if written > 0 {
-            let prefix = prefix(&self.rack, &self.app);
             say::step(
                 format!("environment: {written} value(s) stored (SSM SecureString under {prefix})"),
                 json!({"type": "stored", "what": "environment", "count": written, "path": prefix}),
             );
         }
-        Ok(())
+        let removed: Vec<String> = self
+            .remove
+            .iter()
+            .map(|n| env_parameter_path(&self.rack, &self.app, n))
+            .collect();
+        delete(c, &removed).await?;
+        if !removed.is_empty() {
+            say::step(
+                format!("environment: {} value(s) removed ({})", removed.len(), self.remove.join(", ")),
+                json!({"type": "removed", "what": "environment", "names": self.remove, "path": prefix}),
+            );
+        }
+        delete(c, &self.staged).await
     }
 }
 

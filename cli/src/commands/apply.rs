@@ -97,6 +97,8 @@ async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file:
             .iter()
             .filter_map(|e| Some((e.name.clone(), compiled.given.get(&e.name)?.clone())))
             .collect(),
+        remove: compiled.removed.iter().cloned().collect(),
+        staged: compiled.staged.clone(),
         password: None,
     };
     let plan::StackInput {
@@ -117,7 +119,7 @@ async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file:
             Password::Generate => {
                 // stored (if no other apply stored one meanwhile) once the user consents
                 let p = secrets::random_password().map_err(|e| Error(format!("cannot generate a password: {e}")))?;
-                pending.password = Some(p.clone());
+                pending.password = Some((env_parameter_path(rack, &app, secrets::RESOURCE_PASSWORD), p.clone()));
                 ParamValue::Secret(p)
             }
         };

@@ -2,8 +2,10 @@
 //! (`args`, `input`, `names`, `compile`, `emit`, `output`, the applier in `apply`).
 
 pub mod apply;
+pub mod apps;
 pub mod build;
 pub mod diff;
+pub mod env;
 pub mod rack;
 pub mod racks;
 pub mod resources;

@@ -1,48 +1,22 @@
 //! `convoxc racks`: the racks in the account and region the AWS configuration reaches, convoxc's
-//! and convox's told apart. A convox rack is a stack with the rack template's own parameters
-//! (`Version`, `InstanceType`), which no app or resource stack has (a convoxc rack compiles its
-//! params in); a convoxc rack is one `convoxc rack apply` deployed (tags `System=convox`,
-//! `Type=rack`) or whose template convoxc compiled (its description says so).
+//! and convox's told apart (`apply/rack_stack.rs` says how).
 
-use crate::apply::aws::{AwsArgs, Clients, Result, describe};
-use crate::apply::runtime;
-use aws_sdk_cloudformation::types::Stack;
-use clap::{Args, ValueEnum};
+use crate::apply::aws::{AwsArgs, Clients, Result};
+use crate::apply::{rack_stack, runtime};
+use crate::args::ListFormat;
+use clap::Args;
 use serde_json::json;
 use std::process::ExitCode;
 
 #[derive(Args)]
 pub struct RacksArgs {
     /// What goes to stdout: a table, or JSON.
-    #[arg(long, value_enum, default_value_t = RacksFormat::Text)]
-    pub format: RacksFormat,
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
     #[command(flatten)]
     pub aws: AwsArgs,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-pub enum RacksFormat {
-    Text,
-    Json,
-}
-
-/// One rack: (name, status, kind).
-fn rack(s: &Stack) -> Option<(String, String, &'static str)> {
-    let name = s.stack_name()?.to_string();
-    let status = s.stack_status().map(|x| x.as_str().to_string()).unwrap_or_default();
-    let has = |k: &str| s.parameters().iter().any(|p| p.parameter_key() == Some(k));
-    let tag = |k: &str, v: &str| s.tags().iter().any(|t| t.key() == Some(k) && t.value() == Some(v));
-    let kind = if has("Version") && has("InstanceType") {
-        "convox"
-    } else if (tag("System", "convox") && tag("Type", "rack"))
-        || s.description().is_some_and(|d| d.contains("(compiled by convoxc)"))
-    {
-        "convoxc"
-    } else {
-        return None;
-    };
-    Some((name, status, kind))
-}
 
 pub(crate) fn run(args: RacksArgs) -> ExitCode {
     runtime::block_on(list(args))
@@ -50,22 +24,16 @@ pub(crate) fn run(args: RacksArgs) -> ExitCode {
 
 async fn list(args: RacksArgs) -> Result<()> {
     let c = Clients::connect(&args.aws).await?;
-    let mut racks = Vec::new();
-    let mut pages = c.cfn.describe_stacks().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| describe("listing the stacks", &e))?;
-        racks.extend(page.stacks().iter().filter_map(rack));
-    }
-    racks.sort();
+    let racks = rack_stack::racks(&c).await?;
     match args.format {
-        RacksFormat::Json => {
+        ListFormat::Json => {
             let list: Vec<_> = racks
                 .iter()
                 .map(|(n, s, k)| json!({"name": n, "status": s, "region": c.region, "kind": k}))
                 .collect();
             println!("{}", serde_json::to_string_pretty(&list).expect("JSON"));
         }
-        RacksFormat::Text => {
+        ListFormat::Text => {
             let w = racks.iter().map(|(n, ..)| n.len()).max().unwrap_or(0).max(4);
             let ws = racks.iter().map(|(_, s, _)| s.len()).max().unwrap_or(0).max(6);
             let wr = c.region.len().max(6);

@@ -6,6 +6,7 @@ use super::render::{RenderError, Renderer, import};
 use super::template::Template;
 use crate::ir::rack_resource::{Kind, Resource};
 use crate::ir::resource_options;
+use crate::names::upper_name;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -105,6 +106,8 @@ struct View<'a> {
     code: &'static str,
     env: BTreeMap<&'static str, &'a str>,
     vpc: bool,
+    /// syslog: (logical ID, log group) of each linked app's subscription filter.
+    links: Vec<(String, &'a str)>,
 }
 
 /// A URL with only its scheme and host (and port): `https://hooks.slack.com/…`,
@@ -218,6 +221,11 @@ pub fn build(r: &Resource) -> Result<Template, RenderError> {
             _ => BTreeMap::new(),
         },
         vpc: r.private && r.kind == Kind::Syslog,
+        links: r
+            .links
+            .iter()
+            .map(|l| (format!("Link{}", upper_name(&l.app)), l.log_group.as_str()))
+            .collect(),
     };
     let body = match r.kind {
         Kind::Memcached => "memcached.json",

@@ -9,6 +9,7 @@
 //! It stands beside `back`: it may name the ground and `back` (to read a bundle), and nothing
 //! names it but `compile` and other crates.
 
+pub mod deletion;
 mod engine;
 pub mod facts;
 mod keep;

@@ -207,7 +207,8 @@ pub struct Report {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct EnvChange {
     pub name: String,
-    /// `add` (nothing stored under the name yet) or `modify` (another value is stored).
+    /// `add` (nothing stored under the name yet), `modify` (another value is stored) or `remove`
+    /// (the stored value is deleted).
     pub action: Action,
 }
 

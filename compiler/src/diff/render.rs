@@ -28,7 +28,7 @@ fn headline(r: &Report) -> String {
     let env = r.environment.len();
     if env > 0 {
         parts.push(format!(
-            "{env} environment value{} stored anew",
+            "{env} environment value{} changed",
             if env == 1 { "" } else { "s" }
         ));
     }
@@ -202,11 +202,15 @@ pub fn text(r: &Report, color: bool) -> String {
     out
 }
 
-/// An environment value stored anew (its name only: values are never shown).
+/// An environment value stored anew or removed (its name only: values are never shown).
 fn env_line(e: &EnvChange) -> String {
     match e.action {
         Action::Add => format!("+ {} (new value; the containers read it when they next start)", e.name),
-        _ => format!(
+        Action::Remove => format!(
+            "- {} (removed; containers started from then on no longer get it)",
+            e.name
+        ),
+        Action::Modify => format!(
             "~ {} (value changed; the containers read it when they next start)",
             e.name
         ),

@@ -77,6 +77,16 @@ pub struct Resource {
     pub rack: Option<String>,
     /// The rack is Private: use SubnetPrivate0/1.
     pub private: bool,
+    /// syslog: the apps linked to it (`convoxc resources link`), sorted by app; the loader
+    /// leaves it empty, the applier fills it from what it keeps.
+    pub links: Vec<Link>,
+}
+
+/// A syslog resource's link to an app: a subscription filter on the app's log group.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Link {
+    pub app: String,
+    pub log_group: String,
 }
 
 /// Longest resource name: `<rack>-<name>` names the stack, the database, the bucket and the

@@ -1,20 +1,16 @@
 //! `convoxc rack apply`: deploy the rack stack (compiled from rack params, or a given template).
 
-use crate::apply::aws::{AwsArgs, Clients, Error, Result, err};
+use crate::apply::aws::AwsArgs;
 use crate::apply::consent::Flags;
-use crate::apply::flow::{Deployment, deploy};
-use crate::apply::rack_stack;
+use crate::apply::rack_deploy::{Rack, RackDeploy, deploy_rack};
 use crate::apply::runtime;
 use crate::apply::say;
-use crate::apply::settle::settle;
 use crate::apply::stack::ParamValue;
 use crate::args::{Format, USAGE};
 use crate::compile::rack_params_checked;
 use crate::names::valid_name;
 use clap::Args;
-use convoxc_compiler::back;
 use convoxc_compiler::back::Template;
-use convoxc_compiler::ir::RackParams;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -61,7 +57,7 @@ pub(crate) fn run(mut args: RackApplyArgs) -> ExitCode {
             Ok(p) => p,
             Err(code) => return code,
         };
-        return runtime::block_on(apply_rack(args, Rack::Compiled(params), BTreeMap::new()));
+        return runtime::block_on(deploy_rack(target(&args), Rack::Compiled(params), BTreeMap::new()));
     };
     // a custom template: rack params are its stack parameters
     let template = match std::fs::read_to_string(path)
@@ -92,7 +88,17 @@ pub(crate) fn run(mut args: RackApplyArgs) -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    runtime::block_on(apply_rack(args, Rack::Given(template), params))
+    let params = params.into_iter().map(|(k, v)| (k, ParamValue::Plain(v))).collect();
+    runtime::block_on(deploy_rack(target(&args), Rack::Given(template), params))
+}
+
+fn target(args: &RackApplyArgs) -> RackDeploy {
+    RackDeploy {
+        name: args.name().to_string(),
+        template_bucket: args.template_bucket.clone(),
+        flags: args.flags.clone(),
+        aws: args.aws.clone(),
+    }
 }
 
 impl RackApplyArgs {
@@ -100,12 +106,6 @@ impl RackApplyArgs {
     fn name(&self) -> &str {
         self.name.as_deref().unwrap_or_default()
     }
-}
-
-/// What is deployed as the rack: compiled from its params, or a template given as is.
-enum Rack {
-    Compiled(RackParams),
-    Given(Template),
 }
 
 fn read_params(path: &std::path::Path) -> std::result::Result<BTreeMap<String, String>, String> {
@@ -124,75 +124,3 @@ fn read_params(path: &std::path::Path) -> std::result::Result<BTreeMap<String, S
         })
         .collect())
 }
-
-async fn apply_rack(args: RackApplyArgs, rack: Rack, given: BTreeMap<String, String>) -> Result<()> {
-    let c = Clients::connect(&args.aws).await?;
-    let existing = settle(&c, args.name(), &args.flags).await?;
-    let template = match rack {
-        Rack::Given(t) => t,
-        Rack::Compiled(mut params) => {
-            if let Some(s) = &existing {
-                // a default convoxc made safer never changes a rack that exists: it keeps what it has
-                let (deployed, _) = rack_stack::deployed_params(&c, s).await?;
-                for (name, kept, ours, why) in params.keep_deployed(&deployed) {
-                    eprintln!(
-                        "warning: rack {}: keeps {name}={kept} (a new rack gets {ours}: {why}); set {name} in the rack params to change it",
-                        args.name()
-                    );
-                }
-            }
-            back::rack::build(args.name(), &params).map_err(|e| Error(e.to_string()))?
-        }
-    };
-    if existing.is_none() {
-        // a rack is a VPC, a cluster, load balancers…: creating one is never a side effect of a
-        // wrong region or profile that goes unsaid
-        say::note(format!(
-            "creating rack {} in {}: there is no stack {} there yet (if you meant an existing rack, check \
-             --region and --profile)",
-            args.name(),
-            c.region,
-            args.name()
-        ));
-    }
-    let mut bucket = args.template_bucket.clone();
-    if bucket.is_none() && template.text.len() > INLINE_LIMIT {
-        bucket = existing.as_ref().and_then(|s| {
-            s.outputs()
-                .iter()
-                .find(|o| o.output_key() == Some("SettingsBucket"))
-                .and_then(|o| o.output_value())
-                .map(str::to_string)
-        });
-        if bucket.is_none() {
-            return err(format!(
-                "the rack template is {} bytes, more than CloudFormation takes inline ({INLINE_LIMIT}); give --template-bucket BUCKET",
-                template.text.len()
-            ));
-        }
-    }
-    let params = given.into_iter().map(|(k, v)| (k, ParamValue::Plain(v))).collect();
-    let tags = [("Rack", args.name()), ("System", "convox"), ("Type", "rack")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    deploy(
-        &c,
-        Deployment {
-            stack: args.name(),
-            root: &template,
-            nested: Vec::new(),
-            bucket,
-            params,
-            tags,
-            flags: &args.flags,
-            pending: Default::default(),
-            environment: Vec::new(),
-        },
-        existing,
-        None,
-    )
-    .await
-}
-
-const INLINE_LIMIT: usize = 51_200;

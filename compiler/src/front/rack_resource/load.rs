@@ -112,6 +112,7 @@ pub fn load(req: Request) -> Loaded {
             given: given.keys().copied().collect(),
             rack: req.rack,
             private,
+            links: Vec::new(),
         }),
         diagnostics: diags,
     }

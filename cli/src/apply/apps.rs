@@ -1,0 +1,59 @@
+//! A rack's apps as deployed: their stacks (`<rack>-<app>`, tagged `Rack=<rack>`, `Type=app`,
+//! as convox tags them too), and what an app's services answer on.
+
+use super::aws::{Clients, Result, describe};
+use aws_sdk_cloudformation::types::Stack;
+
+pub(crate) struct App {
+    pub name: String,
+    pub status: String,
+    pub stack: Stack,
+}
+
+impl App {
+    fn from(rack: &str, s: &Stack) -> Option<App> {
+        let tag = |k: &str| s.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
+        if tag("Type") != Some("app") || tag("Rack") != Some(rack) {
+            return None;
+        }
+        let stack = s.stack_name()?;
+        let name = tag("Name")
+            .map(str::to_string)
+            .or_else(|| stack.strip_prefix(&format!("{rack}-")).map(str::to_string))?;
+        Some(App {
+            name,
+            status: s.stack_status().map(|x| x.as_str().to_string()).unwrap_or_default(),
+            stack: s.clone(),
+        })
+    }
+}
+
+/// The rack's apps, sorted by name (nested stacks, which carry their app's tags, left out).
+pub(crate) async fn list(c: &Clients, rack: &str) -> Result<Vec<App>> {
+    let mut out = Vec::new();
+    let mut pages = c.cfn.describe_stacks().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| describe("listing the stacks", &e))?;
+        out.extend(
+            page.stacks()
+                .iter()
+                .filter(|s| s.parent_id().is_none())
+                .filter_map(|s| App::from(rack, s)),
+        );
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// convox's words for a stack status (`humanStatus`, reference §4.2).
+pub(crate) fn human_status(status: &str) -> &'static str {
+    match status {
+        "CREATE_IN_PROGRESS" => "creating",
+        "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "UPDATE_ROLLBACK_COMPLETE" | "DELETE_FAILED" => "running",
+        "UPDATE_IN_PROGRESS" | "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" => "updating",
+        "DELETE_IN_PROGRESS" => "deleting",
+        "ROLLBACK_COMPLETE" | "UPDATE_ROLLBACK_FAILED" | "CREATE_FAILED" | "ROLLBACK_FAILED" => "failed",
+        s if s.contains("ROLLBACK_IN_PROGRESS") => "rollback",
+        _ => "unknown",
+    }
+}

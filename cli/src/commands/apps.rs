@@ -1,0 +1,242 @@
+//! `convoxc apps`: the rack's apps with their status; `apps info` (its services' addresses, its
+//! resources and linked rack resources); `apps delete` (says what is kept, asks, deletes the
+//! stacks, then what convoxc keeps for the app in SSM).
+
+use crate::apply::aws::{Clients, Result, describe, err};
+use crate::apply::consent::Flags;
+use crate::apply::{apps, rack_resources, rack_stack, remove, runtime, say, secrets};
+use crate::args::ListFormat;
+use crate::target::{AppTarget, RackTarget};
+use clap::{Args, Subcommand};
+use convoxc_compiler::ir::naming::env_parameter_path;
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct AppsArgs {
+    #[command(subcommand)]
+    command: Option<AppsCommand>,
+    /// What goes to stdout: a table, or JSON.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    format: ListFormat,
+    #[command(flatten)]
+    target: RackTarget,
+}
+
+#[derive(Subcommand)]
+enum AppsCommand {
+    /// An app's status, its services with their addresses, its resources and linked rack resources.
+    Info(InfoArgs),
+    /// Delete an app: its stacks (saying first what is kept: database snapshots, retained
+    /// buckets…), then its stored environment and generated secrets.
+    Delete(DeleteArgs),
+}
+
+#[derive(Args)]
+struct InfoArgs {
+    #[command(flatten)]
+    target: AppTarget,
+}
+
+#[derive(Args)]
+struct DeleteArgs {
+    /// The app to delete.
+    name: String,
+    #[command(flatten)]
+    target: RackTarget,
+    #[command(flatten)]
+    flags: Flags,
+}
+
+pub(crate) fn run(args: AppsArgs) -> ExitCode {
+    match args.command {
+        None => {
+            let mut target = args.target;
+            match target.rack() {
+                Ok(rack) => runtime::block_on(list(target, rack, args.format)),
+                Err(code) => code,
+            }
+        }
+        Some(AppsCommand::Info(mut info)) => match info.target.resolve() {
+            Ok((rack, app)) => runtime::block_on(show(info.target, rack, app)),
+            Err(code) => code,
+        },
+        Some(AppsCommand::Delete(mut d)) => {
+            say::set(d.flags.format);
+            if let Err(e) = crate::names::valid_name("app", &d.name) {
+                eprintln!("error: {e}");
+                return ExitCode::from(crate::args::USAGE);
+            }
+            match d.target.rack() {
+                Ok(rack) => runtime::block_on(delete(d, rack)),
+                Err(code) => code,
+            }
+        }
+    }
+}
+
+async fn list(target: RackTarget, rack: String, format: ListFormat) -> Result<()> {
+    let c = Clients::connect(&target.aws).await?;
+    rack_stack::rack_stack(&c, &rack).await?;
+    let apps = apps::list(&c, &rack).await?;
+    match format {
+        ListFormat::Json => {
+            let list: Vec<_> = apps
+                .iter()
+                .map(|a| json!({"name": a.name, "status": apps::human_status(&a.status), "stack_status": a.status}))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&list).expect("JSON"));
+        }
+        ListFormat::Text => {
+            let w = apps.iter().map(|a| a.name.len()).max().unwrap_or(0).max(4);
+            println!("{:w$}  STATUS", "NAME");
+            for a in &apps {
+                println!("{:w$}  {} ({})", a.name, apps::human_status(&a.status), a.status);
+            }
+            if apps.is_empty() {
+                eprintln!("rack {rack} has no apps");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The app's stack, or an error naming the rack's apps.
+async fn find(c: &Clients, rack: &str, app: &str) -> Result<apps::App> {
+    let all = apps::list(c, rack).await?;
+    let names: Vec<String> = all.iter().map(|a| a.name.clone()).collect();
+    match all.into_iter().find(|a| a.name == app) {
+        Some(a) => Ok(a),
+        None => {
+            let hint = convoxc_compiler::names::suggest(app, names.iter().map(String::as_str))
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            let there = if names.is_empty() {
+                "it has none".to_string()
+            } else {
+                format!("its apps are {}", names.join(", "))
+            };
+            err(format!("rack {rack} has no app {app}{hint}: {there}"))
+        }
+    }
+}
+
+async fn show(target: AppTarget, rack: String, app: String) -> Result<()> {
+    let c = Clients::connect(&target.rack.aws).await?;
+    let rack_stack = rack_stack::rack_stack(&c, &rack).await?;
+    let a = find(&c, &rack, &app).await?;
+    let router = rack_stack
+        .outputs()
+        .iter()
+        .find(|o| matches!(o.output_key(), Some("Domain")))
+        .and_then(|o| o.output_value())
+        .map(str::to_string);
+    let mut rows = vec![
+        ("Name", app.clone()),
+        ("Status", format!("{} ({})", apps::human_status(&a.status), a.status)),
+        ("Rack", rack.clone()),
+    ];
+    if let Some(r) = &router {
+        rows.push(("Router", r.clone()));
+    }
+    // the nested stacks: services (with the names they answer on), resources, timers
+    let id = a.stack.stack_id().unwrap_or(&app).to_string();
+    let mut services = Vec::new();
+    let mut resources = Vec::new();
+    let mut timers = Vec::new();
+    let mut pages = c.cfn.list_stack_resources().stack_name(&id).into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| describe(&format!("listing the resources of {app}"), &e))?;
+        for r in page.stack_resource_summaries() {
+            if r.resource_type() != Some("AWS::CloudFormation::Stack") {
+                continue;
+            }
+            let logical = r.logical_resource_id().unwrap_or_default();
+            let physical = r.physical_resource_id().unwrap_or_default();
+            let nested = crate::apply::lookup::describe_stack(&c, physical).await?;
+            // the name, from the description convoxc (and convox) gives each nested stack
+            let words: Vec<&str> = nested
+                .as_ref()
+                .and_then(|s| s.description())
+                .unwrap_or_default()
+                .split(' ')
+                .collect();
+            let fallback = || logical.to_lowercase();
+            match words.as_slice() {
+                ["convox", "service", name, ..] => {
+                    let outputs: Vec<String> = nested
+                        .iter()
+                        .flat_map(|s| s.outputs())
+                        .filter_map(|o| match (o.output_key()?, o.output_value()?) {
+                            ("Endpoint", v) => Some(format!("https://{v}")),
+                            ("InternalEndpoint", v) => Some(format!("{v} (internal)")),
+                            _ => None,
+                        })
+                        .collect();
+                    services.push([name.to_string()].into_iter().chain(outputs).collect::<Vec<_>>().join("  "));
+                }
+                ["convox", "timer", name, ..] => timers.push(name.to_string()),
+                ["convox", kind, "resource", name, ..] => resources.push(format!("{name} ({kind})")),
+                _ if logical.starts_with("Service") => services.push(fallback()),
+                _ if logical.starts_with("Timer") => timers.push(fallback()),
+                _ if logical.starts_with("Resource") => resources.push(fallback()),
+                _ => {}
+            }
+        }
+    }
+    let linked: Vec<String> = rack_resources::links(&c, &rack)
+        .await?
+        .into_iter()
+        .filter(|((_, a), _)| a == &app)
+        .map(|((r, _), var)| format!("{r} (as {var})"))
+        .collect();
+    for (label, list) in [
+        ("Services", services),
+        ("Resources", resources),
+        ("Timers", timers),
+        ("Linked", linked),
+    ] {
+        if !list.is_empty() {
+            rows.push((label, list.join("\n           ")));
+        }
+    }
+    for (k, v) in rows {
+        println!("{k:10} {v}");
+    }
+    Ok(())
+}
+
+async fn delete(args: DeleteArgs, rack: String) -> Result<()> {
+    let c = Clients::connect(&args.target.aws).await?;
+    rack_stack::rack_stack(&c, &rack).await?;
+    let app = &args.name;
+    let a = find(&c, &rack, app).await?;
+    let linked: Vec<String> = rack_resources::links(&c, &rack)
+        .await?
+        .into_keys()
+        .filter(|(_, a)| a == app)
+        .map(|(r, _)| r)
+        .collect();
+    if !linked.is_empty() {
+        return err(format!(
+            "{app} is linked to {}: unlink first (`convoxc resources unlink NAME --app {app}`), so that no \
+             resource keeps pointing at it; nothing was deleted",
+            linked.join(", ")
+        ));
+    }
+    let stack = a.stack.stack_name().unwrap_or_default().to_string();
+    remove::delete(&c, &stack, &format!("app {app}"), &args.flags).await?;
+    if args.flags.no_execute {
+        return Ok(());
+    }
+    // its values and generated secrets go with it, and only with it
+    let prefix = env_parameter_path(&rack, app, "");
+    let stored: Vec<String> = secrets::under(&c, &prefix, true).await?.into_keys().collect();
+    secrets::delete(&c, &stored).await?;
+    say::step(
+        format!("removed {} stored value(s) of {app} ({prefix}*)", stored.len()),
+        json!({"type": "removed", "what": "stored values", "count": stored.len(), "path": prefix}),
+    );
+    Ok(())
+}
