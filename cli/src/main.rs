@@ -105,7 +105,11 @@ fn main() -> ExitCode {
     args::set_color(cli.color);
     deprecations(&cli.command);
     let offline = match &cli.command {
-        Command::Validate(_) | Command::Build(_) | Command::Schema(_) | Command::Completions { .. } | Command::Man { .. } => true,
+        Command::Validate(_)
+        | Command::Build(_)
+        | Command::Schema(_)
+        | Command::Completions { .. }
+        | Command::Man { .. } => true,
         Command::Switch(_) => true,
         Command::Resources(r) => r.offline(),
         Command::Rack(r) => r.offline(),

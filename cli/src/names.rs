@@ -51,8 +51,12 @@ pub(crate) fn app_here(app: Option<&str>) -> Result<String, String> {
     if let Some(a) = app {
         return valid_name("app", a).map(|()| a.to_string());
     }
-    let dir = std::env::current_dir().map_err(|e| format!("cannot tell the current directory: {e}; give --app NAME"))?;
-    let folder = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir =
+        std::env::current_dir().map_err(|e| format!("cannot tell the current directory: {e}; give --app NAME"))?;
+    let folder = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     valid_name("app", &folder.to_lowercase())
         .map(|()| folder.to_lowercase())
         .map_err(|e| format!("no --app, and the current folder's name is not an app name: {e}; give --app NAME"))

@@ -22,3 +22,11 @@ pub(crate) async fn describe_stack(c: &Clients, name: &str) -> Result<Option<Sta
         Err(e) => Err(describe(&format!("reading stack {name}"), &e)),
     }
 }
+
+/// A stack's output by key.
+pub(crate) fn output<'a>(s: &'a Stack, key: &str) -> Option<&'a str> {
+    s.outputs()
+        .iter()
+        .find(|o| o.output_key() == Some(key))
+        .and_then(|o| o.output_value())
+}

@@ -6,12 +6,12 @@
 use super::aws::{Clients, Result, err};
 use super::deployed;
 use super::lookup::describe_stack;
-use super::rack_stack::{rack_params, rack_stack};
 use super::rack_resources;
+use super::rack_stack::{rack_params, rack_stack};
 use super::secrets;
-use super::staged;
 use super::stack::ParamValue;
 use super::stack::{self, Preflight};
+use super::staged;
 use super::upload;
 use crate::args::Format;
 use crate::compile::compile_keeping;

@@ -5,6 +5,7 @@
 use super::aws::{AwsArgs, Clients, Error, Result, err};
 use super::consent::Flags;
 use super::flow::{Deployment, deploy};
+use super::lookup::output;
 use super::rack_stack;
 use super::say;
 use super::settle::settle;
@@ -62,13 +63,9 @@ pub(crate) async fn deploy_rack(args: RackDeploy, rack: Rack, params: BTreeMap<S
     }
     let mut bucket = args.template_bucket.clone();
     if bucket.is_none() && template.text.len() > INLINE_LIMIT {
-        bucket = existing.as_ref().and_then(|s| {
-            s.outputs()
-                .iter()
-                .find(|o| o.output_key() == Some("SettingsBucket"))
-                .and_then(|o| o.output_value())
-                .map(str::to_string)
-        });
+        bucket = existing
+            .as_ref()
+            .and_then(|s| output(s, "SettingsBucket").map(str::to_string));
         if bucket.is_none() {
             return err(format!(
                 "the rack template is {} bytes, more than CloudFormation takes inline ({INLINE_LIMIT}); give --template-bucket BUCKET",

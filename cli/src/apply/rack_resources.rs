@@ -4,7 +4,7 @@
 //! value is the variable the app's services get the URL in), and the URL convox gives for one.
 
 use super::aws::{Clients, Result, describe, err};
-use super::lookup::{deployed_template, describe_stack};
+use super::lookup::{deployed_template, describe_stack, output};
 use super::secrets;
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::ir::naming::env_name;
@@ -61,15 +61,14 @@ impl Deployed {
     }
 
     pub fn output(&self, key: &str) -> Option<&str> {
-        self.stack
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some(key))
-            .and_then(|o| o.output_value())
+        output(&self.stack, key)
     }
 
     fn declares(&self, parameter: &str) -> bool {
-        self.stack.parameters().iter().any(|p| p.parameter_key() == Some(parameter))
+        self.stack
+            .parameters()
+            .iter()
+            .any(|p| p.parameter_key() == Some(parameter))
     }
 }
 

@@ -12,8 +12,9 @@ use convoxc_compiler::diff::deletion::{Fate, deletion};
 use serde_json::json;
 use std::io::IsTerminal;
 
-/// Say what deleting `stack` (and its nested stacks) keeps and destroys, ask (destroyed data
-/// needs `--allow-destroy`, or `destroy` typed on a terminal), delete it, follow it.
+/// Say what deleting `stack` (and its nested stacks) keeps and destroys, ask (data destroyed,
+/// a final snapshot or not, needs `--allow-destroy`, or `destroy` typed on a terminal), delete
+/// it, follow it.
 pub(crate) async fn delete(c: &Clients, stack: &str, what: &str, flags: &Flags) -> Result<()> {
     let Some(tree) = deployed::read(c, stack).await? else {
         return err(format!("there is no stack {stack}"));
@@ -27,9 +28,15 @@ pub(crate) async fn delete(c: &Clients, stack: &str, what: &str, flags: &Flags) 
             Fate::Snapshot => ("snapshot", "a final snapshot is kept, then it is deleted"),
             Fate::Lost => ("DELETED", "deleted with its data"),
         };
-        let line = format!("{word:8} {} {} ({}, {}): {why}", h.stack, h.logical_id, h.kind, h.resource_type);
-        if h.fate == Fate::Lost {
-            lost.push(format!("{} {} ({}): {why}", h.stack, h.logical_id, h.resource_type));
+        let at = if h.stack.is_empty() {
+            h.logical_id.clone()
+        } else {
+            format!("{} {}", h.stack, h.logical_id)
+        };
+        let line = format!("{word:8} {at} ({}, {}): {why}", h.kind, h.resource_type);
+        // a final snapshot still ends the live database (as `diff` classes it: destroy)
+        if h.fate != Fate::Kept {
+            lost.push(format!("{at} ({}): {why}", h.resource_type));
         }
         lines.push(line);
     }

@@ -7,7 +7,7 @@
 use super::aws::{Clients, Error, Result, err};
 use super::consent::Flags;
 use super::flow::{Deployment, deploy};
-use super::lookup::describe_stack;
+use super::lookup::{describe_stack, output};
 use super::rack_resources::{self, password_path};
 use super::rack_stack;
 use super::secrets::{self, Pending};
@@ -44,7 +44,10 @@ pub(crate) async fn checked(c: &Clients, rack: &str, wanted: Wanted) -> Result<R
         output::print(&loaded.sources, &loaded.diagnostics, Format::Human);
     }
     let Some(mut resource) = loaded.resource else {
-        return err(format!("the options of {} have errors; nothing was changed", wanted.name));
+        return err(format!(
+            "the options of {} have errors; nothing was changed",
+            wanted.name
+        ));
     };
     if resource.kind == Kind::Syslog {
         resource.links = syslog_links(c, rack, &resource.name).await?;
@@ -66,13 +69,7 @@ async fn syslog_links(c: &Clients, rack: &str, name: &str) -> Result<Vec<Link>> 
                 "{name} is linked to {app}, which rack {rack} no longer has: `convoxc resources unlink {name} --app {app}`"
             ));
         };
-        let Some(group) = a
-            .stack
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some("LogGroup"))
-            .and_then(|o| o.output_value())
-        else {
+        let Some(group) = output(&a.stack, "LogGroup") else {
             return err(format!(
                 "app {app} has no LogGroup output (its logs do not go to CloudWatch), so syslog {name} cannot read them"
             ));
@@ -109,8 +106,11 @@ pub(crate) async fn deploy_resource(
     let existing = super::settle::settle(c, &stack, flags).await?;
     let template = back::rack_resource::build(resource).map_err(|e| Error(e.to_string()))?;
     let declared = |p: &str| template.value().pointer(&format!("/Parameters/{p}")).is_some();
-    let deployed_has =
-        |p: &str| existing.as_ref().is_some_and(|s| s.parameters().iter().any(|x| x.parameter_key() == Some(p)));
+    let deployed_has = |p: &str| {
+        existing
+            .as_ref()
+            .is_some_and(|s| s.parameters().iter().any(|x| x.parameter_key() == Some(p)))
+    };
     let mut params = BTreeMap::from([("Rack".to_string(), ParamValue::Plain(rack.to_string()))]);
     let mut pending = Pending::default();
     if declared("Password") {
@@ -121,7 +121,10 @@ pub(crate) async fn deploy_resource(
         let value = match stored {
             Some(p) => ParamValue::Secret(p),
             None if deployed_has("Password") => {
-                eprintln!("warning: the password of {} is not in SSM ({path}); keeping the deployed one", resource.name);
+                eprintln!(
+                    "warning: the password of {} is not in SSM ({path}); keeping the deployed one",
+                    resource.name
+                );
                 ParamValue::UsePrevious
             }
             None => {
@@ -151,12 +154,7 @@ pub(crate) async fn deploy_resource(
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let rack_stack = rack_stack::rack_stack(c, rack).await?;
-    let bucket = rack_stack
-        .outputs()
-        .iter()
-        .find(|o| o.output_key() == Some("SettingsBucket"))
-        .and_then(|o| o.output_value())
-        .map(str::to_string);
+    let bucket = output(&rack_stack, "SettingsBucket").map(str::to_string);
     if create {
         say::note(format!(
             "creating {} resource {} ({stack})",

@@ -152,7 +152,11 @@ impl Pending {
         delete(c, &removed).await?;
         if !removed.is_empty() {
             say::step(
-                format!("environment: {} value(s) removed ({})", removed.len(), self.remove.join(", ")),
+                format!(
+                    "environment: {} value(s) removed ({})",
+                    removed.len(),
+                    self.remove.join(", ")
+                ),
                 json!({"type": "removed", "what": "environment", "names": self.remove, "path": prefix}),
             );
         }

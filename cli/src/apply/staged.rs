@@ -53,7 +53,10 @@ pub(crate) async fn set(c: &Clients, rack: &str, app: &str, values: &BTreeMap<St
     for (name, value) in values {
         secrets::put(c, &format!("{}{name}", folder(rack, app, SET)), value).await?;
     }
-    let undone: Vec<String> = values.keys().map(|n| format!("{}{n}", folder(rack, app, UNSET))).collect();
+    let undone: Vec<String> = values
+        .keys()
+        .map(|n| format!("{}{n}", folder(rack, app, UNSET)))
+        .collect();
     secrets::delete(c, &undone).await
 }
 

@@ -4,6 +4,7 @@
 
 use crate::apply::aws::{Clients, Result, describe, err};
 use crate::apply::consent::Flags;
+use crate::apply::lookup::output;
 use crate::apply::{apps, rack_resources, rack_stack, remove, runtime, say, secrets};
 use crate::args::ListFormat;
 use crate::target::{AppTarget, RackTarget};
@@ -126,12 +127,8 @@ async fn show(target: AppTarget, rack: String, app: String) -> Result<()> {
     let c = Clients::connect(&target.rack.aws).await?;
     let rack_stack = rack_stack::rack_stack(&c, &rack).await?;
     let a = find(&c, &rack, &app).await?;
-    let router = rack_stack
-        .outputs()
-        .iter()
-        .find(|o| matches!(o.output_key(), Some("Domain")))
-        .and_then(|o| o.output_value())
-        .map(str::to_string);
+    let router = output(&rack_stack, "Domain").map(str::to_string);
+    let router_host = output(&rack_stack, "RouterHost").map(str::to_string);
     let mut rows = vec![
         ("Name", app.clone()),
         ("Status", format!("{} ({})", apps::human_status(&a.status), a.status)),
@@ -165,16 +162,24 @@ async fn show(target: AppTarget, rack: String, app: String) -> Result<()> {
             let fallback = || logical.to_lowercase();
             match words.as_slice() {
                 ["convox", "service", name, ..] => {
-                    let outputs: Vec<String> = nested
-                        .iter()
-                        .flat_map(|s| s.outputs())
-                        .filter_map(|o| match (o.output_key()?, o.output_value()?) {
-                            ("Endpoint", v) => Some(format!("https://{v}")),
-                            ("InternalEndpoint", v) => Some(format!("{v} (internal)")),
-                            _ => None,
-                        })
-                        .collect();
-                    services.push([name.to_string()].into_iter().chain(outputs).collect::<Vec<_>>().join("  "));
+                    let out = |k: &str| nested.as_ref().and_then(|s| output(s, k));
+                    // its first domain, else the router's name for it (`<app>-<service>.<RouterHost>`)
+                    let mut outputs: Vec<String> = Vec::new();
+                    match (out("Endpoint"), out("TargetGroup"), &router_host) {
+                        (Some(d), ..) => outputs.push(format!("https://{d}")),
+                        (None, Some(_), Some(h)) => outputs.push(format!("https://{app}-{name}.{h}")),
+                        _ => {}
+                    }
+                    if let Some(i) = out("InternalEndpoint") {
+                        outputs.push(format!("{i} (internal)"));
+                    }
+                    services.push(
+                        [name.to_string()]
+                            .into_iter()
+                            .chain(outputs)
+                            .collect::<Vec<_>>()
+                            .join("  "),
+                    );
                 }
                 ["convox", "timer", name, ..] => timers.push(name.to_string()),
                 ["convox", kind, "resource", name, ..] => resources.push(format!("{name} ({kind})")),

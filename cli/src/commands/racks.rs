@@ -17,7 +17,6 @@ pub struct RacksArgs {
     pub aws: AwsArgs,
 }
 
-
 pub(crate) fn run(args: RacksArgs) -> ExitCode {
     runtime::block_on(list(args))
 }

@@ -178,7 +178,8 @@ impl ResourceView {
         let compiled = self.ir.kind != ResourceType::Memcached;
         let own_group = self.tls.is_some();
         self.ir.options.iter().filter(move |(k, _)| {
-            !(compiled && k.as_str() == "Encrypted") && !(own_group && k.as_str() == "ParameterGroupName")
+            let set_here = (compiled && k.as_str() == "Encrypted") || (own_group && k.as_str() == "ParameterGroupName");
+            !set_here
         })
     }
 

@@ -21,7 +21,7 @@ pub enum Fate {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Held {
-    /// The stack's label (`resource database`), or its logical ID path.
+    /// The stack's label (`resource database`), or its logical ID path (empty: the root).
     pub stack: String,
     pub logical_id: String,
     pub resource_type: String,
@@ -38,17 +38,16 @@ pub fn deletion(root: &Stack) -> Vec<Held> {
 }
 
 fn walk(stack: &Stack, path: &str, out: &mut Vec<Held>) {
-    let label = stack.label.clone().unwrap_or_else(|| {
-        if path.is_empty() {
-            "the root stack".to_string()
-        } else {
-            path.to_string()
-        }
-    });
+    let label = stack.label.clone().unwrap_or_else(|| path.to_string());
     if let Some(Value::Object(resources)) = stack.template.get("Resources") {
         for (id, r) in resources {
             let t = r.get("Type").and_then(Value::as_str).unwrap_or_default();
             let Some(kind) = data_kind(t) else { continue };
+            // a secret whose value the template gives (from its parameters) is made again from
+            // them: only a generated one is lost
+            if t == "AWS::SecretsManager::Secret" && r.pointer("/Properties/SecretString").is_some() {
+                continue;
+            }
             let policy = match r.get("DeletionPolicy") {
                 Some(Value::String(p)) => p.as_str(),
                 _ => default_deletion_policy(t, r.get("Properties")),
@@ -68,7 +67,11 @@ fn walk(stack: &Stack, path: &str, out: &mut Vec<Held>) {
         }
     }
     for (id, child) in &stack.nested {
-        let p = if path.is_empty() { id.clone() } else { format!("{path}/{id}") };
+        let p = if path.is_empty() {
+            id.clone()
+        } else {
+            format!("{path}/{id}")
+        };
         walk(child, &p, out);
     }
 }
@@ -85,6 +88,8 @@ mod tests {
                 "Instance": {"Type": "AWS::RDS::DBInstance", "Properties": {}},
                 "Bucket": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain"},
                 "Queue": {"Type": "AWS::SQS::Queue"},
+                "Url": {"Type": "AWS::SecretsManager::Secret", "Properties": {"SecretString": {"Ref": "U"}}},
+                "Key": {"Type": "AWS::SecretsManager::Secret", "Properties": {"GenerateSecretString": {}}},
             }}),
             label: Some("resource database".into()),
             ..Default::default()
@@ -101,9 +106,10 @@ mod tests {
         assert_eq!(
             fates,
             vec![
-                ("the root stack".into(), "Logs".into(), Fate::Lost),
+                ("".into(), "Logs".into(), Fate::Lost),
                 ("resource database".into(), "Bucket".into(), Fate::Kept),
                 ("resource database".into(), "Instance".into(), Fate::Snapshot),
+                ("resource database".into(), "Key".into(), Fate::Lost),
             ]
         );
     }

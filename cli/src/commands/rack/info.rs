@@ -1,6 +1,7 @@
 //! `convoxc rack`: the rack's name, status, kind (convoxc or convox), region, instances and router.
 
 use crate::apply::aws::{Clients, Result};
+use crate::apply::lookup::output;
 use crate::apply::{apps, rack_stack, runtime};
 use crate::target::RackTarget;
 use std::process::ExitCode;
@@ -16,14 +17,7 @@ async fn show(target: RackTarget, rack: String) -> Result<()> {
     let c = Clients::connect(&target.aws).await?;
     let stack = rack_stack::rack_stack(&c, &rack).await?;
     let (params, convoxc) = rack_stack::deployed_params(&c, &stack).await?;
-    let output = |k: &str| {
-        stack
-            .outputs()
-            .iter()
-            .find(|o| o.output_key() == Some(k))
-            .and_then(|o| o.output_value())
-            .map(str::to_string)
-    };
+    let out = |k: &str| output(&stack, k).map(str::to_string);
     let param = |k: &str| {
         params.get(k).cloned().or_else(|| {
             convoxc_compiler::ir::rack::spec(k)
@@ -38,7 +32,7 @@ async fn show(target: RackTarget, rack: String) -> Result<()> {
         ("Kind", if convoxc { "convoxc" } else { "convox" }.to_string()),
         ("Region", c.region.clone()),
     ];
-    if let Some(v) = params.get("Version") {
+    if let Some(v) = params.get("Version").filter(|v| !v.is_empty()) {
         rows.push(("Version", v.clone()));
     }
     for (label, key) in [("Count", "InstanceCount"), ("Type", "InstanceType")] {
@@ -46,10 +40,10 @@ async fn show(target: RackTarget, rack: String) -> Result<()> {
             rows.push((label, v));
         }
     }
-    if let Some(v) = output("Domain") {
+    if let Some(v) = out("Domain") {
         rows.push(("Router", v));
     }
-    if let Some(v) = output("RouterHost").or_else(|| params.get("RouterHost").cloned()) {
+    if let Some(v) = out("RouterHost").or_else(|| params.get("RouterHost").cloned()) {
         rows.push(("Host", v));
     }
     let apps = apps::list(&c, &rack).await?;

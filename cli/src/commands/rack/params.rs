@@ -15,6 +15,8 @@ use crate::target::RackTarget;
 use clap::{Args, Subcommand};
 use convoxc_compiler::SourceFile;
 use convoxc_compiler::back::Template;
+use convoxc_compiler::front::rack_params::{DIFFERENT, IGNORED};
+use convoxc_compiler::ir::rack::{SECURE_DEFAULTS, spec};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -79,18 +81,30 @@ async fn show(aws: AwsArgs, rack: String) -> Result<()> {
 async fn change(set: SetArgs, rack: String) -> Result<()> {
     let c = Clients::connect(&set.target.aws).await?;
     let stack = rack_stack::rack_stack(&c, &rack).await?;
-    let (mut params, convoxc) = rack_stack::deployed_params(&c, &stack).await?;
+    let (deployed, convoxc) = rack_stack::deployed_params(&c, &stack).await?;
     let changed: BTreeMap<String, String> = set.pairs.iter().cloned().collect();
+    // what the rack has that is not a default (and that convoxc reads), then what is set
+    let mut params: BTreeMap<String, String> = deployed
+        .iter()
+        .filter(|(k, v)| {
+            SECURE_DEFAULTS.iter().any(|(n, ..)| n == k)
+                || spec(k).is_some_and(|s| s.default.unwrap_or("") != v.as_str())
+        })
+        .filter(|(k, _)| !IGNORED.contains(&k.as_str()) && !DIFFERENT.iter().any(|(n, _)| n == *k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     params.extend(changed.clone());
     // the params as they will be, checked as a file would be: the problems point at this text
     let mut text = String::new();
     for (k, v) in &params {
-        text.push_str(&format!("{k}: {}\n", serde_json::to_string(v).expect("a string serialises")));
+        text.push_str(&format!(
+            "{k}: {}\n",
+            serde_json::to_string(v).expect("a string serialises")
+        ));
     }
     let file = SourceFile::new(format!("the params of rack {rack}, with the values set"), text);
-    let checked = rack_params_from(file, Format::Human).map_err(|_| {
-        Error(format!("the params have errors; rack {rack} was not changed"))
-    })?;
+    let checked = rack_params_from(file, Format::Human)
+        .map_err(|_| Error(format!("the params have errors; rack {rack} was not changed")))?;
     let target = RackDeploy {
         name: rack.clone(),
         template_bucket: set.template_bucket.clone(),
@@ -102,15 +116,17 @@ async fn change(set: SetArgs, rack: String) -> Result<()> {
     }
     // a convox rack: its own template, its params as stack parameters
     let body = deployed_template(&c, &rack).await?;
-    let template: serde_json::Value = serde_json::from_str(&body)
-        .map_err(|e| Error(format!("the deployed template of {rack} is not JSON: {e}")))?;
+    let template: serde_json::Value =
+        serde_json::from_str(&body).map_err(|e| Error(format!("the deployed template of {rack} is not JSON: {e}")))?;
     let declared: Vec<String> = template
         .get("Parameters")
         .and_then(|p| p.as_object())
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default();
     if let Some(k) = changed.keys().find(|k| !declared.contains(k)) {
-        return err(format!("rack {rack}'s template has no parameter {k}; nothing was changed"));
+        return err(format!(
+            "rack {rack}'s template has no parameter {k}; nothing was changed"
+        ));
     }
     let values: BTreeMap<String, ParamValue> = declared
         .iter()

@@ -56,7 +56,11 @@ async fn delete(args: DeleteArgs, rack: String) -> Result<()> {
         .collect();
     secrets::delete(&c, &kept).await?;
     if !kept.is_empty() {
-        say::note(format!("removed what convoxc kept for {} in SSM ({})", d.name, kept.join(", ")));
+        say::note(format!(
+            "removed what convoxc kept for {} in SSM ({})",
+            d.name,
+            kept.join(", ")
+        ));
     }
     Ok(())
 }

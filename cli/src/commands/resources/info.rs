@@ -34,7 +34,13 @@ async fn show(args: InfoArgs, rack: String) -> Result<()> {
         .await?
         .into_iter()
         .filter(|((r, _), _)| r == &d.name)
-        .map(|((_, app), var)| if d.kind == "syslog" { app } else { format!("{app} (as {var})") })
+        .map(|((_, app), var)| {
+            if d.kind == "syslog" {
+                app
+            } else {
+                format!("{app} (as {var})")
+            }
+        })
         .collect();
     let mut rows: Vec<(&str, String)> = vec![
         ("Name", d.name.clone()),

@@ -75,7 +75,10 @@ async fn change(args: LinkArgs, rack: String, link: bool) -> Result<()> {
     if d.kind == "syslog" {
         // the subscription filters follow the links: the stack is compiled again with them
         let Some(given) = rack_resources::given_options(&c, &d).await? else {
-            return err(format!("{} was not made by convoxc: convoxc does not change it", d.name));
+            return err(format!(
+                "{} was not made by convoxc: convoxc does not change it",
+                d.name
+            ));
         };
         let resource = checked(
             &c,
@@ -114,7 +117,10 @@ async fn change(args: LinkArgs, rack: String, link: bool) -> Result<()> {
     } else {
         staged::unset(&c, &rack, app, &BTreeSet::from([var.clone()])).await?;
         say::verdict(
-            format!("unlinked {} from {app}: {var} goes with {app}'s next `convoxc apply`", d.name),
+            format!(
+                "unlinked {} from {app}: {var} goes with {app}'s next `convoxc apply`",
+                d.name
+            ),
             serde_json::json!({"result": "unlinked", "resource": d.name, "app": app, "variable": var}),
         );
     }
