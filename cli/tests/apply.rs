@@ -537,6 +537,52 @@ fn racks_lists_convoxc_and_convox_racks() {
             {"name": "r", "status": "CREATE_COMPLETE", "region": "us-east-1", "kind": "convoxc"},
         ])
     );
+    // a rack in another region, found when asked for
+    let west = aws_sdk_cloudformation::Client::from_conf(
+        aws_sdk_cloudformation::config::Builder::from(&moto.conf())
+            .region(aws_sdk_cloudformation::config::Region::new("us-west-2"))
+            .build(),
+    );
+    moto.rt.block_on(async {
+        west.create_stack()
+            .stack_name("west")
+            .template_body(template(
+                r#""Version": {"Type": "String"}, "InstanceType": {"Type": "String"}"#,
+            ))
+            .parameters(
+                aws_sdk_cloudformation::types::Parameter::builder()
+                    .parameter_key("Version")
+                    .parameter_value("20240101000000")
+                    .build(),
+            )
+            .parameters(
+                aws_sdk_cloudformation::types::Parameter::builder()
+                    .parameter_key("InstanceType")
+                    .parameter_value("t3.small")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    let mut both = Command::new(env!("CARGO_BIN_EXE_convoxc"));
+    both.args(["racks", "--format", "json", "--regions", "us-east-1,us-west-2"])
+        .args(["--endpoint-url", &moto.endpoint()])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing");
+    let out = both.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<(&str, &str)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap(), r["region"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        names,
+        [("legacy", "us-east-1"), ("r", "us-east-1"), ("west", "us-west-2")]
+    );
     let table = moto.run(&["racks"]).ok();
     let lines: Vec<&str> = table.out.lines().collect();
     assert!(
