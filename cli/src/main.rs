@@ -9,6 +9,7 @@ mod compile;
 mod current;
 mod emit;
 mod input;
+mod lsp;
 mod names;
 mod output;
 mod target;
@@ -56,6 +57,9 @@ enum Command {
     /// An app's environment (masked unless --reveal); `env set`, `env unset` stage changes for its
     /// next apply.
     Env(commands::env::EnvArgs),
+    /// The language server for editors, over stdio: the compiler's diagnostics, hover, completion,
+    /// definitions, references, symbols, quick fixes.
+    Lsp(commands::lsp::LspArgs),
     /// Print the JSON Schema for convox.yml (or for rack params).
     Schema(commands::schema::SchemaArgs),
     /// Print a shell completion script: `convoxc completions bash > /etc/bash_completion.d/convoxc`.
@@ -110,7 +114,7 @@ fn main() -> ExitCode {
         | Command::Schema(_)
         | Command::Completions { .. }
         | Command::Man { .. } => true,
-        Command::Switch(_) => true,
+        Command::Switch(_) | Command::Lsp(_) => true,
         Command::Resources(r) => r.offline(),
         Command::Rack(r) => r.offline(),
         Command::Diff(d) => !d.online(),
@@ -131,6 +135,7 @@ fn main() -> ExitCode {
         Command::Racks(args) => commands::racks::run(args),
         Command::Apps(args) => commands::apps::run(args),
         Command::Env(args) => commands::env::run(args),
+        Command::Lsp(args) => commands::lsp::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "convoxc", &mut std::io::stdout());

@@ -6,6 +6,7 @@ pub mod apps;
 pub mod build;
 pub mod diff;
 pub mod env;
+pub mod lsp;
 pub mod rack;
 pub mod racks;
 pub mod resources;

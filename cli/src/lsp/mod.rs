@@ -1,0 +1,22 @@
+//! The language server, `convoxc lsp`: thin handlers over the compiler. `server` (the loop over
+//! stdio, lsp-server's transport), `document` (an open file, compiled; diagnostics in LSP terms),
+//! `position` (UTF-16 columns), `context` (where the cursor is, from indentation), `schema` (the
+//! schema's texts), `features` (hover, completion, definition, references, symbols, code
+//! actions), `files` (URIs, the rack-params file).
+
+mod context;
+mod document;
+mod features;
+mod files;
+mod position;
+mod schema;
+mod server;
+
+/// Serve over stdio until the client says `exit`.
+pub fn run() -> Result<(), String> {
+    let (connection, io) = lsp_server::Connection::stdio();
+    let caps = serde_json::to_value(server::capabilities()).map_err(|e| e.to_string())?;
+    let init = connection.initialize(caps).map_err(|e| e.to_string())?;
+    server::Server::new(connection, &init).run()?;
+    io.join().map_err(|e| e.to_string())
+}

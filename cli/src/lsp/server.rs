@@ -1,0 +1,214 @@
+//! The server loop: `initialize`, then requests and notifications until `shutdown` and `exit`.
+//! Documents are synced whole (each change sends the text); every open or change is compiled
+//! at once and its diagnostics published. A request that fails answers with an error; the
+//! server keeps running.
+
+use super::document::Document;
+use super::features;
+use super::files::{path_of, rack_params_for};
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types::notification::{
+    DidChangeConfiguration, DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+    Notification as _, PublishDiagnostics,
+};
+use lsp_types::request::{
+    CodeActionRequest, Completion, DocumentSymbolRequest, GotoDefinition, HoverRequest, References, Request as _,
+};
+use lsp_types::{
+    CodeActionProviderCapability, CompletionOptions, HoverProviderCapability, OneOf, PublishDiagnosticsParams,
+    ServerCapabilities, TextDocumentSyncCapability, TextDocumentSyncKind, Uri,
+};
+use serde_json::Value;
+use std::collections::HashMap;
+
+pub struct Server {
+    connection: Connection,
+    /// By URI.
+    documents: HashMap<String, Document>,
+    /// `rackParams` from the client's initialization options or settings: a path, relative to
+    /// each manifest's folder.
+    rack_params: Option<String>,
+}
+
+pub fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![" ".into(), "-".into(), ":".into()]),
+            ..Default::default()
+        }),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+        ..Default::default()
+    }
+}
+
+/// `rackParams` in initialization options or settings (`{"convoxc": {"rackParams": …}}` too).
+fn rack_params_setting(v: &Value) -> Option<String> {
+    v.get("rackParams")
+        .or_else(|| v.pointer("/convoxc/rackParams"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+}
+
+impl Server {
+    pub fn new(connection: Connection, init: &Value) -> Self {
+        Server {
+            connection,
+            documents: HashMap::new(),
+            rack_params: init.get("initializationOptions").and_then(rack_params_setting),
+        }
+    }
+
+    pub fn run(mut self) -> Result<(), String> {
+        while let Ok(message) = self.connection.receiver.recv() {
+            match message {
+                Message::Request(req) => {
+                    if self.connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                        return Ok(());
+                    }
+                    let response = self.request(&req);
+                    self.send(response.into());
+                }
+                Message::Notification(n) => self.notification(n),
+                Message::Response(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&self, m: Message) {
+        let _ = self.connection.sender.send(m);
+    }
+
+    fn open(&mut self, uri: Uri, text: String) {
+        let rack_params = path_of(&uri)
+            .and_then(|p| rack_params_for(&p, self.rack_params.as_deref()))
+            .and_then(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)));
+        let doc = Document::new(uri.clone(), text, rack_params);
+        for (uri, diagnostics) in doc.diagnostics() {
+            let params = PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version: None,
+            };
+            self.send(Notification::new(PublishDiagnostics::METHOD.into(), params).into());
+        }
+        self.documents.insert(uri.as_str().to_string(), doc);
+    }
+
+    fn notification(&mut self, n: Notification) {
+        match n.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Ok(p) = serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params) {
+                    self.open(p.text_document.uri, p.text_document.text);
+                }
+            }
+            DidChangeTextDocument::METHOD => {
+                if let Ok(mut p) = serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(n.params)
+                    && let Some(change) = p.content_changes.pop()
+                {
+                    self.open(p.text_document.uri, change.text);
+                }
+            }
+            DidSaveTextDocument::METHOD => {
+                // the rack-params file may have changed beside it: check again
+                if let Ok(p) = serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(n.params)
+                    && let Some(text) = self.documents.get(p.text_document.uri.as_str()).map(|d| d.text.clone())
+                {
+                    self.open(p.text_document.uri, text);
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params) {
+                    self.documents.remove(p.text_document.uri.as_str());
+                    let params = PublishDiagnosticsParams {
+                        uri: p.text_document.uri,
+                        diagnostics: Vec::new(),
+                        version: None,
+                    };
+                    self.send(Notification::new(PublishDiagnostics::METHOD.into(), params).into());
+                }
+            }
+            DidChangeConfiguration::METHOD => {
+                if let Some(r) = n.params.get("settings").and_then(rack_params_setting) {
+                    self.rack_params = Some(r);
+                    let open: Vec<(Uri, String)> = self
+                        .documents
+                        .values()
+                        .map(|d| (d.uri.clone(), d.text.clone()))
+                        .collect();
+                    for (uri, text) in open {
+                        self.open(uri, text);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn request(&self, req: &Request) -> Response {
+        let id = req.id.clone();
+        let params = req.params.clone();
+        let result = match req.method.as_str() {
+            HoverRequest::METHOD => self.at(params, |d, o, _| serde_json::to_value(features::hover(d, o))),
+            Completion::METHOD => self.at(params, |d, o, _| serde_json::to_value(features::completion(d, o))),
+            GotoDefinition::METHOD => self.at(params, |d, o, _| serde_json::to_value(features::definition(d, o))),
+            References::METHOD => self.at(params, |d, o, p| {
+                let with = p
+                    .pointer("/context/includeDeclaration")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                serde_json::to_value(features::references(d, o, with))
+            }),
+            DocumentSymbolRequest::METHOD => self.document(params, |d, _| serde_json::to_value(features::symbols(d))),
+            CodeActionRequest::METHOD => self.document(params, |d, p| {
+                let range: lsp_types::Range =
+                    serde_json::from_value(p.get("range").cloned().unwrap_or_default()).unwrap_or_default();
+                let (start, end) = (d.index.offset(&d.text, range.start), d.index.offset(&d.text, range.end));
+                serde_json::to_value(features::actions(d, start, end))
+            }),
+            _ => {
+                return Response::new_err(
+                    id,
+                    ErrorCode::MethodNotFound as i32,
+                    format!("no method {}", req.method),
+                );
+            }
+        };
+        match result {
+            Ok(v) => Response::new_ok(id, v),
+            Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e),
+        }
+    }
+
+    /// A request about an open document (`textDocument.uri`).
+    fn document(
+        &self,
+        params: Value,
+        f: impl Fn(&Document, &Value) -> serde_json::Result<Value>,
+    ) -> Result<Value, String> {
+        let uri: Uri = serde_json::from_value(params.pointer("/textDocument/uri").cloned().unwrap_or_default())
+            .map_err(|e| e.to_string())?;
+        match self.documents.get(uri.as_str()) {
+            Some(d) => f(d, &params).map_err(|e| e.to_string()),
+            None => Ok(Value::Null),
+        }
+    }
+
+    /// A request about a position in an open document.
+    fn at(
+        &self,
+        params: Value,
+        f: impl Fn(&Document, usize, &Value) -> serde_json::Result<Value>,
+    ) -> Result<Value, String> {
+        self.document(params, |d, p| {
+            let pos: lsp_types::Position =
+                serde_json::from_value(p.get("position").cloned().unwrap_or_default()).unwrap_or_default();
+            f(d, d.index.offset(&d.text, pos), p)
+        })
+    }
+}
