@@ -353,6 +353,11 @@ fn timers() {
         "services:\n  web: {}\ntimers:\n  t:\n    command: x\n",
         &[(E, "wrong-type", 5, "missing `schedule`, `service`")],
     );
+    // an empty value is said where it is, not a timer dropped
+    expect(
+        "services:\n  web: {}\ntimers:\n  t:\n    command: x\n    schedule: \"0 3 * * ?\"\n    service:\n",
+        &[(E, "wrong-type", 7, "has an empty `service`")],
+    );
 }
 
 #[test]

@@ -15,6 +15,17 @@ pub(super) fn timer(cx: &mut Cx, name: &str, key: &Node, body: &Node) -> Option<
     let mut missing = Vec::new();
     let mut text = |cx: &mut Cx, k: &str| -> Option<(String, &Node)> {
         match f.get(k) {
+            // `service:` with nothing after it: said there (never a timer dropped unsaid)
+            Some(n) if matches!(n.value, Value::Null) => {
+                cx.error(
+                    Code::WrongType,
+                    n,
+                    &join(&path, k),
+                    format!("timer `{name}` has an empty `{k}`"),
+                    Some("a timer needs `command`, `schedule` and `service`".into()),
+                );
+                None
+            }
             Some(n) => cx.string(n, &join(&path, k)).map(|s| (s, n)),
             None => {
                 missing.push(k.to_string());
