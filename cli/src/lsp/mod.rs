@@ -12,6 +12,18 @@ mod position;
 mod schema;
 mod server;
 
+/// What the server does with a document's new text: compile it (against its rack params) and
+/// put its diagnostics in LSP terms, by file. (`cli/benches/lsp.rs` times it.)
+pub fn check(
+    uri: lsp_types::Uri,
+    text: String,
+    rack_params: Option<(std::path::PathBuf, String)>,
+) -> (document::Document, Vec<(lsp_types::Uri, Vec<lsp_types::Diagnostic>)>) {
+    let doc = document::Document::new(uri, text, rack_params);
+    let diagnostics = doc.diagnostics();
+    (doc, diagnostics)
+}
+
 /// Serve over stdio until the client says `exit`.
 pub fn run() -> Result<(), String> {
     let (connection, io) = lsp_server::Connection::stdio();

@@ -88,8 +88,8 @@ impl Server {
         let rack_params = path_of(&uri)
             .and_then(|p| rack_params_for(&p, self.rack_params.as_deref()))
             .and_then(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)));
-        let doc = Document::new(uri.clone(), text, rack_params);
-        for (uri, diagnostics) in doc.diagnostics() {
+        let (doc, published) = super::check(uri.clone(), text, rack_params);
+        for (uri, diagnostics) in published {
             let params = PublishDiagnosticsParams {
                 uri,
                 diagnostics,

@@ -1,0 +1,31 @@
+//! `convoxc lsp` on one keystroke in a 1,000-service convox.yml, in process: the text changed
+//! by one character, compiled and its diagnostics put in LSP terms — what the server does
+//! between a `didChange` and its `publishDiagnostics`. Run: `cargo bench -p convoxc --bench lsp`.
+
+#[path = "../src/lsp/mod.rs"]
+#[allow(dead_code, unused_imports)] // the server's other parts, its unit tests
+mod lsp;
+
+#[path = "../../compiler/benches/generated.rs"]
+mod generated;
+
+use std::str::FromStr;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    divan::main();
+}
+
+/// One keystroke: a service's command gets one more character.
+#[divan::bench(args = [100, 1000])]
+fn keystroke(b: divan::Bencher, n: usize) {
+    let text = generated::generated(n);
+    let at = text.find(&format!("command: bin/run {}\n", n / 2)).unwrap() + "command: bin/run".len();
+    let mut typed = text.clone();
+    typed.insert(at, 'x');
+    let uri = lsp_types::Uri::from_str("file:///app/convox.yml").unwrap();
+    b.counter(divan::counter::BytesCount::of_str(&typed))
+        .bench(|| lsp::check(uri.clone(), divan::black_box(typed.clone()), None));
+}

@@ -1,0 +1,31 @@
+//! The generated manifests the benchmarks read (`compiler/benches/load.rs`, `cli/benches/lsp.rs`).
+
+use std::fmt::Write;
+
+/// A manifest with `n` services of the usual shapes, a resource per 10 services and a timer per 20.
+pub fn generated(n: usize) -> String {
+    let mut s = String::from("environment:\n  - GLOBAL=1\nresources:\n");
+    for i in 0..n.div_ceil(10) {
+        let _ = writeln!(
+            s,
+            "  db{i}:\n    type: postgres\n    options:\n      storage: 50\n      version: \"15\""
+        );
+    }
+    s.push_str("services:\n");
+    for i in 0..n {
+        let _ = writeln!(
+            s,
+            "  svc{i}:\n    build: .\n    command: bin/run {i}\n    domain: svc{i}.example.org\n    environment:\n      - A{i}=x\n    health:\n      path: /health\n      interval: 10\n    port: {}\n    resources:\n      - db{}\n    scale:\n      count: 1-4\n      memory: 1024\n      targets:\n        cpu: 70",
+            3000 + i % 1000,
+            i / 10
+        );
+    }
+    s.push_str("timers:\n");
+    for i in (0..n).step_by(20) {
+        let _ = writeln!(
+            s,
+            "  t{i}:\n    command: bin/cron\n    schedule: \"0 3 * * *\"\n    service: svc{i}"
+        );
+    }
+    s
+}
