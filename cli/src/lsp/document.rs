@@ -130,3 +130,15 @@ impl Document {
         Some((at.uri, lsp))
     }
 }
+
+/// What the server does with a document's new text: compile it (against its rack params) and
+/// put its diagnostics in LSP terms, by file. (`cli/benches/lsp.rs` times it.)
+pub fn check(
+    uri: Uri,
+    text: String,
+    rack_params: Option<(PathBuf, String)>,
+) -> (Document, Vec<(Uri, Vec<lsp_types::Diagnostic>)>) {
+    let doc = Document::new(uri, text, rack_params);
+    let diagnostics = doc.diagnostics();
+    (doc, diagnostics)
+}

@@ -12,23 +12,6 @@ mod position;
 mod schema;
 mod server;
 
-/// What the server does with a document's new text: compile it (against its rack params) and
-/// put its diagnostics in LSP terms, by file. (`cli/benches/lsp.rs` times it.)
-pub fn check(
-    uri: lsp_types::Uri,
-    text: String,
-    rack_params: Option<(std::path::PathBuf, String)>,
-) -> (document::Document, Vec<(lsp_types::Uri, Vec<lsp_types::Diagnostic>)>) {
-    let doc = document::Document::new(uri, text, rack_params);
-    let diagnostics = doc.diagnostics();
-    (doc, diagnostics)
-}
-
-/// Serve over stdio until the client says `exit`.
-pub fn run() -> Result<(), String> {
-    let (connection, io) = lsp_server::Connection::stdio();
-    let caps = serde_json::to_value(server::capabilities()).map_err(|e| e.to_string())?;
-    let init = connection.initialize(caps).map_err(|e| e.to_string())?;
-    server::Server::new(connection, &init).run()?;
-    io.join().map_err(|e| e.to_string())
-}
+#[allow(unused_imports)] // for the benchmark (cli/benches/lsp.rs), which includes this module
+pub use document::check;
+pub use server::run;

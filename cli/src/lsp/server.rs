@@ -3,7 +3,7 @@
 //! at once and its diagnostics published. A request that fails answers with an error; the
 //! server keeps running.
 
-use super::document::Document;
+use super::document::{Document, check};
 use super::features;
 use super::files::{path_of, rack_params_for};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -30,7 +30,16 @@ pub struct Server {
     rack_params: Option<String>,
 }
 
-pub fn capabilities() -> ServerCapabilities {
+/// Serve over stdio until the client says `exit`.
+pub fn run() -> Result<(), String> {
+    let (connection, io) = lsp_server::Connection::stdio();
+    let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
+    let init = connection.initialize(caps).map_err(|e| e.to_string())?;
+    Server::new(connection, &init).run()?;
+    io.join().map_err(|e| e.to_string())
+}
+
+fn capabilities() -> ServerCapabilities {
     ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         hover_provider: Some(HoverProviderCapability::Simple(true)),
@@ -88,7 +97,7 @@ impl Server {
         let rack_params = path_of(&uri)
             .and_then(|p| rack_params_for(&p, self.rack_params.as_deref()))
             .and_then(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)));
-        let (doc, published) = super::check(uri.clone(), text, rack_params);
+        let (doc, published) = check(uri.clone(), text, rack_params);
         for (uri, diagnostics) in published {
             let params = PublishDiagnosticsParams {
                 uri,
