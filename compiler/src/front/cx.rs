@@ -42,16 +42,25 @@ impl<'n> Fields<'n> {
     }
 }
 
+/// `path.key` (without the formatting machinery: decoding joins a path for every key).
 pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+        return key.to_string();
     }
+    let mut s = String::with_capacity(path.len() + 1 + key.len());
+    s.push_str(path);
+    s.push('.');
+    s.push_str(key);
+    s
 }
 
 pub fn index(path: &str, i: usize) -> String {
-    format!("{path}[{i}]")
+    let mut s = String::with_capacity(path.len() + 4);
+    s.push_str(path);
+    s.push('[');
+    s.push_str(&i.to_string());
+    s.push(']');
+    s
 }
 
 impl<'a> Cx<'a> {
