@@ -55,6 +55,37 @@ fn capabilities() -> ServerCapabilities {
     }
 }
 
+/// The messages without the changes that a later change of the same document replaces before
+/// any request comes between them.
+fn superseded(batch: Vec<Message>) -> Vec<Message> {
+    let changed = |m: &Message| match m {
+        Message::Notification(n) if n.method == DidChangeTextDocument::METHOD => n
+            .params
+            .pointer("/textDocument/uri")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        _ => None,
+    };
+    let mut keep = vec![true; batch.len()];
+    for i in 0..batch.len() {
+        let Some(uri) = changed(&batch[i]) else { continue };
+        for later in &batch[i + 1..] {
+            if matches!(later, Message::Request(_)) {
+                break;
+            }
+            if changed(later).as_deref() == Some(uri.as_str()) {
+                keep[i] = false;
+                break;
+            }
+        }
+    }
+    batch
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(m, k)| k.then_some(m))
+        .collect()
+}
+
 /// `rackParams` in initialization options or settings (`{"convoxc": {"rackParams": …}}` too).
 fn rack_params_setting(v: &Value) -> Option<String> {
     v.get("rackParams")
@@ -73,11 +104,29 @@ impl Server {
     }
 
     pub fn run(mut self) -> Result<(), String> {
-        while let Ok(message) = self.connection.receiver.recv() {
+        while let Ok(first) = self.connection.receiver.recv() {
+            // what has arrived meanwhile: a change that a later change of the same document
+            // replaces before any request is never compiled (typing outruns a large file)
+            let mut batch = vec![first];
+            while let Ok(m) = self.connection.receiver.try_recv() {
+                batch.push(m);
+            }
+            for message in superseded(batch) {
+                if self.handle(message)? {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One message; true once the client has shut the server down.
+    fn handle(&mut self, message: Message) -> Result<bool, String> {
+        {
             match message {
                 Message::Request(req) => {
                     if self.connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
-                        return Ok(());
+                        return Ok(true);
                     }
                     let response = self.request(&req);
                     self.send(response.into());
@@ -86,7 +135,7 @@ impl Server {
                 Message::Response(_) => {}
             }
         }
-        Ok(())
+        Ok(false)
     }
 
     fn send(&self, m: Message) {
@@ -219,5 +268,40 @@ impl Server {
                 serde_json::from_value(p.get("position").cloned().unwrap_or_default()).unwrap_or_default();
             f(d, d.index.offset(&d.text, pos), p)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_replaced_before_a_request_is_dropped() {
+        let change = |uri: &str, text: &str| {
+            Message::Notification(Notification::new(
+                DidChangeTextDocument::METHOD.into(),
+                serde_json::json!({"textDocument": {"uri": uri, "version": 1}, "contentChanges": [{"text": text}]}),
+            ))
+        };
+        let hover = Message::Request(Request::new(
+            1.into(),
+            HoverRequest::METHOD.into(),
+            serde_json::json!({}),
+        ));
+        let kept = superseded(vec![
+            change("file:///a", "1"),
+            change("file:///b", "x"),
+            change("file:///a", "2"),
+            hover,
+            change("file:///a", "3"),
+        ]);
+        let texts: Vec<String> = kept
+            .iter()
+            .map(|m| match m {
+                Message::Notification(n) => n.params.pointer("/contentChanges/0/text").unwrap().to_string(),
+                _ => "request".into(),
+            })
+            .collect();
+        assert_eq!(texts, ["\"x\"", "\"2\"", "request", "\"3\""]);
     }
 }
