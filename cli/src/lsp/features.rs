@@ -337,8 +337,10 @@ pub fn actions(doc: &Document, start: usize, end: usize) -> Vec<CodeAction> {
             continue;
         };
         // the word to replace: the span's text without quotes, or what comes before its `:`
-        let raw = &doc.text[span.start..span.end];
-        let quote = usize::from(raw.starts_with(['"', '\'']));
+        let Some(raw) = doc.text.get(span.start..span.end) else {
+            continue;
+        };
+        let quote = usize::from(raw.len() >= 2 && raw.starts_with(['"', '\'']));
         let word = &raw[quote..raw.len() - quote];
         let len = word.find(':').unwrap_or(word.len());
         if word[..len].contains(char::is_whitespace) {
@@ -365,4 +367,58 @@ pub fn actions(doc: &Document, start: usize, end: usize) -> Vec<CodeAction> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    /// Every feature at every position of every real-world file and convox fixture answers
+    /// without a panic (a file being typed is any prefix of one, so each is also cut short).
+    #[test]
+    fn no_position_of_a_real_file_panics() {
+        let shared = std::env::var_os("CONVOXC_SHARED")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+        let mut files = Vec::new();
+        for dir in ["corpus/real-world", "conformance/convox-rack"] {
+            let d = shared.join(dir);
+            let entries = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+            files.extend(
+                entries
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "yml")),
+            );
+        }
+        files.sort();
+        assert!(files.len() >= 170, "{} files", files.len());
+        let uri = lsp_types::Uri::from_str("file:///app/convox.yml").unwrap();
+        for path in files {
+            let full = std::fs::read_to_string(&path).unwrap();
+            let cut = full
+                .char_indices()
+                .nth(full.chars().count() * 2 / 3)
+                .map_or(0, |(i, _)| i);
+            for text in [full.clone(), full[..cut].to_string()] {
+                let doc = Document::new(uri.clone(), text.clone(), None);
+                let _ = doc.diagnostics();
+                let _ = symbols(&doc);
+                let _ = actions(&doc, 0, text.len());
+                let mut offset = 0;
+                while offset <= text.len() {
+                    let _ = hover(&doc, offset);
+                    let _ = completion(&doc, offset);
+                    let _ = definition(&doc, offset);
+                    let _ = references(&doc, offset, true);
+                    let p = doc.index.position(&doc.text, offset);
+                    assert_eq!(doc.index.offset(&doc.text, p), offset, "{}", path.display());
+                    offset += 1;
+                    while offset < text.len() && !text.is_char_boundary(offset) {
+                        offset += 1;
+                    }
+                }
+            }
+        }
+    }
 }
