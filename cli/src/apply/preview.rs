@@ -60,6 +60,10 @@ pub(crate) async fn report(c: &Clients, d: Deploy<'_>, changes: &[Change]) -> Re
     } else {
         None
     };
-    let new = new_side(d.root, d.bundle, d.params, d.tags, old.as_ref());
+    let mut new = new_side(d.root, d.bundle, d.params, d.tags, old.as_ref());
+    if d.bundle.is_none() {
+        // a lone stack (the rack, a rack resource) goes by its name, not "app"
+        new.label = Some(d.stack.to_string());
+    }
     Ok(diff::compare_with(old.as_ref(), Some(&new), &changeset::said(changes)))
 }
