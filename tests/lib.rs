@@ -203,6 +203,7 @@ pub fn build_path_keeping(
         app: "myapp".into(),
         rack: Some("production".into()),
         env_names: Default::default(),
+        env_versions: Default::default(),
         keep,
     };
     convoxc_compiler::back::build(&app, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -37,17 +37,26 @@ fn environment_values_are_stored_only_after_consent() {
     let dir = deployed(&moto);
     assert_eq!(secret(&moto).as_deref(), Some("first"));
 
-    // only the value changes: no change set; the report names it, never shows it
-    let before = moto.change_set_count(STACK);
+    // only the value changes: the services that read it get new task definitions (their
+    // CONVOXC_ENV_REVISION); the report names the value, never shows it
     let review = apply_asking(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=second", "--no-execute"]).ok();
     assert!(review.out.contains("1 environment value changed"), "{}", review.out);
+    assert!(
+        review.out.contains("Tasks (AWS::ECS::TaskDefinition) new revision"),
+        "{}",
+        review.out
+    );
+    // the held change set is left for review; the rest is counted from it
+    let before = moto.change_set_count(STACK);
     assert!(
         review.out.contains("~ SECRET_KEY_BASE (value changed"),
         "{}",
         review.out
     );
     assert!(
-        review.out.contains("--no-execute: stopping here; nothing was stored"),
+        review
+            .out
+            .contains("--no-execute: stopping here; nothing was stored, and the change set is left"),
         "{}",
         review.out
     );
@@ -87,12 +96,18 @@ fn environment_values_are_stored_only_after_consent() {
     let run = apply(&moto, changed.path(), &["-e", "SECRET_KEY_BASE=second"]).ok();
     assert!(run.out.contains("environment: 1 value(s) stored"), "{}", run.out);
     assert_eq!(secret(&moto).as_deref(), Some("second"));
-    // and a value alone, with consent: stored, the stack untouched
-    let status = moto.stack_status(STACK);
+    // and a value alone, with consent: stored, and the services reading it deployed anew with it
     let run = apply(&moto, changed.path(), &["-e", "SECRET_KEY_BASE=third"]).ok();
-    assert!(run.out.contains("ok: r-myapp is unchanged"), "{}", run.out);
+    assert!(
+        run.out.contains("Tasks (AWS::ECS::TaskDefinition) new revision"),
+        "{}",
+        run.out
+    );
+    assert!(run.out.contains("ok: r-myapp UPDATE_COMPLETE"), "{}", run.out);
     assert_eq!(secret(&moto).as_deref(), Some("third"));
-    assert_eq!(moto.stack_status(STACK), status);
+    // the same value again: nothing to do
+    let again = apply(&moto, changed.path(), &["-e", "SECRET_KEY_BASE=third"]).ok();
+    assert!(again.out.contains("no changes: r-myapp is up to date"), "{}", again.out);
 }
 
 /// Point 2: a required variable with no value given or stored stops the apply before anything is

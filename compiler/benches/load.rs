@@ -74,6 +74,7 @@ fn build_services(b: divan::Bencher, n: usize) {
         app: "bench".into(),
         rack: None,
         env_names: Default::default(),
+        env_versions: Default::default(),
         keep: Vec::new(),
     };
     b.bench(|| convoxc_compiler::back::build(divan::black_box(&app), &options).expect("builds"));
@@ -85,6 +86,7 @@ fn built(text: &str) -> convoxc_compiler::back::Bundle {
         app: "bench".into(),
         rack: None,
         env_names: Default::default(),
+        env_versions: Default::default(),
         keep: Vec::new(),
     };
     convoxc_compiler::back::build(&load(input(text)).app.expect("valid"), &options).expect("builds")

@@ -64,6 +64,7 @@ fn compile(text: &str) -> Bundle {
             app: "myapp".into(),
             rack: None,
             env_names: Default::default(),
+            env_versions: Default::default(),
             keep: Vec::new(),
         },
     )
@@ -129,6 +130,7 @@ fn five_hundred_services_stay_within_every_limit() {
         app: "big".into(),
         rack: None,
         env_names: Default::default(),
+        env_versions: Default::default(),
         keep: Vec::new(),
     };
     let (bundle, warnings) = convoxc_compiler::compile(&l, &options).unwrap_or_else(|e| panic!("{:?}", e.first()));

@@ -132,6 +132,7 @@ fn build_with_rack_params_reports_missing_exports() {
         app: "myapp".into(),
         rack: Some("production".into()),
         env_names: Default::default(),
+        env_versions: Default::default(),
         keep: Vec::new(),
     };
     let diags = convoxc_compiler::compile(&l, &options).expect_err("a missing export is an error");
@@ -383,6 +384,7 @@ fn rack_owned_app_params_come_from_the_rack_params() {
         app: "myapp".into(),
         rack: Some("production".into()),
         env_names: Default::default(),
+        env_versions: Default::default(),
         keep: Vec::new(),
     };
     let (bundle, _) = convoxc_compiler::compile(&l, &options).unwrap();

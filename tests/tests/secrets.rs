@@ -67,6 +67,7 @@ fn no_secret_reaches_a_template_of_the_golden_and_corpus_builds() {
             app: "myapp".into(),
             rack: Some("production".into()),
             env_names: vars.keys().cloned().collect(),
+            env_versions: Default::default(),
             keep: Vec::new(),
         };
         let Ok(bundle) = convoxc_compiler::back::build(&app, &options) else {

@@ -318,7 +318,7 @@ async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
     consent(d.flags, &format!("Store these values for {stack_name}?"), &[]).await?;
     d.pending.commit(c).await?;
     say::verdict(
-        format!("ok: {stack_name} is unchanged; the new values reach its containers when their tasks next start"),
+        format!("ok: {stack_name} is unchanged: no service reads these values yet"),
         json!({"stack": stack_name, "result": "stored"}),
     );
     Ok(())

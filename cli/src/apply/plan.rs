@@ -76,7 +76,11 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
 
     // the environment: what is stored for the app, less what `env unset` removes, then what
     // `env set` staged and the URLs of the linked rack resources, then --env-file, then -e
-    let stored = secrets::stored(c, rack, input.app).await?;
+    let stored_versions = secrets::stored_versions(c, rack, input.app).await?;
+    let stored: BTreeMap<String, String> = stored_versions
+        .iter()
+        .map(|(k, (v, _))| (k.clone(), v.clone()))
+        .collect();
     let staged = staged::read(c, rack, input.app).await?;
     let mut from_rack = staged.set.clone();
     from_rack.extend(rack_resources::linked_urls(c, rack, input.app).await?);
@@ -120,10 +124,25 @@ pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled
         supplied_at_deploy: false,
         rack_params,
     });
+    // the version each value will have once this deploy has stored it: a write adds one (a new
+    // parameter starts at 1), so a changed value changes the revision of the services reading it
+    let env_versions = env_names
+        .iter()
+        .map(|name| {
+            let now = stored_versions.get(name);
+            let version = match (now, given.get(name)) {
+                (Some((old, v)), Some(new)) if old != new => v + 1,
+                (Some((_, v)), _) => *v,
+                (None, _) => 1,
+            };
+            (name.clone(), version)
+        })
+        .collect();
     let options = BuildOptions {
         app: input.app.to_string(),
         rack: Some(rack.to_string()),
         env_names,
+        env_versions,
         keep: Vec::new(),
     };
     // what is deployed: an existing resource keeps what convoxc writes otherwise on purpose (a

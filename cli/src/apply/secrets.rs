@@ -18,17 +18,35 @@ fn prefix(rack: &str, app: &str) -> String {
 
 /// Every value stored for the app: environment variables and the resource password.
 pub async fn stored(c: &Clients, rack: &str, app: &str) -> Result<BTreeMap<String, String>> {
+    Ok(stored_versions(c, rack, app)
+        .await?
+        .into_iter()
+        .map(|(name, (value, _))| (name, value))
+        .collect())
+}
+
+/// `stored`, with each parameter's version (SSM counts each write of a parameter).
+pub async fn stored_versions(c: &Clients, rack: &str, app: &str) -> Result<BTreeMap<String, (String, i64)>> {
     let path = prefix(rack, app);
-    let found = under(c, &path, false).await?;
+    let found = versioned(c, &path, false).await?;
     Ok(found
         .into_iter()
-        .map(|(name, value)| (name.trim_start_matches(&path).to_string(), value))
+        .map(|(name, v)| (name.trim_start_matches(&path).to_string(), v))
         .collect())
 }
 
 /// Every parameter under `path` (a folder, ending in `/`), decrypted, by full name: its direct
 /// children, or with `recursive` everything below it.
 pub async fn under(c: &Clients, path: &str, recursive: bool) -> Result<BTreeMap<String, String>> {
+    Ok(versioned(c, path, recursive)
+        .await?
+        .into_iter()
+        .map(|(name, (value, _))| (name, value))
+        .collect())
+}
+
+/// `under`, with each parameter's version.
+async fn versioned(c: &Clients, path: &str, recursive: bool) -> Result<BTreeMap<String, (String, i64)>> {
     let mut out = BTreeMap::new();
     let mut pages = c
         .ssm
@@ -42,7 +60,7 @@ pub async fn under(c: &Clients, path: &str, recursive: bool) -> Result<BTreeMap<
         let page = page.map_err(|e| describe(&format!("reading the SSM parameters under {path}"), &e))?;
         for p in page.parameters() {
             if let (Some(name), Some(value)) = (p.name(), p.value()) {
-                out.insert(name.to_string(), value.to_string());
+                out.insert(name.to_string(), (value.to_string(), p.version()));
             }
         }
     }

@@ -1,6 +1,6 @@
 //! `convoxc build`: compile convox.yml to the app stack's templates.
 
-use crate::args::{ManifestArgs, OutputArgs, USAGE};
+use crate::args::{ManifestArgs, OutputArgs, USAGE, parse_pair};
 use crate::compile::{compile_keeping, env_names};
 use crate::input::{input, read_bundle};
 use crate::names::app_name;
@@ -25,11 +25,23 @@ pub(crate) struct BuildArgs {
     /// purpose (a certificate's validation, a scaling policy's name), so that nothing is replaced for it.
     #[arg(long, value_name = "DIR")]
     deployed: Option<PathBuf>,
+    /// The SSM version a value will have once deployed (repeatable): the services reading it get
+    /// `CONVOXC_ENV_REVISION` as `apply` gives it, to reproduce an apply's templates offline.
+    #[arg(long, value_name = "NAME=VERSION", value_parser = parse_version)]
+    env_version: Vec<(String, i64)>,
     /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+fn parse_version(s: &str) -> Result<(String, i64), String> {
+    let (k, v) = parse_pair(s)?;
+    let n = v
+        .parse()
+        .map_err(|_| format!("expected NAME=VERSION (a number), got `{s}`"))?;
+    Ok((k, n))
 }
 
 pub(crate) fn run(args: BuildArgs) -> ExitCode {
@@ -48,6 +60,7 @@ pub(crate) fn run(args: BuildArgs) -> ExitCode {
         app,
         rack: args.rack_name.clone(),
         env_names: env_names(&input),
+        env_versions: args.env_version.iter().cloned().collect(),
         keep: Vec::new(),
     };
     let loaded = load(input);

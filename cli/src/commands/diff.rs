@@ -244,6 +244,7 @@ fn build(input: Input, args: &DiffArgs, app: &str, deployed: Option<&Stack>) -> 
         app: app.to_string(),
         rack: args.rack_name.clone(),
         env_names: env_names(&input),
+        env_versions: Default::default(),
         keep: Vec::new(),
     };
     let loaded = load(input);

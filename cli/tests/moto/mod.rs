@@ -359,6 +359,8 @@ pub fn keys(dir: &Path) -> (String, Vec<(String, String)>) {
             "r",
         ])
         .args(["-e", "SECRET_KEY_BASE=x", "--out-dir", out.path().to_str().unwrap()])
+        // as apply builds it: the value stored once (its first SSM version)
+        .args(["--env-version", "SECRET_KEY_BASE=1"])
         .status()
         .unwrap();
     assert!(status.success());

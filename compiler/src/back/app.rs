@@ -141,7 +141,7 @@ impl AppView {
         let mut services: Vec<ServiceView> = ir
             .services
             .par_iter()
-            .map(|s| ServiceView::new(ir, s, &app, &options.env_names))
+            .map(|s| ServiceView::new(ir, s, &app, options))
             .collect();
         // convox's priorities collide: a rule whose priority an earlier rule (in manifest order)
         // of its listener has taken moves on, so this pass is in order

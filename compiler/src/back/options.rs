@@ -12,6 +12,11 @@ pub struct BuildOptions {
     /// Names of the environment variables that have a value at deploy time (never the values):
     /// with the required ones, they reach containers as ECS secrets read from SSM parameters.
     pub env_names: std::collections::BTreeSet<String>,
+    /// The SSM parameter version each of those values will have once deployed, when the applier
+    /// knows them (`apply`, `diff --rack`): a service then gets `CONVOXC_ENV_REVISION`, a digest of
+    /// the versions of the values it reads, so that a changed value makes a new task definition
+    /// and reaches the containers through the deploy (ECS reads SSM only when a task starts).
+    pub env_versions: std::collections::BTreeMap<String, i64>,
     /// Deployed values to keep (`convoxc build --deployed`, `apply`, `diff --rack`): a resource
     /// that exists keeps what it has where convoxc's template would replace it.
     pub keep: Vec<Keep>,

@@ -250,7 +250,8 @@ pub struct ServiceView {
 }
 
 impl ServiceView {
-    pub(super) fn new(ir: &App, s: &Service, app: &str, env_names: &std::collections::BTreeSet<String>) -> ServiceView {
+    pub(super) fn new(ir: &App, s: &Service, app: &str, options: &super::options::BuildOptions) -> ServiceView {
+        let env_names = &options.env_names;
         let router = if s.internal { "RouterInternal" } else { "Router" };
         let formation_param: Vec<String> = ir
             .params
@@ -359,6 +360,9 @@ impl ServiceView {
         }
         for name in &secrets {
             env.remove(name);
+        }
+        if let Some(revision) = env_revision(&secrets, &options.env_versions) {
+            env.insert(ENV_REVISION.to_string(), json!(revision));
         }
         let environment = env.into_iter().map(|(name, value)| EnvVar { name, value }).collect();
         // a resource's URL and password, unless the app gives that variable itself
@@ -783,5 +787,45 @@ mod tests {
         assert_eq!(priority("myapp", "web", "foo.example.org", 0), 12041);
         assert_eq!(priority("myapp", "web", "*.example.org", 1), 35311);
         assert_eq!(priority("myapp", "web", "foo.example.org-external", 0), 14547);
+    }
+}
+
+/// The variable that carries a digest of the SSM versions of the values a service reads.
+pub const ENV_REVISION: &str = "CONVOXC_ENV_REVISION";
+
+/// A digest of the versions of the values a service reads (names and versions, never values), or
+/// None when no version is known.
+fn env_revision(
+    names: &std::collections::BTreeSet<String>,
+    versions: &std::collections::BTreeMap<String, i64>,
+) -> Option<String> {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    let mut any = false;
+    for n in names {
+        if let Some(v) = versions.get(n) {
+            h.update(format!("{n}={v}\n").as_bytes());
+            any = true;
+        }
+    }
+    any.then(|| h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect())
+}
+
+#[cfg(test)]
+mod revision_tests {
+    use super::env_revision;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    #[test]
+    fn the_revision_follows_the_versions_of_what_a_service_reads() {
+        let names: BTreeSet<String> = ["A", "B"].map(String::from).into();
+        let v1: BTreeMap<String, i64> = [("A".into(), 1), ("B".into(), 4), ("C".into(), 2)].into();
+        let mut v2 = v1.clone();
+        v2.insert("C".into(), 3); // a value this service does not read
+        assert_eq!(env_revision(&names, &v1), env_revision(&names, &v2));
+        v2.insert("B".into(), 5);
+        assert_ne!(env_revision(&names, &v1), env_revision(&names, &v2));
+        assert_eq!(env_revision(&names, &v1).unwrap().len(), 16);
+        assert_eq!(env_revision(&names, &BTreeMap::new()), None);
     }
 }

@@ -205,13 +205,16 @@ pub fn text(r: &Report, color: bool) -> String {
 /// An environment value stored anew or removed (its name only: values are never shown).
 fn env_line(e: &EnvChange) -> String {
     match e.action {
-        Action::Add => format!("+ {} (new value; the containers read it when they next start)", e.name),
+        Action::Add => format!(
+            "+ {} (new value; the services that read it are deployed with it)",
+            e.name
+        ),
         Action::Remove => format!(
-            "- {} (removed; containers started from then on no longer get it)",
+            "- {} (removed; the services that read it are deployed without it)",
             e.name
         ),
         Action::Modify => format!(
-            "~ {} (value changed; the containers read it when they next start)",
+            "~ {} (value changed; the services that read it are deployed with it)",
             e.name
         ),
     }
