@@ -1,6 +1,7 @@
 //! The published JSON Schemas agree with the compiler: every file the compiler accepts, the
 //! convox.yml schema accepts; every file rejected for an unknown key, it rejects. The rack-params
-//! schema file is the one generated from the parameter table.
+//! schema file is the one generated from the parameter table. schema/catalog.json (the SchemaStore
+//! catalog entry) points at the schema's `$id`.
 
 use convoxc_compiler::front::{schema, yaml};
 use convoxc_tests::*;
@@ -112,4 +113,26 @@ fn rack_params_schema_file_is_generated() {
     assert!(!v.is_valid(&serde_json::json!({"Internl": "Yes"})));
     assert!(!v.is_valid(&serde_json::json!({"Internal": "maybe"})));
     assert!(!v.is_valid(&serde_json::json!({"InstanceCount": 2})));
+}
+
+#[test]
+fn catalog_entry_names_the_schema_by_its_id() {
+    let s: serde_json::Value = serde_json::from_str(schema::MANIFEST).unwrap();
+    let id = s["$id"].as_str().expect("the schema has an $id");
+    assert_eq!(
+        id,
+        "https://raw.githubusercontent.com/convoxc/convoxc/main/schema/convox.schema.json"
+    );
+    let catalog: serde_json::Value =
+        serde_json::from_str(&read(&repo().join("schema/catalog.json"))).expect("catalog is JSON");
+    let entries = catalog["schemas"]
+        .as_array()
+        .expect("a SchemaStore catalog has schemas");
+    let entry = entries
+        .iter()
+        .find(|e| e["name"] == "convox.yml")
+        .expect("an entry for convox.yml");
+    assert_eq!(entry["url"].as_str(), Some(id), "the catalog's url is the schema's $id");
+    assert_eq!(entry["fileMatch"], serde_json::json!(["convox.yml", "convox.yaml"]));
+    assert!(entry["description"].as_str().is_some_and(|d| !d.is_empty()));
 }
