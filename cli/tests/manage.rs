@@ -428,3 +428,39 @@ fn apps_and_the_rack() {
             .starts_with("NAME  STATUS\nrack r has no apps")
     );
 }
+
+/// s3 (and sns, sqs): the URL convox gives carries the resource's access key, read from its
+/// Secrets Manager secret: masked in `info`, whole in the linked app's stored value.
+#[test]
+fn an_s3_resource_links_with_its_access_key() {
+    let moto = Moto::start();
+    let dir = deployed_app(&moto);
+    run(&moto, &["resources", "create", "s3", "--name", "files", "--yes"]).ok();
+    let bucket = output(&moto, "r-files", "Bucket").unwrap();
+    let secret_arn = output(&moto, "r-files", "Credentials").unwrap();
+    let info = run(&moto, &["resources", "info", "files"]).ok();
+    let url_line = info.out.lines().find(|l| l.starts_with("URL")).unwrap().to_string();
+    assert!(url_line.ends_with(&format!(":****@{bucket}")), "{}", info.out);
+    assert!(
+        info.out
+            .contains(&format!("Access key  in the Secrets Manager secret {secret_arn}")),
+        "{}",
+        info.out
+    );
+    run(&moto, &["resources", "link", "files", "--app", "myapp"]).ok();
+    apply(&moto, dir.path(), &[]).ok();
+    let (_, stored) = moto
+        .parameter("/convoxc/r/myapp/FILES_URL")
+        .expect("the URL is stored for the app");
+    let revealed = run(&moto, &["resources", "info", "files", "--reveal"]).ok();
+    assert!(
+        revealed.out.contains(&format!("URL         {stored}")),
+        "{}",
+        revealed.out
+    );
+    assert!(
+        stored.starts_with("s3://") && stored.ends_with(&format!("@{bucket}")),
+        "{stored}"
+    );
+    assert!(!stored.contains("****"), "{stored}");
+}

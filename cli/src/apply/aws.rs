@@ -42,6 +42,8 @@ pub struct Clients {
     pub cfn: aws_sdk_cloudformation::Client,
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// Only to read a rack resource's access key (s3, sns, sqs) for its URL.
+    pub secrets: aws_sdk_secretsmanager::Client,
     pub region: String,
 }
 
@@ -115,6 +117,7 @@ impl Clients {
             cfn: aws_sdk_cloudformation::Client::new(&conf),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
             ssm: aws_sdk_ssm::Client::new(&conf),
+            secrets: aws_sdk_secretsmanager::Client::new(&conf),
             region,
         })
     }

@@ -155,6 +155,12 @@ pub(crate) async fn url(c: &Clients, rack: &str, d: &Deployed, reveal: bool) -> 
     let Some(base) = d.output("Url").map(str::to_string) else {
         return Ok(None);
     };
+    if let Some(arn) = d.output("Credentials") {
+        // s3, sns, sqs: convox's URL carries the access key, which is in a Secrets Manager secret
+        let (key, secret) = access_key(c, arn).await?;
+        let secret = if reveal { encode(&secret) } else { "****".to_string() };
+        return Ok(Some(with_userinfo(&base, &format!("{}:{secret}", encode(&key)))));
+    }
     if !d.declares("Password") || matches!(d.kind.as_str(), "syslog" | "webhook") {
         return Ok(Some(base));
     }
@@ -170,6 +176,35 @@ pub(crate) async fn url(c: &Clients, rack: &str, d: &Deployed, reveal: bool) -> 
     Ok(Some(with_password(&base, &secret)))
 }
 
+/// The access key (id, secret) in a resource's `Credentials` secret.
+async fn access_key(c: &Clients, arn: &str) -> Result<(String, String)> {
+    let out = c
+        .secrets
+        .get_secret_value()
+        .secret_id(arn)
+        .send()
+        .await
+        .map_err(|e| describe("reading the resource's access key (its Credentials secret)", &e))?;
+    let v: Value = serde_json::from_str(out.secret_string().unwrap_or("")).unwrap_or(Value::Null);
+    match (v["AccessKeyId"].as_str(), v["SecretAccessKey"].as_str()) {
+        (Some(k), Some(s)) => Ok((k.to_string(), s.to_string())),
+        _ => err(format!("the secret {arn} holds no AccessKeyId and SecretAccessKey")),
+    }
+}
+
+/// Percent-encoding for a URL's user information (a secret access key may hold `/` and `+`).
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// `scheme://user@host…` → `scheme://user:secret@host…`; `scheme://host…` → `scheme://:secret@host…`.
 fn with_password(url: &str, secret: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -178,6 +213,14 @@ fn with_password(url: &str, secret: &str) -> String {
     match rest.split_once('@') {
         Some((user, host)) => format!("{scheme}://{user}:{secret}@{host}"),
         None => format!("{scheme}://:{secret}@{rest}"),
+    }
+}
+
+/// `scheme://host…` → `scheme://userinfo@host…`.
+fn with_userinfo(url: &str, userinfo: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{userinfo}@{rest}"),
+        None => url.to_string(),
     }
 }
 
@@ -230,5 +273,9 @@ mod tests {
             "rediss://:tok@cache.example:6379/0"
         );
         assert_eq!(super::url_variable("postgres-2871"), "POSTGRES_2871_URL");
+        assert_eq!(
+            super::with_userinfo("s3://r-files-1x2y", &format!("AKIA1:{}", super::encode("a/b+c"))),
+            "s3://AKIA1:a%2Fb%2Bc@r-files-1x2y"
+        );
     }
 }

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 pub struct InfoArgs {
     /// The resource.
     name: String,
-    /// Show the password in the URL (else `****`).
+    /// Show the password (or secret access key) in the URL (else `****`).
     #[arg(long)]
     reveal: bool,
     #[command(flatten)]
@@ -52,7 +52,7 @@ async fn show(args: InfoArgs, rack: String) -> Result<()> {
         rows.push(("URL", u));
     }
     if let Some(secret) = d.output("Credentials") {
-        rows.push(("Access key", format!("in Secrets Manager: {secret}")));
+        rows.push(("Access key", format!("in the Secrets Manager secret {secret}")));
     }
     if !options.is_empty() {
         let w = options.keys().map(String::len).max().unwrap_or(0);

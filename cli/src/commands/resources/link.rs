@@ -56,15 +56,7 @@ async fn change(args: LinkArgs, rack: String, link: bool) -> Result<()> {
     }
     let var = rack_resources::url_variable(&d.name);
     match d.kind.as_str() {
-        "postgres" | "mysql" | "redis" | "valkey" | "memcached" => {}
-        "syslog" => {}
-        "s3" | "sns" | "sqs" => {
-            return err(format!(
-                "linking a {} resource is not supported yet: the URL convox gives for it carries its access key, \
-                 which convoxc keeps only in Secrets Manager (`convoxc resources info {}` names the secret)",
-                d.kind, d.name
-            ));
-        }
+        "postgres" | "mysql" | "redis" | "valkey" | "memcached" | "s3" | "sns" | "sqs" | "syslog" => {}
         other => return err(format!("resource type {other} does not have a link strategy")),
     }
     if link {
