@@ -395,3 +395,33 @@ fn rack_params_beside_the_manifest() {
     );
     c.stop();
 }
+
+/// A value that comes from `${VAR}` is pointed at where it is written (the reference), as
+/// `validate` points at it: a `supplied-value` note, since the rack supplies it at deploy.
+#[test]
+fn an_interpolated_value_is_pointed_at_its_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("convox.yml");
+    let text = "services:\n  web:\n    image: nginx\n    port: ${PORT}\n";
+    std::fs::write(&path, text).unwrap();
+    let uri = format!("file://{}", path.display());
+    let mut c = Client::start(json!({}));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+    );
+    let found: Vec<_> = c.diagnostics(&uri).iter().map(brief).collect();
+    assert_eq!(
+        found,
+        [(
+            "supplied-value".to_string(),
+            3,
+            3,
+            10,
+            3,
+            17,
+            "the value comes from ${PORT}, which the rack supplies at deploy: it is checked then".to_string()
+        )]
+    );
+    c.stop();
+}
