@@ -18,14 +18,39 @@ fn main() {
     divan::main();
 }
 
-/// One keystroke: a service's command gets one more character.
+/// One keystroke: a service's command gets one more character each time, the document's
+/// parse cache kept from the keystroke before (as the server keeps it).
 #[divan::bench(args = [100, 1000])]
 fn keystroke(b: divan::Bencher, n: usize) {
+    let text = generated::generated(n);
+    let at = text.find(&format!("command: bin/run {}\n", n / 2)).unwrap() + "command: bin/run".len();
+    let uri = lsp_types::Uri::from_str("file:///app/convox.yml").unwrap();
+    let cache = std::cell::RefCell::new(Default::default());
+    let typed = std::cell::RefCell::new(text.clone());
+    lsp::check(uri.clone(), text.clone(), None, &mut cache.borrow_mut());
+    b.counter(divan::counter::BytesCount::of_str(&text))
+        .with_inputs(|| {
+            let mut t = typed.borrow_mut();
+            t.insert(at, 'x');
+            t.clone()
+        })
+        .bench_local_values(|t| lsp::check(uri.clone(), t, None, &mut cache.borrow_mut()));
+}
+
+/// The same keystroke without the parse cache (the whole file parsed).
+#[divan::bench(args = [1000])]
+fn keystroke_uncached(b: divan::Bencher, n: usize) {
     let text = generated::generated(n);
     let at = text.find(&format!("command: bin/run {}\n", n / 2)).unwrap() + "command: bin/run".len();
     let mut typed = text.clone();
     typed.insert(at, 'x');
     let uri = lsp_types::Uri::from_str("file:///app/convox.yml").unwrap();
-    b.counter(divan::counter::BytesCount::of_str(&typed))
-        .bench(|| lsp::check(uri.clone(), divan::black_box(typed.clone()), None));
+    b.counter(divan::counter::BytesCount::of_str(&typed)).bench(|| {
+        lsp::check(
+            uri.clone(),
+            divan::black_box(typed.clone()),
+            None,
+            &mut Default::default(),
+        )
+    });
 }

@@ -21,5 +21,5 @@ pub mod source;
 
 pub use compile::compile;
 pub use diagnostic::{Code, Diagnostic, Located, Locations, Report, Severity};
-pub use front::{Input, Loaded, load, parse_env_file};
+pub use front::{Input, Loaded, load, load_cached, parse_env_file};
 pub use source::{SourceFile, SourceId, Sources, Span};

@@ -249,3 +249,58 @@ fn warnings_point_at_lines_too() {
         "{w:?}"
     );
 }
+
+/// The language server's cut parse (`front::yaml_chunks`) gives the whole parse's tree, span for
+/// span, for every real-world file and fixture, and again after an edit served from its cache;
+/// most files are cut (the rest are parsed whole, for anchors, merge keys and the like).
+#[test]
+fn the_cut_parse_is_the_whole_parse() {
+    use convoxc_compiler::front::{yaml, yaml_chunks};
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    for dir in [corpus_dir(), shared().join("conformance/convox-rack")] {
+        let mut found: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+            .collect();
+        files.append(&mut found);
+    }
+    files.sort();
+    assert!(files.len() >= 170);
+    let mut reused = 0;
+    for path in &files {
+        let text = read(path);
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+        let mut cache = yaml_chunks::ParseCache::default();
+        let whole = yaml::parse(&text);
+        let cut = yaml_chunks::parse_cached(&text, &mut cache);
+        match (&whole, &cut) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", path.display()),
+            (Err(a), Err(b)) => assert_eq!((&a.message, a.span), (&b.message, b.span), "{}", path.display()),
+            _ => panic!("{}: one parse failed: {whole:?} / {cut:?}", path.display()),
+        }
+        // an edit in the last third: the pieces before it come from the cache
+        let at = text.len() * 2 / 3;
+        let Some(nl) = text[at..].find('\n').map(|i| at + i) else {
+            continue;
+        };
+        let mut edited = text.clone();
+        edited.insert_str(nl, " # edited");
+        if cache.len() > 1 {
+            reused += 1;
+        }
+        let whole = yaml::parse(&edited);
+        let cut = yaml_chunks::parse_cached(&edited, &mut cache);
+        match (&whole, &cut) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{} (edited)", path.display()),
+            (Err(a), Err(b)) => assert_eq!((&a.message, a.span), (&b.message, b.span), "{}", path.display()),
+            _ => panic!("{} (edited): one parse failed", path.display()),
+        }
+    }
+    eprintln!("{reused} of {} files parsed in pieces", files.len());
+    assert!(
+        reused * 5 > files.len() * 2,
+        "only {reused} of {} files were cut",
+        files.len()
+    );
+}

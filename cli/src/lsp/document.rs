@@ -5,7 +5,8 @@
 use super::files::{path_of, uri_of};
 use super::position::LineIndex;
 use convoxc_compiler::diagnostic::{Diagnostic, Locations, Severity};
-use convoxc_compiler::{Input, Loaded, SourceFile, load};
+use convoxc_compiler::front::yaml_chunks::ParseCache;
+use convoxc_compiler::{Input, Loaded, SourceFile, load_cached};
 use lsp_types::{DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Range, Uri};
 use std::path::PathBuf;
 
@@ -21,20 +22,24 @@ pub struct Document {
 }
 
 impl Document {
-    pub fn new(uri: Uri, text: String, rack_params: Option<(PathBuf, String)>) -> Self {
+    /// `cache`: the pieces of the document parsed last time (only what changed is parsed again).
+    pub fn new(uri: Uri, text: String, rack_params: Option<(PathBuf, String)>, cache: &mut ParseCache) -> Self {
         let name = path_of(&uri)
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| uri.as_str().to_string());
-        let loaded = load(Input {
-            manifest: Some(SourceFile::new(name.clone(), text.clone())),
-            env_file: None,
-            env: Vec::new(),
-            env_known: false,
-            supplied_at_deploy: true,
-            rack_params: rack_params
-                .as_ref()
-                .map(|(p, t)| SourceFile::new(p.display().to_string(), t.clone())),
-        });
+        let loaded = load_cached(
+            Input {
+                manifest: Some(SourceFile::new(name.clone(), text.clone())),
+                env_file: None,
+                env: Vec::new(),
+                env_known: false,
+                supplied_at_deploy: true,
+                rack_params: rack_params
+                    .as_ref()
+                    .map(|(p, t)| SourceFile::new(p.display().to_string(), t.clone())),
+            },
+            cache,
+        );
         Document {
             index: LineIndex::new(&text),
             name,
@@ -137,8 +142,9 @@ pub fn check(
     uri: Uri,
     text: String,
     rack_params: Option<(PathBuf, String)>,
+    cache: &mut ParseCache,
 ) -> (Document, Vec<(Uri, Vec<lsp_types::Diagnostic>)>) {
-    let doc = Document::new(uri, text, rack_params);
+    let doc = Document::new(uri, text, rack_params, cache);
     let diagnostics = doc.diagnostics();
     (doc, diagnostics)
 }

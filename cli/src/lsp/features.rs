@@ -401,7 +401,7 @@ mod tests {
                 .nth(full.chars().count() * 2 / 3)
                 .map_or(0, |(i, _)| i);
             for text in [full.clone(), full[..cut].to_string()] {
-                let doc = Document::new(uri.clone(), text.clone(), None);
+                let doc = Document::new(uri.clone(), text.clone(), None, &mut Default::default());
                 let _ = doc.diagnostics();
                 let _ = symbols(&doc);
                 let _ = actions(&doc, 0, text.len());

@@ -6,6 +6,7 @@
 use super::document::{Document, check};
 use super::features;
 use super::files::{path_of, rack_params_for};
+use convoxc_compiler::front::yaml_chunks::ParseCache;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
 use lsp_types::notification::{
     DidChangeConfiguration, DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
@@ -25,6 +26,8 @@ pub struct Server {
     connection: Connection,
     /// By URI.
     documents: HashMap<String, Document>,
+    /// Each open document's parsed pieces, by URI.
+    caches: HashMap<String, ParseCache>,
     /// `rackParams` from the client's initialization options or settings: a path, relative to
     /// each manifest's folder.
     rack_params: Option<String>,
@@ -99,6 +102,7 @@ impl Server {
         Server {
             connection,
             documents: HashMap::new(),
+            caches: HashMap::new(),
             rack_params: init.get("initializationOptions").and_then(rack_params_setting),
         }
     }
@@ -146,7 +150,8 @@ impl Server {
         let rack_params = path_of(&uri)
             .and_then(|p| rack_params_for(&p, self.rack_params.as_deref()))
             .and_then(|p| std::fs::read_to_string(&p).ok().map(|t| (p, t)));
-        let (doc, published) = check(uri.clone(), text, rack_params);
+        let cache = self.caches.entry(uri.as_str().to_string()).or_default();
+        let (doc, published) = check(uri.clone(), text, rack_params, cache);
         for (uri, diagnostics) in published {
             let params = PublishDiagnosticsParams {
                 uri,
@@ -183,6 +188,7 @@ impl Server {
             DidCloseTextDocument::METHOD => {
                 if let Ok(p) = serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params) {
                     self.documents.remove(p.text_document.uri.as_str());
+                    self.caches.remove(p.text_document.uri.as_str());
                     let params = PublishDiagnosticsParams {
                         uri: p.text_document.uri,
                         diagnostics: Vec::new(),

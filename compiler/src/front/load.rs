@@ -9,6 +9,7 @@ use crate::front::interpolate::{MAX_TEXT, TooLarge, interpolate};
 use crate::front::keys::{PRAXIS_TOP, Place};
 use crate::front::rack_params;
 use crate::front::yaml::{self, Value};
+use crate::front::yaml_chunks::{ParseCache, parse_cached};
 use crate::ir::App;
 use crate::ir::RackParams;
 use crate::source::{BOM, SourceFile, SourceId, Sources, Span, strip_bom};
@@ -68,6 +69,16 @@ impl Loaded {
 
 /// Load, resolve and validate a manifest (and rack params): every problem is reported.
 pub fn load(input: Input) -> Loaded {
+    load_with(input, None)
+}
+
+/// `load`, parsing only the pieces of the manifest that changed since the last call with the
+/// same cache (the language server, on every keystroke): the same result as `load`.
+pub fn load_cached(input: Input, cache: &mut ParseCache) -> Loaded {
+    load_with(input, Some(cache))
+}
+
+fn load_with(input: Input, cache: Option<&mut ParseCache>) -> Loaded {
     let mut sources = Sources::default();
     let mut diagnostics = Vec::new();
 
@@ -116,6 +127,7 @@ pub fn load(input: Input) -> Loaded {
         rack_params.clone(),
         &mut diagnostics,
         &mut locations,
+        cache,
     );
     diagnostic::sort(&mut diagnostics);
     let app = if diagnostics.iter().any(Diagnostic::is_error) {
@@ -141,6 +153,7 @@ fn load_manifest(
     rack: Option<RackParams>,
     out: &mut Vec<Diagnostic>,
     locations: &mut Locations,
+    cache: Option<&mut ParseCache>,
 ) -> Option<App> {
     let (text, base) = strip_bom(&file.text);
     let interp = match interpolate(text, base, env) {
@@ -171,7 +184,11 @@ fn load_manifest(
     if env_known {
         unset_warnings(&mut cx);
     }
-    let root = match yaml::parse(&interp.text) {
+    let parsed = match cache {
+        Some(c) => parse_cached(&interp.text, c),
+        None => yaml::parse(&interp.text),
+    };
+    let root = match parsed {
         Ok(n) => n,
         Err(e) => {
             let d = Diagnostic::new(

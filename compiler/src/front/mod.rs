@@ -14,5 +14,6 @@ pub mod rack_params;
 pub mod rack_resource;
 pub mod schema;
 pub mod yaml;
+pub mod yaml_chunks;
 
-pub use load::{Input, Loaded, load, parse_env_file};
+pub use load::{Input, Loaded, load, load_cached, parse_env_file};
