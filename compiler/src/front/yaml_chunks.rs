@@ -43,7 +43,7 @@ fn is_key_line(body: &str) -> bool {
     }
     match body.split_once(':') {
         Some((k, rest)) => {
-            !k.contains(['#', '{', '[', '"', '\'']) && (rest.is_empty() || rest.starts_with([' ', '\r']))
+            !k.contains(['#', '{', '[', '"', '\'']) && (rest.is_empty() || rest.starts_with([' ', '\r', '\n']))
         }
         None => false,
     }
@@ -181,12 +181,20 @@ impl ParseCache {
     /// whole text.
     fn entries(&mut self, used: &mut HashMap<String, Node>, text: &str, from: usize, to: usize) -> Option<Vec<Entry>> {
         let piece = &text[from..to];
-        let node = match used.get(piece).or_else(|| self.pieces.get(piece)) {
-            Some(n) => n.clone(),
-            None => parse(piece).ok()?,
+        let shifted = match used.get(piece) {
+            // the same text twice in one file (a duplicated entry)
+            Some(n) => shift(n, from),
+            None => {
+                let node = match self.pieces.remove(piece) {
+                    Some(n) => n,
+                    None => parse(piece).ok()?,
+                };
+                let shifted = shift(&node, from);
+                used.insert(piece.to_string(), node);
+                shifted
+            }
         };
-        used.entry(piece.to_string()).or_insert_with(|| node.clone());
-        match shift(&node, from).value {
+        match shifted.value {
             Value::Map(es) => Some(es),
             Value::Null => Some(Vec::new()),
             _ => None,
