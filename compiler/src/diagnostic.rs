@@ -285,7 +285,8 @@ impl miette::Diagnostic for Report<'_> {
 #[derive(Debug, Default)]
 pub struct Locations {
     pub source: SourceId,
-    pub spans: std::collections::HashMap<String, Span>,
+    /// (FxHash: a decode inserts a path for every key; deterministic, and fast on short strings)
+    pub spans: std::collections::HashMap<String, Span, rustc_hash::FxBuildHasher>,
 }
 
 impl Locations {

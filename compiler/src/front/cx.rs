@@ -22,7 +22,7 @@ pub struct Cx<'a> {
     pub supplied: bool,
     pub diags: Vec<Diagnostic>,
     /// Original span of the value at each decoded key path, for later cross-checks.
-    pub spans: HashMap<String, Span>,
+    pub spans: HashMap<String, Span, rustc_hash::FxBuildHasher>,
     /// Environment declarations per list (`environment`, `services.web.environment`): the
     /// name and the span key (`<path>#<name>`) of each, in file order.
     pub env_sites: HashMap<String, Vec<(String, String)>>,
@@ -72,7 +72,7 @@ impl<'a> Cx<'a> {
             text,
             supplied: false,
             diags: Vec::new(),
-            spans: HashMap::new(),
+            spans: HashMap::default(),
             env_sites: HashMap::new(),
         }
     }
