@@ -2,6 +2,7 @@
 //! as convox tags them too), and what an app's services answer on.
 
 use super::aws::{Clients, Result, describe};
+use super::lookup::rack_member;
 use aws_sdk_cloudformation::types::Stack;
 
 pub(crate) struct App {
@@ -12,14 +13,7 @@ pub(crate) struct App {
 
 impl App {
     fn from(rack: &str, s: &Stack) -> Option<App> {
-        let tag = |k: &str| s.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
-        if tag("Type") != Some("app") || tag("Rack") != Some(rack) {
-            return None;
-        }
-        let stack = s.stack_name()?;
-        let name = tag("Name")
-            .map(str::to_string)
-            .or_else(|| stack.strip_prefix(&format!("{rack}-")).map(str::to_string))?;
+        let name = rack_member(rack, s, "app")?;
         Some(App {
             name,
             status: s.stack_status().map(|x| x.as_str().to_string()).unwrap_or_default(),

@@ -45,6 +45,20 @@ impl Follower {
         }
     }
 
+    /// A follower for an operation about to start on `root`: events from a second ago on, a
+    /// status line when stdout is a terminal (and not JSON), the events already there skipped.
+    pub async fn starting(c: &Clients, root: &str) -> Result<Self> {
+        use std::io::IsTerminal;
+        let since = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64 - 1)
+            .unwrap_or(0);
+        let tty = std::io::stdout().is_terminal() && !say::json();
+        let mut f = Follower::new(root, since, tty);
+        f.skip_existing(c).await?;
+        Ok(f)
+    }
+
     /// Mark the events that are already there (before the operation starts) as seen.
     pub async fn skip_existing(&mut self, c: &Clients) -> Result<()> {
         let old = self.fetch(c, &self.root.clone()).await?;

@@ -14,7 +14,6 @@ use convoxc_compiler::back::{Bundle, Template};
 use convoxc_compiler::diff::{EnvChange, Report, render};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use tokio::signal::unix::{SignalKind, signal};
 
 pub(crate) struct Deployment<'a> {
@@ -169,13 +168,7 @@ pub(crate) async fn deploy(
     }
     let set_id = id;
 
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64 - 1)
-        .unwrap_or(0);
-    let tty = std::io::stdout().is_terminal() && !say::json();
-    let mut follower = events::Follower::new(stack_name, since, tty);
-    follower.skip_existing(c).await?;
+    let mut follower = events::Follower::starting(c, stack_name).await?;
     c.cfn
         .execute_change_set()
         .change_set_name(&set_id)

@@ -23,6 +23,22 @@ pub(crate) async fn describe_stack(c: &Clients, name: &str) -> Result<Option<Sta
     }
 }
 
+/// A stack's tag by key.
+pub(crate) fn tag<'a>(s: &'a Stack, key: &str) -> Option<&'a str> {
+    s.tags().iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
+}
+
+/// The name of a stack of the rack's with this `Type` tag (an app, a resource): its `Name` tag,
+/// else its stack name less `<rack>-`.
+pub(crate) fn rack_member(rack: &str, s: &Stack, kind: &str) -> Option<String> {
+    if tag(s, "Type") != Some(kind) || tag(s, "Rack") != Some(rack) {
+        return None;
+    }
+    tag(s, "Name")
+        .map(str::to_string)
+        .or_else(|| s.stack_name()?.strip_prefix(&format!("{rack}-")).map(str::to_string))
+}
+
 /// A stack's output by key.
 pub(crate) fn output<'a>(s: &'a Stack, key: &str) -> Option<&'a str> {
     s.outputs()

@@ -4,7 +4,7 @@
 //! value is the variable the app's services get the URL in), and the URL convox gives for one.
 
 use super::aws::{Clients, Result, describe, err};
-use super::lookup::{deployed_template, describe_stack, output};
+use super::lookup::{deployed_template, describe_stack, output, rack_member, tag};
 use super::secrets;
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::ir::naming::env_name;
@@ -40,17 +40,10 @@ pub(crate) struct Deployed {
 
 impl Deployed {
     fn from(rack: &str, s: &Stack) -> Option<Deployed> {
-        let tag = |k: &str| s.tags().iter().find(|t| t.key() == Some(k)).and_then(|t| t.value());
-        if tag("Type") != Some("resource") || tag("Rack") != Some(rack) {
-            return None;
-        }
-        let stack = s.stack_name()?;
-        let name = tag("Name")
-            .map(str::to_string)
-            .or_else(|| stack.strip_prefix(&format!("{rack}-")).map(str::to_string))?;
+        let name = rack_member(rack, s, "resource")?;
         Some(Deployed {
             name,
-            kind: tag("Resource").unwrap_or("").to_string(),
+            kind: tag(s, "Resource").unwrap_or("").to_string(),
             status: s.stack_status().map(|x| x.as_str().to_string()).unwrap_or_default(),
             stack: s.clone(),
         })

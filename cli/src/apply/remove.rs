@@ -10,7 +10,6 @@ use super::lookup::describe_stack;
 use super::say;
 use convoxc_compiler::diff::deletion::{Fate, deletion};
 use serde_json::json;
-use std::io::IsTerminal;
 
 /// Say what deleting `stack` (and its nested stacks) keeps and destroys, ask (data destroyed,
 /// a final snapshot or not, needs `--allow-destroy`, or `destroy` typed on a terminal), delete
@@ -64,13 +63,7 @@ pub(crate) async fn delete(c: &Clients, stack: &str, what: &str, flags: &Flags) 
         .await?
         .and_then(|s| s.stack_id().map(str::to_string))
         .unwrap_or_else(|| stack.to_string());
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64 - 1)
-        .unwrap_or(0);
-    let tty = std::io::stdout().is_terminal() && !say::json();
-    let mut follower = Follower::new(&id, since, tty);
-    follower.skip_existing(c).await?;
+    let mut follower = Follower::starting(c, &id).await?;
     c.cfn
         .delete_stack()
         .stack_name(&id)

@@ -125,8 +125,7 @@ fn load_with(input: Input, cache: Option<&mut ParseCache>) -> Loaded {
         &env,
         (env_known, supplied),
         rack_params.clone(),
-        &mut diagnostics,
-        &mut locations,
+        (&mut diagnostics, &mut locations),
         cache,
     );
     diagnostic::sort(&mut diagnostics);
@@ -151,8 +150,7 @@ fn load_manifest(
     env: &BTreeMap<String, String>,
     (env_known, supplied): (bool, bool),
     rack: Option<RackParams>,
-    out: &mut Vec<Diagnostic>,
-    locations: &mut Locations,
+    (out, locations): (&mut Vec<Diagnostic>, &mut Locations),
     cache: Option<&mut ParseCache>,
 ) -> Option<App> {
     let (text, base) = strip_bom(&file.text);
