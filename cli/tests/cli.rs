@@ -881,3 +881,27 @@ fn switch_and_the_current_rack() {
     assert_eq!(broken.status.code(), Some(1));
     assert!(stderr(&broken).contains("is not a JSON object"), "{}", stderr(&broken));
 }
+
+/// The human output's `file:line:column` counts characters, as the JSON and SARIF columns do
+/// (an emoji before the problem on its line is one column).
+#[test]
+fn human_columns_count_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("convox.yml");
+    std::fs::write(&path, "services:\n  api: {image: \"😀é\", prot: 80}\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_convoxc"))
+        .args(["validate", path.to_str().unwrap()])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(err.contains(&format!("{}:2:22]", path.display())), "{err}");
+    let json = convoxc(&["validate", path.to_str().unwrap(), "--diagnostics", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stderr(&json)).unwrap();
+    let first = &v["diagnostics"][0];
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(2), Some(22)),
+        "{first}"
+    );
+}

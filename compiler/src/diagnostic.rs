@@ -214,7 +214,31 @@ pub fn sort(diags: &mut [Diagnostic]) {
 /// A diagnostic paired with its file, as a `miette::Diagnostic` for graphical rendering.
 pub struct Report<'a> {
     pub diagnostic: &'a Diagnostic,
-    named: miette::NamedSource<String>,
+    named: CharColumns,
+}
+
+/// A file for miette whose columns count characters, as every other column convoxc prints
+/// does (miette's own count bytes: a line with `é` or an emoji before the span was off).
+struct CharColumns(miette::NamedSource<String>, String);
+
+impl miette::SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let c = self.0.read_span(span, before, after)?;
+        let start = c.span().offset();
+        let Some(head) = self.1.get(..start) else { return Ok(c) };
+        let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+        let column = head[line_start..].chars().count();
+        let (data, at, line, lines) = (c.data(), *c.span(), c.line(), c.line_count());
+        Ok(Box::new(match c.name() {
+            Some(name) => miette::MietteSpanContents::new_named(name.to_string(), data, at, line, column, lines),
+            None => miette::MietteSpanContents::new(data, at, line, column, lines),
+        }))
+    }
 }
 
 impl<'a> Report<'a> {
@@ -222,7 +246,10 @@ impl<'a> Report<'a> {
         let file = sources.get(diagnostic.source);
         Report {
             diagnostic,
-            named: miette::NamedSource::new(&file.name, file.text.clone()),
+            named: CharColumns(
+                miette::NamedSource::new(&file.name, file.text.clone()),
+                file.text.clone(),
+            ),
         }
     }
 }
