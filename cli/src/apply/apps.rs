@@ -39,6 +39,20 @@ pub(crate) async fn list(c: &Clients, rack: &str) -> Result<Vec<App>> {
     Ok(out)
 }
 
+/// The error for an app the rack does not have: the apps it has, with "did you mean".
+pub(crate) fn missing(rack: &str, app: &str, apps: &[App]) -> String {
+    let names: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
+    let hint = convoxc_compiler::names::suggest(app, names.iter().copied())
+        .map(|s| format!(" (did you mean {s}?)"))
+        .unwrap_or_default();
+    let there = if names.is_empty() {
+        "it has none".to_string()
+    } else {
+        format!("its apps are {}", names.join(", "))
+    };
+    format!("rack {rack} has no app {app}{hint}: {there}")
+}
+
 /// convox's words for a stack status (`humanStatus`, reference §4.2).
 pub(crate) fn human_status(status: &str) -> &'static str {
     match status {

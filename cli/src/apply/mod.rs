@@ -6,8 +6,11 @@
 //! predict, print), `events` (follow), `stack` (pure decisions, unit-tested on recorded responses).
 //! `consent` (`--yes`, `--no-execute`, asking), `settle` (a stack's state before a deploy), `flow`
 //! (upload, change set, execute, follow), `lookup` (describing a stack, its deployed template),
-//! `rack_stack` (the rack an app goes to), `runtime` (an applier command to an exit code), `say`
-//! (what goes to stdout: text, or JSON lines for CI).
+//! `rack_stack` (the rack an app goes to, the racks there are), `rack_deploy` (the rack stack through
+//! the flow), `apps` and `rack_resources` (a rack's app and resource stacks), `resource_deploy` (a rack
+//! resource through the flow), `remove` (deleting a stack after saying what it keeps), `staged`
+//! (environment changes waiting for the next apply), `runtime` (an applier command to an exit
+//! code), `say` (what goes to stdout: text, or JSON lines for CI).
 
 pub(crate) mod apps;
 pub(crate) mod aws;

@@ -22,19 +22,26 @@ pub(crate) async fn rack_params(c: &Clients, rack: &Stack) -> Result<Option<Sour
     // change how an app compiles: the rack's own apply warns about those, an app's does not.
     // A param whose default convoxc changed says what the rack has.
     let found = !params.is_empty();
-    let params: BTreeMap<String, String> = params
+    let params = significant(params);
+    if !found && !convoxc {
+        return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params
+    }
+    let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
+    Ok(Some(SourceFile::new(format!("the params of rack {name}"), text)))
+}
+
+/// The params that say something about the rack: not at their default (or blank, for a param
+/// without one), unless convoxc changed that default; and none that only the rack itself uses
+/// (convox's API and builder, what convoxc does otherwise). A param the table does not know is kept.
+pub(crate) fn significant(params: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    params
         .into_iter()
         .filter(|(k, v)| {
             SECURE_DEFAULTS.iter().any(|(n, ..)| n == k)
                 || spec(k).is_none_or(|s| s.default.unwrap_or("") != v.as_str())
         })
         .filter(|(k, _)| !IGNORED.contains(&k.as_str()) && !DIFFERENT.iter().any(|(n, _)| n == k))
-        .collect();
-    if !found && !convoxc {
-        return Ok(None); // neither a convoxc rack nor a convox one: compile without rack params
-    }
-    let text = serde_json::to_string_pretty(&params).expect("a map of strings serialises");
-    Ok(Some(SourceFile::new(format!("the params of rack {name}"), text)))
+        .collect()
 }
 
 /// A deployed rack's params by name, and whether convoxc made it: a convoxc rack keeps them in

@@ -20,8 +20,8 @@ use convoxc_compiler::front::rack_resource::{Request, load};
 use convoxc_compiler::ir::rack_resource::{Kind, Link, Resource};
 use std::collections::BTreeMap;
 
-/// A resource to deploy: its type, name, options as `K=V`, and a secret URL given on the
-/// command line (webhook, syslog), which goes only into a NoEcho parameter.
+/// A resource to check: its type, name and options as `K=V` (a forwarder's URL among them; the
+/// URL itself goes only into a NoEcho parameter, `deploy_resource`'s `url`).
 pub(crate) struct Wanted {
     pub kind: Kind,
     pub name: String,

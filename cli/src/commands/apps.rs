@@ -105,21 +105,10 @@ async fn list(target: RackTarget, rack: String, format: ListFormat) -> Result<()
 
 /// The app's stack, or an error naming the rack's apps.
 async fn find(c: &Clients, rack: &str, app: &str) -> Result<apps::App> {
-    let all = apps::list(c, rack).await?;
-    let names: Vec<String> = all.iter().map(|a| a.name.clone()).collect();
-    match all.into_iter().find(|a| a.name == app) {
-        Some(a) => Ok(a),
-        None => {
-            let hint = convoxc_compiler::names::suggest(app, names.iter().map(String::as_str))
-                .map(|s| format!(" (did you mean {s}?)"))
-                .unwrap_or_default();
-            let there = if names.is_empty() {
-                "it has none".to_string()
-            } else {
-                format!("its apps are {}", names.join(", "))
-            };
-            err(format!("rack {rack} has no app {app}{hint}: {there}"))
-        }
+    let mut all = apps::list(c, rack).await?;
+    match all.iter().position(|a| a.name == app) {
+        Some(i) => Ok(all.swap_remove(i)),
+        None => err(apps::missing(rack, app, &all)),
     }
 }
 

@@ -9,7 +9,6 @@ use crate::input::read;
 use crate::output;
 use crate::target::AppTarget;
 use clap::{Args, Subcommand};
-use convoxc_compiler::names::suggest;
 use convoxc_compiler::{Sources, parse_env_file};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -165,16 +164,7 @@ async fn connect(target: &AppTarget, rack: &str, app: &str) -> Result<(Clients, 
     if apps.iter().any(|a| a.name == app) {
         return Ok((c, None));
     }
-    let names: Vec<&str> = apps.iter().map(|a| a.name.as_str()).collect();
-    let hint = suggest(app, names.iter().copied())
-        .map(|s| format!(" (did you mean {s}?)"))
-        .unwrap_or_default();
-    let there = if names.is_empty() {
-        "it has none yet".to_string()
-    } else {
-        format!("its apps are {}", names.join(", "))
-    };
-    Ok((c, Some(format!("rack {rack} has no app {app}{hint}: {there}"))))
+    Ok((c, Some(apps::missing(rack, app, &apps))))
 }
 
 async fn show(target: AppTarget, rack: String, app: String, reveal: bool) -> Result<()> {

@@ -15,8 +15,7 @@ use crate::target::RackTarget;
 use clap::{Args, Subcommand};
 use convoxc_compiler::SourceFile;
 use convoxc_compiler::back::Template;
-use convoxc_compiler::front::rack_params::{DIFFERENT, IGNORED};
-use convoxc_compiler::ir::rack::{SECURE_DEFAULTS, spec};
+use convoxc_compiler::ir::rack::spec;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
@@ -83,15 +82,10 @@ async fn change(set: SetArgs, rack: String) -> Result<()> {
     let stack = rack_stack::rack_stack(&c, &rack).await?;
     let (deployed, convoxc) = rack_stack::deployed_params(&c, &stack).await?;
     let changed: BTreeMap<String, String> = set.pairs.iter().cloned().collect();
-    // what the rack has that is not a default (and that convoxc reads), then what is set
-    let mut params: BTreeMap<String, String> = deployed
-        .iter()
-        .filter(|(k, v)| {
-            SECURE_DEFAULTS.iter().any(|(n, ..)| n == k)
-                || spec(k).is_some_and(|s| s.default.unwrap_or("") != v.as_str())
-        })
-        .filter(|(k, _)| !IGNORED.contains(&k.as_str()) && !DIFFERENT.iter().any(|(n, _)| n == *k))
-        .map(|(k, v)| (k.clone(), v.clone()))
+    // what the rack has that is not a default (and that the table knows), then what is set
+    let mut params: BTreeMap<String, String> = rack_stack::significant(deployed)
+        .into_iter()
+        .filter(|(k, _)| spec(k).is_some())
         .collect();
     params.extend(changed.clone());
     // the params as they will be, checked as a file would be: the problems point at this text
