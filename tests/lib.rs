@@ -205,6 +205,7 @@ pub fn build_path_keeping(
         env_names: Default::default(),
         env_versions: Default::default(),
         keep,
+        builds: Default::default(),
     };
     convoxc_compiler::back::build(&app, &options).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

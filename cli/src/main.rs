@@ -2,12 +2,14 @@
 //!
 //! Exit codes: 0 ok, 1 input (or deploy) failure, 2 usage error, 3 a `diff --fail-on` gate.
 
-mod apply;
 mod args;
+mod aws;
 mod commands;
 mod compile;
 mod current;
+mod deploy;
 mod emit;
+mod images;
 mod input;
 mod lsp;
 mod names;
@@ -41,8 +43,13 @@ enum Command {
     Build(commands::build::BuildArgs),
     /// What a change will do to the app's stacks: replacements, data loss, refusals (text, markdown, JSON).
     Diff(commands::diff::DiffArgs),
+    /// Build the app's images from source, push them to its registry, and deploy it: one command,
+    /// one consent (`apply` with the images built).
+    Deploy(commands::deploy::DeployArgs),
     /// Deploy an app to a rack: upload its templates, create a change set, execute it, follow it.
     Apply(commands::apply::ApplyArgs),
+    /// The builds in the app's registry; `images push` builds and pushes without deploying.
+    Images(commands::images::ImagesArgs),
     /// The rack: its name, status, kind, region and router; `rack build`, `rack apply`, `rack params`.
     Rack(commands::rack::RackArgs),
     /// The rack's resources (`convox rack resources`): list; create, info, update, delete, link,
@@ -118,7 +125,12 @@ fn main() -> ExitCode {
         Command::Resources(r) => r.offline(),
         Command::Rack(r) => r.offline(),
         Command::Diff(d) => !d.online(),
-        Command::Apply(_) | Command::Racks(_) | Command::Apps(_) | Command::Env(_) => false,
+        Command::Apply(_)
+        | Command::Deploy(_)
+        | Command::Images(_)
+        | Command::Racks(_)
+        | Command::Apps(_)
+        | Command::Env(_) => false,
     };
     if offline {
         quiet_pipe();
@@ -128,6 +140,8 @@ fn main() -> ExitCode {
         Command::Build(args) => commands::build::run(args),
         Command::Diff(args) => commands::diff::run(args),
         Command::Apply(args) => commands::apply::run(args),
+        Command::Deploy(args) => commands::deploy::run(args),
+        Command::Images(args) => commands::images::run(args),
         Command::Rack(command) => commands::rack::run(command),
         Command::Resources(command) => commands::resources::run(command),
         Command::Schema(args) => commands::schema::run(args),

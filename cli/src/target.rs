@@ -1,8 +1,8 @@
 //! What the commands that work on a deployed rack or app name: `--rack` (else the current rack,
 //! `current.rs`), `--app` (else the current directory's name), and where AWS is.
 
-use crate::apply::aws::AwsArgs;
 use crate::args::USAGE;
+use crate::aws::clients::AwsArgs;
 use crate::names::{app_here, valid_name};
 use clap::Args;
 use std::process::ExitCode;

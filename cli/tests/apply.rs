@@ -7,9 +7,9 @@
 //! test also uses a FIXTURE rack (`fixtures/rack.json` without its exports) to make an app fail.
 //!
 //! What moto cannot model, and where it is tested instead: per-resource stack events, nested
-//! change sets and `Replacement` (replacement is predicted; unit tests in `apply/changeset.rs`),
+//! change sets and `Replacement` (replacement is predicted; unit tests in `aws/changeset.rs`),
 //! UPDATE_ROLLBACK_FAILED and a root cause hidden behind "Resource creation cancelled" (unit tests
-//! on recorded responses in `apply/stack.rs`).
+//! on recorded responses in `deploy/stack.rs`).
 
 mod moto;
 
@@ -288,10 +288,12 @@ fn missing_rack_and_usage_errors() {
         .fails();
     assert!(run.out.contains("rack nope not found"), "{}", run.out);
     rack(&moto, "r");
+    let built = app_dir(|t| t.replace("image: registry.example/myapp:1", "build: ."));
+    let b = built.path().join("convox.yml");
     let run = moto
         .run(&[
             "apply",
-            m,
+            b.to_str().unwrap(),
             "--app",
             "myapp",
             "--rack",

@@ -173,7 +173,17 @@ fn take_over(case: &str) -> (Resources, Resources, String) {
         args.push(format!("{k}={}", v.as_str().unwrap()));
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let run = moto.run(&args).ok();
+    // the build it runs is in the app's registry, as convox's builder pushed it: nothing runs an
+    // image that is not there (a local registry stands in for ECR's)
+    let registry = LocalRegistry::start();
+    let home = tempfile::tempdir().unwrap();
+    let repository = physical_id(&moto, "production-myapp", "Registry");
+    let tags: Vec<String> = built_services(&manifest)
+        .into_iter()
+        .map(|s| format!("{s}.BDROPIN0001"))
+        .collect();
+    registry.seed(&repository, &tags);
+    let run = Run::from(moto.command(&args).envs(registry.env(home.path())).output().unwrap()).ok();
     assert!(run.out.contains("ok: production-myapp UPDATE_COMPLETE"), "{}", run.out);
     let after = resources(&moto);
     // the params a convox rack sets on its apps come from the rack (its outputs and parameters)
@@ -193,6 +203,39 @@ fn take_over(case: &str) -> (Resources, Resources, String) {
         "the app's Settings bucket {settings} was deleted"
     );
     (before, after, run.out)
+}
+
+/// The services of a manifest that are built from source (no `image:`).
+fn built_services(manifest: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let doc: Value = serde_saphyr::from_str(&text).unwrap();
+    doc["services"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, s)| s.get("image").is_none())
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A stack resource's physical ID.
+fn physical_id(moto: &Moto, stack: &str, logical: &str) -> String {
+    let cfn = moto.cfn();
+    moto.rt.block_on(async {
+        cfn.describe_stack_resource()
+            .stack_name(stack)
+            .logical_resource_id(logical)
+            .send()
+            .await
+            .unwrap()
+            .stack_resource_detail()
+            .unwrap()
+            .physical_resource_id()
+            .unwrap()
+            .to_string()
+    })
 }
 
 /// Every resource that is in the stacks before and after keeps its physical ID; a task definition

@@ -76,6 +76,7 @@ fn build_services(b: divan::Bencher, n: usize) {
         env_names: Default::default(),
         env_versions: Default::default(),
         keep: Vec::new(),
+        builds: Default::default(),
     };
     b.bench(|| convoxc_compiler::back::build(divan::black_box(&app), &options).expect("builds"));
 }
@@ -88,6 +89,7 @@ fn built(text: &str) -> convoxc_compiler::back::Bundle {
         env_names: Default::default(),
         env_versions: Default::default(),
         keep: Vec::new(),
+        builds: Default::default(),
     };
     convoxc_compiler::back::build(&load(input(text)).app.expect("valid"), &options).expect("builds")
 }

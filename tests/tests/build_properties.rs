@@ -66,6 +66,7 @@ fn compile(text: &str) -> Bundle {
             env_names: Default::default(),
             env_versions: Default::default(),
             keep: Vec::new(),
+            builds: Default::default(),
         },
     )
     .expect("builds")
@@ -132,6 +133,7 @@ fn five_hundred_services_stay_within_every_limit() {
         env_names: Default::default(),
         env_versions: Default::default(),
         keep: Vec::new(),
+        builds: Default::default(),
     };
     let (bundle, warnings) = convoxc_compiler::compile(&l, &options).unwrap_or_else(|e| panic!("{:?}", e.first()));
     assert!(warnings.iter().all(|w| !w.is_error()));

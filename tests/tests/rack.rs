@@ -134,6 +134,7 @@ fn build_with_rack_params_reports_missing_exports() {
         env_names: Default::default(),
         env_versions: Default::default(),
         keep: Vec::new(),
+        builds: Default::default(),
     };
     let diags = convoxc_compiler::compile(&l, &options).expect_err("a missing export is an error");
     let found: Vec<_> = diags
@@ -386,6 +387,7 @@ fn rack_owned_app_params_come_from_the_rack_params() {
         env_names: Default::default(),
         env_versions: Default::default(),
         keep: Vec::new(),
+        builds: Default::default(),
     };
     let (bundle, _) = convoxc_compiler::compile(&l, &options).unwrap();
     let p = &bundle.app.value()["Parameters"];

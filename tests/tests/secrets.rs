@@ -69,6 +69,7 @@ fn no_secret_reaches_a_template_of_the_golden_and_corpus_builds() {
             env_names: vars.keys().cloned().collect(),
             env_versions: Default::default(),
             keep: Vec::new(),
+            builds: Default::default(),
         };
         let Ok(bundle) = convoxc_compiler::back::build(&app, &options) else {
             continue;

@@ -2,11 +2,17 @@
 //! resources and linked rack resources); `apps delete` (says what is kept, asks, deletes the
 //! stacks, then what convoxc keeps for the app in SSM).
 
-use crate::apply::aws::{Clients, Result, describe, err};
-use crate::apply::consent::Flags;
-use crate::apply::lookup::output;
-use crate::apply::{apps, rack_resources, rack_stack, remove, runtime, say, secrets};
 use crate::args::ListFormat;
+use crate::aws::apps;
+use crate::aws::clients::{Clients, Result, describe, err};
+use crate::aws::lookup::output;
+use crate::aws::rack_resources;
+use crate::aws::rack_stack;
+use crate::aws::secrets;
+use crate::deploy::consent::Flags;
+use crate::deploy::remove;
+use crate::deploy::runtime;
+use crate::deploy::say;
 use crate::target::{AppTarget, RackTarget};
 use clap::{Args, Subcommand};
 use convoxc_compiler::ir::naming::env_parameter_path;
@@ -140,7 +146,7 @@ async fn show(target: AppTarget, rack: String, app: String) -> Result<()> {
             }
             let logical = r.logical_resource_id().unwrap_or_default();
             let physical = r.physical_resource_id().unwrap_or_default();
-            let nested = crate::apply::lookup::describe_stack(&c, physical).await?;
+            let nested = crate::aws::lookup::describe_stack(&c, physical).await?;
             // the name, from the description convoxc (and convox) gives each nested stack
             let words: Vec<&str> = nested
                 .as_ref()

@@ -62,6 +62,7 @@ pub(crate) fn run(args: BuildArgs) -> ExitCode {
         env_names: env_names(&input),
         env_versions: args.env_version.iter().cloned().collect(),
         keep: Vec::new(),
+        builds: Default::default(),
     };
     let loaded = load(input);
     let deployed = match args.deployed.as_deref().map(read_bundle).transpose() {

@@ -3,14 +3,16 @@
 //! (`--base`), another manifest or a bundle folder (`--against`). Exit 3 when a `--fail-on` class
 //! is present.
 
-use crate::apply::aws::{AwsArgs, Clients};
-use crate::apply::deployed;
-use crate::apply::lookup::describe_stack;
-use crate::apply::plan::{self, AppInput};
-use crate::apply::preview;
-use crate::apply::{changeset, runtime, verdict};
 use crate::args::{Format, ManifestArgs, USAGE, color_enabled};
+use crate::aws::changeset;
+use crate::aws::clients::{AwsArgs, Clients};
+use crate::aws::lookup::describe_stack;
 use crate::compile::{compile_keeping, env_names};
+use crate::deploy::deployed;
+use crate::deploy::plan::{self, AppInput};
+use crate::deploy::preview;
+use crate::deploy::runtime;
+use crate::deploy::verdict;
 use crate::input::{input, read, read_bundle};
 use crate::names::app_name;
 use clap::{Args, ValueEnum};
@@ -246,6 +248,7 @@ fn build(input: Input, args: &DiffArgs, app: &str, deployed: Option<&Stack>) -> 
         env_names: env_names(&input),
         env_versions: Default::default(),
         keep: Vec::new(),
+        builds: Default::default(),
     };
     let loaded = load(input);
     let bundle = compile_keeping(&loaded, &options, args.diagnostics, deployed)?;

@@ -1,10 +1,13 @@
 //! `convoxc env`: an app's environment as its next apply will deploy it (values masked unless
 //! `--reveal`), and `env set` / `env unset`, which stage a change for that apply
-//! (`apply/staged.rs`): nothing reaches the containers before an apply shows it and is consented to.
+//! (`aws/staged.rs`): nothing reaches the containers before an apply shows it and is consented to.
 
-use crate::apply::aws::{Clients, Result, err};
-use crate::apply::{apps, runtime, secrets, staged};
 use crate::args::{Format, USAGE, parse_pair};
+use crate::aws::apps;
+use crate::aws::clients::{Clients, Result, err};
+use crate::aws::secrets;
+use crate::aws::staged;
+use crate::deploy::runtime;
 use crate::input::read;
 use crate::output;
 use crate::target::AppTarget;
@@ -159,7 +162,7 @@ fn run_set(mut set: SetArgs) -> ExitCode {
 /// values set before its first apply) is said, with the apps there are.
 async fn connect(target: &AppTarget, rack: &str, app: &str) -> Result<(Clients, Option<String>)> {
     let c = Clients::connect(&target.rack.aws).await?;
-    crate::apply::rack_stack::rack_stack(&c, rack).await?;
+    crate::aws::rack_stack::rack_stack(&c, rack).await?;
     let apps = apps::list(&c, rack).await?;
     if apps.iter().any(|a| a.name == app) {
         return Ok((c, None));

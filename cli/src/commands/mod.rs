@@ -1,11 +1,13 @@
 //! One module a command: its clap arguments and its `run`. Shared helpers live outside
-//! (`args`, `input`, `names`, `compile`, `emit`, `output`, the applier in `apply`).
+//! (`args`, `input`, `names`, `compile`, `emit`, `output`, the AWS side in `aws`, `deploy` and `images`).
 
 pub mod apply;
 pub mod apps;
 pub mod build;
+pub mod deploy;
 pub mod diff;
 pub mod env;
+pub mod images;
 pub mod lsp;
 pub mod rack;
 pub mod racks;

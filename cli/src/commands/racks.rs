@@ -1,9 +1,10 @@
 //! `convoxc racks`: the racks in the account and the region(s) the AWS configuration reaches,
-//! convoxc's and convox's told apart (`apply/rack_stack.rs` says how).
+//! convoxc's and convox's told apart (`aws/rack_stack.rs` says how).
 
-use crate::apply::aws::{AwsArgs, Clients, Result};
-use crate::apply::{rack_stack, runtime};
 use crate::args::ListFormat;
+use crate::aws::clients::{AwsArgs, Clients, Result};
+use crate::aws::rack_stack;
+use crate::deploy::runtime;
 use clap::Args;
 use serde_json::json;
 use std::process::ExitCode;

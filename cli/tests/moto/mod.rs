@@ -5,6 +5,11 @@
 //! `diff.rs`.
 #![allow(dead_code)] // each test file uses part of it
 
+#[allow(dead_code)]
+mod registry;
+#[allow(unused_imports)] // the image tests use it, the others do not
+pub use registry::LocalRegistry;
+
 use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};

@@ -24,6 +24,10 @@ pub struct AppView {
     pub timers: Vec<TimerView>,
     pub agents: Vec<String>,
     pub service_names: Vec<String>,
+    /// The build each service (and its timers) runs, where the deploy names one
+    /// (`BuildOptions::builds`); the others take the app stack's `Build`.
+    #[serde(skip)]
+    pub builds: BTreeMap<String, String>,
 }
 
 /// Where each nested template is stored (its content-addressed key), by name.
@@ -179,6 +183,7 @@ impl AppView {
             timers,
             agents,
             service_names,
+            builds: options.builds.clone(),
         };
         view.params = view.root_params(ir);
         view
@@ -326,7 +331,10 @@ impl AppView {
     fn shared_task_parameters(&self, s: &ServiceView, fargate: Value, own_role: bool) -> BTreeMap<String, Value> {
         let mut p = BTreeMap::new();
         let r = |n: &str| json!({ "Ref": n });
-        p.insert("Build".into(), r("Build"));
+        // a service's own build when the deploy names one: a service whose image did not change
+        // keeps the build it runs, so its task definition stays as it is
+        let build = self.builds.get(&s.name).map_or_else(|| r("Build"), |b| json!(b));
+        p.insert("Build".into(), build);
         p.insert("Cpu".into(), json!(s.formation.cpu.to_string()));
         p.insert("Memory".into(), json!(s.formation.memory.to_string()));
         p.insert(

@@ -20,6 +20,11 @@ pub struct BuildOptions {
     /// Deployed values to keep (`convoxc build --deployed`, `apply`, `diff --rack`): a resource
     /// that exists keeps what it has where convoxc's template would replace it.
     pub keep: Vec<Keep>,
+    /// The build each service runs, by service name (`convoxc deploy`, `apply`): its image is
+    /// `<service>.<build>` in the app's registry, and its stack (and its timers') gets that build
+    /// as its `Build` instead of the app stack's, so a service whose image did not change keeps
+    /// its task definition. A service without an entry runs the app stack's `Build`.
+    pub builds: std::collections::BTreeMap<String, String>,
 }
 
 /// A deployed value a resource keeps: in the stack at `stack` (the nested-stack logical IDs from

@@ -19,7 +19,7 @@ pub fn env_name(name: &str) -> String {
 /// App stack parameters (reference §2.1): name, allowed values (empty: free text), default.
 pub const APP_PARAMS: &[(&str, &[&str], &str)] = &[
     ("AutoMinorVersionUpgrade", &["true", "false"], "true"),
-    ("CircuitBreaker", &["Yes", "No"], "No"),
+    ("CircuitBreaker", &["Yes", "No"], "Yes"),
     ("EnableContainerReadonlyRootFilesystem", &["Yes", "No"], "No"),
     ("FargateServices", &["Yes", "Spot", "No"], "No"),
     ("FargateTimers", &["Yes", "Spot", "No"], "No"),

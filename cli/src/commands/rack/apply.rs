@@ -1,13 +1,13 @@
 //! `convoxc rack apply`: deploy the rack stack (compiled from rack params, or a given template).
 
-use crate::apply::aws::AwsArgs;
-use crate::apply::consent::Flags;
-use crate::apply::rack_deploy::{Rack, RackDeploy, deploy_rack};
-use crate::apply::runtime;
-use crate::apply::say;
-use crate::apply::stack::ParamValue;
 use crate::args::{Format, USAGE};
+use crate::aws::clients::AwsArgs;
 use crate::compile::rack_params_checked;
+use crate::deploy::consent::Flags;
+use crate::deploy::rack_deploy::{Rack, RackDeploy, deploy_rack};
+use crate::deploy::runtime;
+use crate::deploy::say;
+use crate::deploy::stack::ParamValue;
 use crate::names::valid_name;
 use clap::Args;
 use convoxc_compiler::back::Template;

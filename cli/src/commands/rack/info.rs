@@ -1,8 +1,10 @@
 //! `convoxc rack`: the rack's name, status, kind (convoxc or convox), region, instances and router.
 
-use crate::apply::aws::{Clients, Result};
-use crate::apply::lookup::output;
-use crate::apply::{apps, rack_stack, runtime};
+use crate::aws::apps;
+use crate::aws::clients::{Clients, Result};
+use crate::aws::lookup::output;
+use crate::aws::rack_stack;
+use crate::deploy::runtime;
 use crate::target::RackTarget;
 use std::process::ExitCode;
 

@@ -3,14 +3,16 @@
 //! checks them. A convoxc rack is compiled again with the new params; a convox rack keeps its
 //! template, with the changed params and every other at its previous value.
 
-use crate::apply::aws::{AwsArgs, Clients, Error, Result, err};
-use crate::apply::consent::Flags;
-use crate::apply::lookup::deployed_template;
-use crate::apply::rack_deploy::{Rack, RackDeploy, deploy_rack};
-use crate::apply::stack::ParamValue;
-use crate::apply::{rack_stack, runtime, say};
 use crate::args::{Format, parse_pair};
+use crate::aws::clients::{AwsArgs, Clients, Error, Result, err};
+use crate::aws::lookup::deployed_template;
+use crate::aws::rack_stack;
 use crate::compile::rack_params_from;
+use crate::deploy::consent::Flags;
+use crate::deploy::rack_deploy::{Rack, RackDeploy, deploy_rack};
+use crate::deploy::runtime;
+use crate::deploy::say;
+use crate::deploy::stack::ParamValue;
 use crate::target::RackTarget;
 use clap::{Args, Subcommand};
 use convoxc_compiler::SourceFile;

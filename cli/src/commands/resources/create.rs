@@ -3,11 +3,12 @@
 //! of the rack has.
 
 use super::kind::kind;
-use crate::apply::aws::{Clients, Result, err};
-use crate::apply::consent::Flags;
-use crate::apply::lookup::describe_stack;
-use crate::apply::resource_deploy::{Wanted, checked, deploy_resource};
-use crate::apply::{runtime, say};
+use crate::aws::clients::{Clients, Result, err};
+use crate::aws::lookup::describe_stack;
+use crate::deploy::consent::Flags;
+use crate::deploy::resource_deploy::{Wanted, checked, deploy_resource};
+use crate::deploy::runtime;
+use crate::deploy::say;
 use crate::target::RackTarget;
 use clap::Args;
 use convoxc_compiler::front::rack_resource::camelize;
@@ -75,7 +76,7 @@ async fn create(args: CreateArgs, k: Kind, rack: String) -> Result<()> {
 async fn free_name(c: &Clients, rack: &str, k: Kind) -> Result<String> {
     for _ in 0..20 {
         let mut b = [0u8; 2];
-        getrandom::fill(&mut b).map_err(|e| crate::apply::aws::Error(format!("cannot pick a name: {e}")))?;
+        getrandom::fill(&mut b).map_err(|e| crate::aws::clients::Error(format!("cannot pick a name: {e}")))?;
         let n = 1000 + u16::from_le_bytes(b) % 9000;
         let name = format!("{}-{n}", k.as_str());
         if describe_stack(c, &format!("{rack}-{name}")).await?.is_none() {

@@ -2,9 +2,13 @@
 //! what is destroyed, asks, deletes the stack, then the password convoxc kept for it. A resource
 //! still linked to an app is not deleted.
 
-use crate::apply::aws::{Clients, Result, err};
-use crate::apply::consent::Flags;
-use crate::apply::{rack_resources, remove, runtime, say, secrets};
+use crate::aws::clients::{Clients, Result, err};
+use crate::aws::rack_resources;
+use crate::aws::secrets;
+use crate::deploy::consent::Flags;
+use crate::deploy::remove;
+use crate::deploy::runtime;
+use crate::deploy::say;
 use crate::target::RackTarget;
 use clap::Args;
 use std::process::ExitCode;

@@ -1,8 +1,10 @@
 //! `convoxc resources info NAME`: a rack resource's type, status, options, URL (its password
 //! masked unless --reveal) and the apps linked to it.
 
-use crate::apply::aws::{Clients, Result};
-use crate::apply::{apps, rack_resources, runtime};
+use crate::aws::apps;
+use crate::aws::clients::{Clients, Result};
+use crate::aws::rack_resources;
+use crate::deploy::runtime;
 use crate::target::RackTarget;
 use clap::Args;
 use std::process::ExitCode;

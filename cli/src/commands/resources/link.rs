@@ -4,10 +4,15 @@
 //! stages its removal the same way. A syslog resource: its stack gets (or loses) a subscription
 //! filter on the app's log group, through the change-set flow.
 
-use crate::apply::aws::{Clients, Result, err};
-use crate::apply::consent::Flags;
-use crate::apply::resource_deploy::{Wanted, checked, deploy_resource};
-use crate::apply::{apps, rack_resources, runtime, say, secrets, staged};
+use crate::aws::apps;
+use crate::aws::clients::{Clients, Result, err};
+use crate::aws::rack_resources;
+use crate::aws::secrets;
+use crate::aws::staged;
+use crate::deploy::consent::Flags;
+use crate::deploy::resource_deploy::{Wanted, checked, deploy_resource};
+use crate::deploy::runtime;
+use crate::deploy::say;
 use crate::target::RackTarget;
 use clap::Args;
 use convoxc_compiler::ir::rack_resource::Kind;

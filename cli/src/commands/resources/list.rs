@@ -1,8 +1,11 @@
 //! `convoxc resources`: the rack's resources, NAME TYPE STATUS.
 
-use crate::apply::aws::{Clients, Result};
-use crate::apply::{apps, rack_resources, rack_stack, runtime};
 use crate::args::ListFormat;
+use crate::aws::apps;
+use crate::aws::clients::{Clients, Result};
+use crate::aws::rack_resources;
+use crate::aws::rack_stack;
+use crate::deploy::runtime;
 use crate::target::RackTarget;
 use serde_json::json;
 use std::process::ExitCode;

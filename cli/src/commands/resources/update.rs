@@ -4,10 +4,12 @@
 
 use super::create::url_option;
 use super::kind::kind;
-use crate::apply::aws::{Clients, Result, err};
-use crate::apply::consent::Flags;
-use crate::apply::resource_deploy::{Wanted, checked, deploy_resource};
-use crate::apply::{rack_resources, runtime, say};
+use crate::aws::clients::{Clients, Result, err};
+use crate::aws::rack_resources;
+use crate::deploy::consent::Flags;
+use crate::deploy::resource_deploy::{Wanted, checked, deploy_resource};
+use crate::deploy::runtime;
+use crate::deploy::say;
 use crate::target::RackTarget;
 use clap::Args;
 use convoxc_compiler::front::rack_resource::camelize;

@@ -1,0 +1,18 @@
+//! The AWS side's clients and what they read and write, without a flow: `clients` (config,
+//! credentials, retries, errors), `lookup` (a stack, its template, an output, a tag), `rack_stack`
+//! (the rack an app goes to, the racks there are), `apps` and `rack_resources` (a rack's app and
+//! resource stacks), `changeset` (create, read, delete), `upload` (templates to S3, by content),
+//! `secrets` (SSM values and the generated resource password), `staged` (environment changes
+//! waiting for the next deploy).
+
+pub(crate) mod apps;
+pub(crate) mod builds;
+pub(crate) mod changeset;
+pub(crate) mod clients;
+pub(crate) mod ecr;
+pub(crate) mod lookup;
+pub(crate) mod rack_resources;
+pub(crate) mod rack_stack;
+pub(crate) mod secrets;
+pub(crate) mod staged;
+pub(crate) mod upload;

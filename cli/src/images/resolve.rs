@@ -1,0 +1,117 @@
+//! Which build each service runs, and the check that nothing runs an image that is not there.
+//!
+//! A service's stack gets its own build (`BuildOptions::builds`): a deploy gives a built service
+//! the build of its sources, and every other service keeps the build it runs, so that only the
+//! services whose image changed get a new task definition. `apply --build ID` names a build
+//! pushed before (by `images push`, or convox's builder): its record says each service's build,
+//! and a build without a record (convox's) is every built service's.
+
+use crate::aws::builds;
+use crate::aws::clients::{Clients, Error, Result};
+use crate::aws::ecr;
+use crate::deploy::plan::{Compiled, Prepared};
+use crate::images::plan::tag;
+use crate::images::registry::Registry;
+use aws_sdk_cloudformation::types::Stack;
+use std::collections::BTreeMap;
+
+/// The build each service runs for an `apply`: with `--build ID`, that build's (its record, or
+/// ID for every built service; a service given its `image:` keeps the build it runs); without,
+/// the ones they run now.
+pub(crate) async fn builds_for(c: &Clients, p: &Prepared, build: Option<&str>) -> Result<BTreeMap<String, String>> {
+    let deployed = p.deployed_builds();
+    let Some(id) = build else { return Ok(deployed) };
+    let Some(app) = p.app() else { return Ok(deployed) };
+    let record = builds::read(c, p.bucket(), p.app_name(), id).await?;
+    let mut out = BTreeMap::new();
+    for s in &app.services {
+        let b = if s.image.is_some() {
+            deployed.get(&s.name).cloned().unwrap_or_else(|| id.to_string())
+        } else {
+            match &record {
+                Some(r) => match r.services.get(&s.name) {
+                    Some(b) => b.clone(),
+                    None => {
+                        return Err(Error(format!(
+                            "build {id} has no image of service {}: it was pushed before the service was built \
+                             from source; push a new build (`convoxc images push`) or deploy (`convoxc deploy`)",
+                            s.name
+                        )));
+                    }
+                },
+                None => id.to_string(),
+            }
+        };
+        out.insert(s.name.clone(), b);
+    }
+    Ok(out)
+}
+
+/// Stop before any change set when a built service would run an image that is not in the app's
+/// registry (ECS would retry pulling it until CloudFormation gives up, hours later). `build`: the
+/// app stack's `Build` as given; a service without its own build runs that, or the deployed one.
+pub(crate) async fn check_present(
+    c: &Clients,
+    compiled: &Compiled,
+    build: Option<&str>,
+    existing: Option<&Stack>,
+) -> Result<()> {
+    let deployed_root = existing.and_then(|s| {
+        s.parameters()
+            .iter()
+            .find(|p| p.parameter_key() == Some("Build"))
+            .and_then(|p| p.parameter_value())
+    });
+    let wanted: Vec<(String, String)> = compiled
+        .built
+        .iter()
+        .filter_map(|s| {
+            let b = compiled.builds.get(s).map(String::as_str).or(build).or(deployed_root)?;
+            Some((s.clone(), tag(s, b)))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let stack = &compiled.stack_name;
+    let Some(repository) = ecr::repository(c, stack).await? else {
+        let list = wanted
+            .iter()
+            .map(|(s, t)| format!("service {s}: {t}"))
+            .collect::<Vec<_>>()
+            .join("\n  ");
+        return Err(Error(format!(
+            "{stack} has no registry yet, so it holds none of the images its services would run:\n  {list}\n  \
+             nothing was changed; `convoxc deploy` builds and pushes them (it makes the app's registry first), or \
+             `convoxc apps create` then `convoxc images push`"
+        )));
+    };
+    let access = ecr::access(c, &repository).await?;
+    let registry = Registry::new(
+        &access.host,
+        &access.repository,
+        &access.user,
+        &access.password,
+        access.insecure,
+    );
+    let mut missing = Vec::new();
+    for (service, t) in &wanted {
+        let found = registry.digest(t).await.map_err(|e| {
+            Error(format!(
+                "checking that {} is in the app's registry: {e}",
+                access.image(t)
+            ))
+        })?;
+        if found.is_none() {
+            missing.push(format!("service {service}: {}", access.image(t)));
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error(format!(
+        "the app's registry does not have every image this deploy runs:\n  {}\n  nothing was changed; push them \
+         first (`convoxc images push` from the sources of that build), or let `convoxc deploy` build and push them",
+        missing.join("\n  ")
+    )))
+}
