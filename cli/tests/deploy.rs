@@ -97,20 +97,7 @@ impl World {
 
     /// The app registry's name (moto names it, as CloudFormation does).
     fn repository(&self) -> String {
-        let cfn = self.moto.cfn();
-        self.moto.rt.block_on(async {
-            cfn.describe_stack_resource()
-                .stack_name("r-myapp")
-                .logical_resource_id("Registry")
-                .send()
-                .await
-                .unwrap()
-                .stack_resource_detail()
-                .unwrap()
-                .physical_resource_id()
-                .unwrap()
-                .to_string()
-        })
+        self.moto.physical_id("r-myapp", "Registry")
     }
 
     /// The image of every ECS task definition moto holds (its latest revision per family).
@@ -134,31 +121,12 @@ impl World {
             .collect()
     }
 
+    /// The build a service's stack runs (its `Build` parameter).
     fn service_build(&self, service: &str) -> String {
-        let cfn = self.moto.cfn();
         let logical = format!("Service{}{}", service[..1].to_uppercase(), &service[1..]);
-        self.moto.rt.block_on(async {
-            let id = cfn
-                .describe_stack_resource()
-                .stack_name("r-myapp")
-                .logical_resource_id(&logical)
-                .send()
-                .await
-                .unwrap()
-                .stack_resource_detail()
-                .unwrap()
-                .physical_resource_id()
-                .unwrap()
-                .to_string();
-            let s = cfn.describe_stacks().stack_name(id).send().await.unwrap();
-            s.stacks()[0]
-                .parameters()
-                .iter()
-                .find(|p| p.parameter_key() == Some("Build"))
-                .and_then(|p| p.parameter_value())
-                .unwrap()
-                .to_string()
-        })
+        let id = self.moto.physical_id("r-myapp", &logical);
+        let params = self.moto.stack_parameters(&id);
+        params.into_iter().find(|(k, _)| k == "Build").unwrap().1
     }
 }
 

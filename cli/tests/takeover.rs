@@ -177,7 +177,7 @@ fn take_over(case: &str) -> (Resources, Resources, String) {
     // image that is not there (a local registry stands in for ECR's)
     let registry = LocalRegistry::start();
     let home = tempfile::tempdir().unwrap();
-    let repository = physical_id(&moto, "production-myapp", "Registry");
+    let repository = moto.physical_id("production-myapp", "Registry");
     let tags: Vec<String> = built_services(&manifest)
         .into_iter()
         .map(|s| format!("{s}.BDROPIN0001"))
@@ -218,24 +218,6 @@ fn built_services(manifest: &Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// A stack resource's physical ID.
-fn physical_id(moto: &Moto, stack: &str, logical: &str) -> String {
-    let cfn = moto.cfn();
-    moto.rt.block_on(async {
-        cfn.describe_stack_resource()
-            .stack_name(stack)
-            .logical_resource_id(logical)
-            .send()
-            .await
-            .unwrap()
-            .stack_resource_detail()
-            .unwrap()
-            .physical_resource_id()
-            .unwrap()
-            .to_string()
-    })
 }
 
 /// Every resource that is in the stacks before and after keeps its physical ID; a task definition

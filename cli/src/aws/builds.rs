@@ -25,7 +25,8 @@ fn key(app: &str, id: &str) -> String {
 
 /// Now, as a record says it.
 pub(crate) fn now() -> String {
-    DateTime::from(std::time::SystemTime::now())
+    // to the second: a listing's column, not a clock
+    DateTime::from_secs(DateTime::from(std::time::SystemTime::now()).secs())
         .fmt(DateTimeFormat::DateTime)
         .unwrap_or_default()
 }

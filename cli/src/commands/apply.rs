@@ -96,7 +96,7 @@ async fn apply_app(args: ApplyArgs, app: String, manifest: SourceFile, env_file:
     };
     let prepared = plan::prepare(&c, input).await?;
     let builds = resolve::builds_for(&c, &prepared, args.build.as_deref()).await?;
-    let compiled = prepared.compile(builds)?;
+    let compiled = prepared.compile(builds, args.build.as_deref())?;
     let existing = settle(&c, &compiled.stack_name, &args.flags).await?;
     resolve::check_present(&c, &compiled, args.build.as_deref(), existing.as_ref()).await?;
     let d = AppDeploy {

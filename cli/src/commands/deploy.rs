@@ -2,12 +2,13 @@
 //! registry, and deploy the app with them — one command, one consent, one verdict
 //! (`deploy/ship.rs`).
 
-use crate::aws::clients::Clients;
+use crate::aws::clients::{Clients, Result};
 use crate::commands::apply::{ApplyArgs, Start, start};
-use crate::deploy::plan::{self, AppInput};
+use crate::deploy::plan::{self, AppInput, Prepared};
 use crate::deploy::runtime;
 use crate::deploy::ship::{Ship, ship};
 use clap::Args;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Args)]
@@ -26,32 +27,16 @@ pub struct DeployArgs {
 
 /// `convoxc deploy`.
 pub(crate) fn run(mut args: DeployArgs) -> ExitCode {
-    let Start {
-        app,
-        manifest,
-        env_file,
-    } = match start(&mut args.apply) {
+    let start = match start(&mut args.apply) {
         Ok(s) => s,
         Err(code) => return code,
     };
     runtime::block_on(async move {
         let a = &args.apply;
-        let c = Clients::connect(&a.aws).await?;
-        let rack = a.rack.as_deref().unwrap_or_default();
-        let base = match a.file.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        let input = AppInput {
-            rack,
-            app: &app,
-            manifest,
-            env_file,
-            env: &a.env,
-        };
-        let prepared = plan::prepare(&c, input).await?;
+        let (c, prepared) = prepare(a, start).await?;
+        let base = manifest_dir(&a.file);
         let s = Ship {
-            rack,
+            rack: a.rack.as_deref().unwrap_or_default(),
             flags: &a.flags,
             build: a.build.as_deref(),
             engine: args.engine.as_deref(),
@@ -60,4 +45,27 @@ pub(crate) fn run(mut args: DeployArgs) -> ExitCode {
         };
         ship(&c, prepared, s).await
     })
+}
+
+/// The manifest's folder: build paths are relative to it.
+pub(crate) fn manifest_dir(file: &Path) -> PathBuf {
+    match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Connect, and load the app against its rack and stored environment: where `deploy` and
+/// `images push` start.
+pub(crate) async fn prepare(a: &ApplyArgs, start: Start) -> Result<(Clients, Prepared)> {
+    let c = Clients::connect(&a.aws).await?;
+    let input = AppInput {
+        rack: a.rack.as_deref().unwrap_or_default(),
+        app: &start.app,
+        manifest: start.manifest,
+        env_file: start.env_file,
+        env: &a.env,
+    };
+    let prepared = plan::prepare(&c, input).await?;
+    Ok((c, prepared))
 }

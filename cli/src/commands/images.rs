@@ -7,13 +7,15 @@ use crate::aws::builds;
 use crate::aws::clients::{AwsArgs, Clients, Error, Result};
 use crate::aws::lookup::{describe_stack, output};
 use crate::aws::rack_stack::rack_stack;
-use crate::commands::apply::{ApplyArgs, Start, start};
+use crate::commands::apply::{ApplyArgs, start};
+use crate::commands::deploy::{manifest_dir, prepare};
 use crate::deploy::consent::Flags;
-use crate::deploy::plan::{self, AppInput};
+
 use crate::deploy::runtime;
 use crate::deploy::say::{self, DeployFormat};
-use crate::deploy::ship::{Ship, images, publish_all, registry};
+use crate::deploy::ship::{Ship, images, publish_all};
 use crate::images::publish::{Counts, Target};
+use crate::images::resolve::open_registry as registry;
 use crate::target::AppTarget;
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -98,31 +100,16 @@ fn push(p: PushArgs) -> ExitCode {
         aws: p.aws,
     };
     say::steps_to_stderr();
-    let Start {
-        app,
-        manifest,
-        env_file,
-    } = match start(&mut a) {
+    let start = match start(&mut a) {
         Ok(s) => s,
         Err(code) => return code,
     };
     runtime::block_on(async move {
-        let c = Clients::connect(&a.aws).await?;
-        let rack = a.rack.as_deref().unwrap_or_default();
-        let base = match a.file.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let input = AppInput {
-            rack,
-            app: &app,
-            manifest,
-            env_file,
-            env: &a.env,
-        };
-        let prepared = plan::prepare(&c, input).await?;
+        let app = start.app.clone();
+        let (c, prepared) = prepare(&a, start).await?;
+        let base = manifest_dir(&a.file);
         let s = Ship {
-            rack,
+            rack: a.rack.as_deref().unwrap_or_default(),
             flags: &a.flags,
             build: a.build.as_deref(),
             engine: engine.as_deref(),
@@ -130,7 +117,7 @@ fn push(p: PushArgs) -> ExitCode {
             base: &base,
         };
         let Some(planned) = images(&prepared, &s)? else {
-            prepared.compile(BTreeMap::new())?;
+            prepared.compile(BTreeMap::new(), None)?;
             return Ok(());
         };
         let Some(id) = planned.id.clone() else {

@@ -238,17 +238,30 @@ pub(crate) async fn deploy(
         if d.part {
             let mut event = event;
             event["type"] = json!("stack-ready");
-            say::step(text, event);
+            // one part done, not the deploy
+            say::step(text.replacen("ok: ", "ready: ", 1), event);
         } else {
             say::verdict(text, event);
         }
         return Ok(());
     }
     let failure = stack::root_cause(&follower.events);
+    // the failing stack as the manifest names it ("service web"): the service that did not stabilise
+    let labels = bundle
+        .map(|b| labels(&convoxc_compiler::diff::side::from_bundle(b)))
+        .unwrap_or_default();
+    let label = failure
+        .as_ref()
+        .and_then(|f| stack_label(stack_name, &f.stack, &labels));
     let cause = match &failure {
         Some(f) => format!(
-            "\n  cause: {} {} ({}) {}: {}",
-            f.stack, f.logical_id, f.resource_type, f.status, f.reason
+            "\n  cause: {}{} {} ({}) {}: {}",
+            label.as_deref().map(|l| format!("{l}: ")).unwrap_or_default(),
+            f.stack,
+            f.logical_id,
+            f.resource_type,
+            f.status,
+            f.reason
         ),
         None => String::new(),
     };
@@ -267,6 +280,7 @@ pub(crate) async fn deploy(
             json!({
                 "stack": stack_name, "result": "failed", "status": status, "seconds": seconds,
                 "cause": failure.as_ref().map(|f| json!({
+                    "label": label,
                     "stack": f.stack, "logical_id": f.logical_id, "resource_type": f.resource_type,
                     "status": f.status, "reason": f.reason,
                 })),
@@ -275,6 +289,29 @@ pub(crate) async fn deploy(
         );
     }
     err(message)
+}
+
+/// Every nested stack's logical ID and label ("service web"), at any depth.
+fn labels(side: &convoxc_compiler::diff::Stack) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (logical, child) in &side.nested {
+        if let Some(l) = &child.label {
+            out.push((logical.clone(), l.clone()));
+        }
+        out.extend(labels(child));
+    }
+    out
+}
+
+/// The label of the nested stack `failing` of the root `root`: CloudFormation names a nested
+/// stack `<parent's name>-<logical ID>-<suffix>`, so the last logical ID in its name is its own.
+fn stack_label(root: &str, failing: &str, labels: &[(String, String)]) -> Option<String> {
+    let rest = failing.strip_prefix(root)?;
+    labels
+        .iter()
+        .filter_map(|(logical, label)| Some((rest.rfind(&format!("-{logical}-"))?, label)))
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, l)| l.clone())
 }
 
 /// The report of what a deploy does, before it asks: the text `diff` prints, or a `plan` line
@@ -359,7 +396,34 @@ fn destroyed(report: &Report) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::obsolete;
+    use super::{obsolete, stack_label};
+
+    /// Nested stack names as CloudFormation makes them (recorded from a deploy whose service did not
+    /// stabilise: the failing resource is the ECS service inside the service's stack).
+    #[test]
+    fn a_failure_names_the_service_that_failed() {
+        let labels = vec![
+            ("ServiceWeb".to_string(), "service web".to_string()),
+            ("ServiceWebhook".to_string(), "service webhook".to_string()),
+            ("GroupA".to_string(), "group A".to_string()),
+            ("ServiceApi".to_string(), "service api".to_string()),
+        ];
+        assert_eq!(
+            stack_label("r-myapp", "r-myapp-ServiceWeb-1X2Y3Z4W5V6U", &labels).as_deref(),
+            Some("service web")
+        );
+        assert_eq!(
+            stack_label("r-myapp", "r-myapp-ServiceWebhook-1X2Y3Z4W5V6U", &labels).as_deref(),
+            Some("service webhook")
+        );
+        // a service in a group stack of a very large app
+        assert_eq!(
+            stack_label("r-myapp", "r-myapp-GroupA-ABC123-ServiceApi-DEF456", &labels).as_deref(),
+            Some("service api")
+        );
+        assert_eq!(stack_label("r-myapp", "r-myapp", &labels), None);
+        assert_eq!(stack_label("r-myapp", "other-ServiceWeb-X", &labels), None);
+    }
 
     /// ExecuteChangeSet's answer when a concurrent deploy got there first (recorded from
     /// CloudFormation; moto does not refuse it).

@@ -84,7 +84,7 @@ pub(crate) struct Prepared {
 pub(crate) async fn compile(c: &Clients, input: AppInput<'_>) -> Result<Compiled> {
     let prepared = prepare(c, input).await?;
     let builds = prepared.deployed_builds();
-    prepared.compile(builds)
+    prepared.compile(builds, None)
 }
 
 /// Read the rack and the stored environment, and load the app against them (diagnostics of the
@@ -273,7 +273,17 @@ impl Prepared {
 
     /// Compile the app, each service running the build `builds` gives it (the others the app
     /// stack's `Build`). The manifest's diagnostics are printed.
-    pub(crate) fn compile(self, builds: BTreeMap<String, String>) -> Result<Compiled> {
+    ///
+    /// `root`: the app stack's `Build` (None: the deployed one). A service on that build takes it
+    /// from the app stack (`Ref Build`, as `convoxc build` writes it offline); only a service on
+    /// another build names its own.
+    pub(crate) fn compile(self, builds: BTreeMap<String, String>, root: Option<&str>) -> Result<Compiled> {
+        let deployed_root = self.deployed.as_ref().and_then(|d| match d.parameters.get("Build") {
+            Some(serde_json::Value::String(b)) => Some(b.clone()),
+            _ => None,
+        });
+        let root = root.map(str::to_string).or(deployed_root);
+        let builds = builds.into_iter().filter(|(_, b)| Some(b) != root.as_ref()).collect();
         let options = BuildOptions { builds, ..self.options };
         let Some(bundle) = compile_keeping(&self.loaded, &options, Format::Human, self.deployed.as_ref()) else {
             return err(format!("{} has errors; nothing was deployed", self.file));

@@ -11,20 +11,18 @@
 
 use crate::aws::builds::{self, Record};
 use crate::aws::clients::{Clients, Error, Result};
-use crate::aws::ecr;
 use crate::aws::lookup::describe_stack;
 use crate::deploy::app::{AppDeploy, deploy_app};
 use crate::deploy::consent::{Flags, consent};
 use crate::deploy::flow::{self, Deployment};
-use crate::deploy::plan::{self, Prepared};
+use crate::deploy::plan::{self, Compiled, Prepared};
 use crate::deploy::preview;
 use crate::deploy::say;
 use crate::deploy::settle::settle;
 use crate::images::engine::Engine;
 use crate::images::plan::{Plan, plan as plan_images};
 use crate::images::publish::{self, Counts, Target};
-use crate::images::registry::Registry;
-use crate::images::resolve::check_present;
+use crate::images::resolve::{check_present, open_registry};
 use convoxc_compiler::back::Template;
 use convoxc_compiler::diff;
 use serde_json::json;
@@ -81,22 +79,6 @@ pub(crate) fn service_builds(p: &Prepared, planned: &Plan) -> BTreeMap<String, S
     builds
 }
 
-/// The registry of an app stack that exists, with a login.
-pub(crate) async fn registry(c: &Clients, stack: &str) -> Result<Option<(ecr::Access, Registry)>> {
-    let Some(repository) = ecr::repository(c, stack).await? else {
-        return Ok(None);
-    };
-    let access = ecr::access(c, &repository).await?;
-    let registry = Registry::new(
-        &access.host,
-        &access.repository,
-        &access.user,
-        &access.password,
-        access.insecure,
-    );
-    Ok(Some((access, registry)))
-}
-
 /// Build, push and record: the images of `planned` that the registry lacks.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn publish_all(
@@ -142,60 +124,74 @@ fn say_counts(counts: &Counts, id: Option<&str>) {
 pub(crate) async fn ship(c: &Clients, p: Prepared, s: Ship<'_>) -> Result<()> {
     let Some(planned) = images(&p, &s)? else {
         // the manifest has errors: compiling prints them
-        p.compile(BTreeMap::new())?;
+        p.compile(BTreeMap::new(), None)?;
         return Ok(());
     };
-    let rack = s.rack;
     let app = p.app_name().to_string();
     let stack = p.stack_name().to_string();
     let bucket = p.bucket().to_string();
     let builds = service_builds(&p, &planned);
     let root_build = planned.id.clone().or_else(|| s.build.map(str::to_string));
-    let existing = settle(c, &stack, s.flags).await?;
     let mut engine = None;
     let mut counts = Counts::default();
 
-    if let Some(existing) = existing {
-        if let Some((access, registry)) = registry(c, &stack).await? {
+    let (compiled, existing, consented) = match settle(c, &stack, s.flags).await? {
+        Some(existing) => {
+            // the registry is there: what it lacks is built and pushed before the question
+            if let Some((access, registry)) = open_registry(c, &stack).await? {
+                let target = Target {
+                    access: &access,
+                    registry: &registry,
+                };
+                let at = (bucket.as_str(), app.as_str());
+                publish_all(c, at, &planned, &s, &target, &mut engine, &mut counts, None).await?;
+                say_counts(&counts, planned.id.as_deref());
+            } else if !planned.images.is_empty() {
+                return Err(Error(format!(
+                    "{stack} has no registry (no `Registry` resource): cannot push its images"
+                )));
+            }
+            (p.compile(builds, root_build.as_deref())?, Some(existing), false)
+        }
+        None => {
+            // a new app: build first (a failed build makes nothing), then one question for all
+            let built = publish::build(&planned, &mut engine, s.engine, None, &app, s.base, &mut counts).await?;
+            let bootstrap = p.bootstrap()?;
+            let compiled = p.compile(builds, root_build.as_deref())?;
+            if !first_plan(&compiled, &s, &app, root_build.as_deref(), planned.images.len()).await? {
+                return Ok(());
+            }
+            make_registry(c, &bootstrap, &s, &app, root_build.as_deref()).await?;
+            let Some((access, registry)) = open_registry(c, &stack).await? else {
+                return Err(Error(format!("{stack} was made, but has no registry to push to")));
+            };
             let target = Target {
                 access: &access,
                 registry: &registry,
             };
-            publish_all(
-                c,
-                (&bucket, &app),
-                &planned,
-                &s,
-                &target,
-                &mut engine,
-                &mut counts,
-                None,
-            )
-            .await?;
+            let at = (bucket.as_str(), app.as_str());
+            publish_all(c, at, &planned, &s, &target, &mut engine, &mut counts, Some(built)).await?;
             say_counts(&counts, planned.id.as_deref());
-        } else if !planned.images.is_empty() {
-            return Err(Error(format!(
-                "{stack} has no registry (no `Registry` resource): cannot push its images"
-            )));
+            (compiled, describe_stack(c, &stack).await?, true)
         }
-        let compiled = p.compile(builds)?;
-        check_present(c, &compiled, root_build.as_deref(), Some(&existing)).await?;
-        let d = AppDeploy {
-            rack,
-            app: &app,
-            compiled: &compiled,
-            build: root_build.as_deref(),
-            flags: s.flags,
-            consented: false,
-        };
-        return deploy_app(c, d, Some(existing)).await;
-    }
+    };
+    check_present(c, &compiled, root_build.as_deref(), existing.as_ref()).await?;
+    let d = AppDeploy {
+        rack: s.rack,
+        app: &app,
+        compiled: &compiled,
+        build: root_build.as_deref(),
+        flags: s.flags,
+        consented,
+    };
+    deploy_app(c, d, existing).await
+}
 
-    // a new app: build first (a failed build makes nothing), then one question for everything
-    let built = publish::build(&planned, &mut engine, s.engine, None, &app, s.base, &mut counts).await?;
-    let bootstrap = p.bootstrap()?;
-    let compiled = p.compile(builds)?;
-    let input = plan::parameters(&compiled, rack, &app, None, root_build.as_deref())?;
+/// A first deploy's plan: the whole app as it will be (everything is added), said once, and the
+/// one question. False: `--no-execute` stopped it.
+async fn first_plan(compiled: &Compiled, s: &Ship<'_>, app: &str, build: Option<&str>, images: usize) -> Result<bool> {
+    let stack = &compiled.stack_name;
+    let input = plan::parameters(compiled, s.rack, app, None, build)?;
     let new = preview::new_side(
         &compiled.bundle.app,
         Some(&compiled.bundle),
@@ -204,86 +200,55 @@ pub(crate) async fn ship(c: &Clients, p: Prepared, s: Ship<'_>) -> Result<()> {
         None,
     );
     let mut report = diff::compare_with(None, Some(&new), &[]);
-    report.environment = plan::env_changes(&compiled);
-    flow::plan(&stack, None, &report);
-    let steps = format!(
-        "{stack} is new: its app stack is made first with the registry, log group and roles (no service runs), \
-         the {} image(s) pushed there, then the whole app deployed",
-        planned.images.len()
-    );
+    report.environment = plan::env_changes(compiled);
+    flow::plan(stack, None, &report);
     say::step(
-        &steps,
-        json!({"type": "first-deploy", "stack": stack, "images": planned.images.len()}),
+        format!(
+            "{stack} is new: its app stack is made first with the registry, log group and roles (no service runs), \
+             the {images} image(s) pushed there, then the whole app deployed"
+        ),
+        json!({"type": "first-deploy", "stack": stack, "images": images}),
     );
     if s.flags.no_execute {
         say::verdict(
             "--no-execute: stopping here; nothing was pushed, stored or created",
             json!({"stack": stack, "result": "held", "change_set": null}),
         );
-        return Ok(());
+        return Ok(false);
     }
     consent(s.flags, &format!("Create {stack} and deploy it?"), &[]).await?;
+    Ok(true)
+}
 
-    let boot = plan::parameters(&bootstrap, rack, &app, None, root_build.as_deref().or(Some("none")))?;
+/// Make a new app's stack with its registry and no service (the user consented to the whole plan).
+async fn make_registry(c: &Clients, bootstrap: &Compiled, s: &Ship<'_>, app: &str, build: Option<&str>) -> Result<()> {
+    let stack = &bootstrap.stack_name;
+    let input = plan::parameters(bootstrap, s.rack, app, None, build.or(Some("none")))?;
     say::step(
         format!("creating {stack} with its registry (no service yet)"),
         json!({"type": "bootstrap", "stack": stack}),
     );
     let nested: Vec<&Template> = bootstrap.bundle.nested().map(|(_, t)| t).collect();
-    flow::deploy(
-        c,
-        Deployment {
-            stack: &stack,
-            root: &bootstrap.bundle.app,
-            nested,
-            bucket: Some(bootstrap.bucket.clone()),
-            params: boot.params,
-            tags: boot.tags,
-            flags: s.flags,
-            pending: crate::aws::secrets::Pending {
-                rack: rack.to_string(),
-                app: app.clone(),
-                env: BTreeMap::new(),
-                remove: Vec::new(),
-                staged: Vec::new(),
-                password: None,
-            },
-            environment: Vec::new(),
-            consented: true,
-            part: true,
-        },
-        None,
-        Some(&bootstrap.bundle),
-    )
-    .await?;
-    let Some((access, registry)) = registry(c, &stack).await? else {
-        return Err(Error(format!("{stack} was made, but has no registry to push to")));
-    };
-    let target = Target {
-        access: &access,
-        registry: &registry,
-    };
-    publish_all(
-        c,
-        (&bucket, &app),
-        &planned,
-        &s,
-        &target,
-        &mut engine,
-        &mut counts,
-        Some(built),
-    )
-    .await?;
-    say_counts(&counts, planned.id.as_deref());
-    let existing = describe_stack(c, &stack).await?;
-    check_present(c, &compiled, root_build.as_deref(), existing.as_ref()).await?;
-    let d = AppDeploy {
-        rack,
-        app: &app,
-        compiled: &compiled,
-        build: root_build.as_deref(),
+    let deployment = Deployment {
+        stack,
+        root: &bootstrap.bundle.app,
+        nested,
+        bucket: Some(bootstrap.bucket.clone()),
+        params: input.params,
+        tags: input.tags,
         flags: s.flags,
+        // nothing is stored in SSM for it: the whole app's deploy stores what it needs
+        pending: crate::aws::secrets::Pending {
+            rack: s.rack.to_string(),
+            app: app.to_string(),
+            env: BTreeMap::new(),
+            remove: Vec::new(),
+            staged: Vec::new(),
+            password: None,
+        },
+        environment: Vec::new(),
         consented: true,
+        part: true,
     };
-    deploy_app(c, d, existing).await
+    flow::deploy(c, deployment, None, Some(&bootstrap.bundle)).await
 }

@@ -47,6 +47,23 @@ pub(crate) async fn builds_for(c: &Clients, p: &Prepared, build: Option<&str>) -
     Ok(out)
 }
 
+/// The registry of an app stack that exists, with a login; None when the stack or its registry
+/// does not exist yet.
+pub(crate) async fn open_registry(c: &Clients, stack: &str) -> Result<Option<(ecr::Access, Registry)>> {
+    let Some(repository) = ecr::repository(c, stack).await? else {
+        return Ok(None);
+    };
+    let access = ecr::access(c, &repository).await?;
+    let registry = Registry::new(
+        &access.host,
+        &access.repository,
+        &access.user,
+        &access.password,
+        access.insecure,
+    );
+    Ok(Some((access, registry)))
+}
+
 /// Stop before any change set when a built service would run an image that is not in the app's
 /// registry (ECS would retry pulling it until CloudFormation gives up, hours later). `build`: the
 /// app stack's `Build` as given; a service without its own build runs that, or the deployed one.
@@ -74,7 +91,7 @@ pub(crate) async fn check_present(
         return Ok(());
     }
     let stack = &compiled.stack_name;
-    let Some(repository) = ecr::repository(c, stack).await? else {
+    let Some((access, registry)) = open_registry(c, stack).await? else {
         let list = wanted
             .iter()
             .map(|(s, t)| format!("service {s}: {t}"))
@@ -82,18 +99,9 @@ pub(crate) async fn check_present(
             .join("\n  ");
         return Err(Error(format!(
             "{stack} has no registry yet, so it holds none of the images its services would run:\n  {list}\n  \
-             nothing was changed; `convoxc deploy` builds and pushes them (it makes the app's registry first), or \
-             `convoxc apps create` then `convoxc images push`"
+             nothing was changed; `convoxc deploy` builds and pushes them (it makes the app's registry first)"
         )));
     };
-    let access = ecr::access(c, &repository).await?;
-    let registry = Registry::new(
-        &access.host,
-        &access.repository,
-        &access.user,
-        &access.password,
-        access.insecure,
-    );
     let mut missing = Vec::new();
     for (service, t) in &wanted {
         let found = registry.digest(t).await.map_err(|e| {

@@ -199,6 +199,24 @@ impl Moto {
         })
     }
 
+    /// A stack resource's physical ID.
+    pub fn physical_id(&self, stack: &str, logical: &str) -> String {
+        let cfn = self.cfn();
+        self.rt.block_on(async {
+            cfn.describe_stack_resource()
+                .stack_name(stack)
+                .logical_resource_id(logical)
+                .send()
+                .await
+                .unwrap()
+                .stack_resource_detail()
+                .unwrap()
+                .physical_resource_id()
+                .unwrap()
+                .to_string()
+        })
+    }
+
     pub fn stack_parameters(&self, name: &str) -> Vec<(String, String)> {
         let cfn = self.cfn();
         self.rt.block_on(async {
