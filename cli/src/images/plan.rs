@@ -232,7 +232,133 @@ fn graviton(instance_type: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{build_id, graviton};
+    use super::{build_id, graviton, plan};
+    use convoxc_compiler::{Input, SourceFile, load};
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    fn app(manifest: &str) -> convoxc_compiler::ir::App {
+        let loaded = load(Input {
+            manifest: Some(SourceFile::new("convox.yml", manifest.to_string())),
+            env_file: None,
+            env: Vec::new(),
+            env_known: false,
+            supplied_at_deploy: false,
+            rack_params: None,
+        });
+        loaded.app.expect("the manifest loads")
+    }
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        dir
+    }
+
+    const TWO: &str = "services:\n  web:\n    build: .\n  worker:\n    command: w\n  other:\n    build:\n      path: .\n      manifest: Dockerfile.other\n  proxy:\n    image: nginx\n";
+
+    /// One image per distinct build: services with the same context, Dockerfile, args and platform
+    /// share one; an `image:` service has none.
+    #[test]
+    fn services_that_build_alike_share_one_image() {
+        let dir = folder(&[
+            ("Dockerfile", "FROM scratch\nARG GREETING\n"),
+            ("Dockerfile.other", "FROM scratch\n"),
+        ]);
+        let p = plan(&app(TWO), dir.path(), &BTreeMap::new(), None, None).unwrap();
+        let services: Vec<Vec<String>> = p.images.iter().map(|i| i.services.clone()).collect();
+        assert_eq!(
+            services,
+            vec![vec!["web".to_string(), "worker".to_string()], vec!["other".to_string()]]
+        );
+        assert_ne!(p.images[0].id, p.images[1].id);
+        // several images: the app's build ID names them together
+        let id = p.id.clone().unwrap();
+        assert!(p.images.iter().all(|i| i.id != id));
+        assert_eq!(p.service_builds()["worker"], p.images[0].id);
+        assert!(!p.service_builds().contains_key("proxy"));
+        // the same sources give the same IDs
+        let again = plan(&app(TWO), dir.path(), &BTreeMap::new(), None, None).unwrap();
+        assert_eq!(again.id, p.id);
+    }
+
+    /// A Dockerfile's ARG takes the app's environment value, which changes the build; nothing
+    /// else of the environment reaches it.
+    #[test]
+    fn build_args_come_from_the_environment() {
+        let dir = folder(&[
+            ("Dockerfile", "FROM scratch\nARG GREETING\n"),
+            ("Dockerfile.other", "FROM scratch\n"),
+        ]);
+        let env = |v: &str| {
+            BTreeMap::from([
+                ("GREETING".to_string(), v.to_string()),
+                ("SECRET".to_string(), "x".to_string()),
+            ])
+        };
+        let a = plan(&app(TWO), dir.path(), &env("hi"), None, None).unwrap();
+        let b = plan(&app(TWO), dir.path(), &env("hello"), None, None).unwrap();
+        assert_eq!(a.images[0].spec.args, vec![("GREETING".to_string(), "hi".to_string())]);
+        assert!(a.images[1].spec.args.is_empty());
+        assert_ne!(a.images[0].id, b.images[0].id);
+        assert_eq!(a.images[1].id, b.images[1].id);
+    }
+
+    /// The platform follows where a service runs: Fargate is x86-64, a Graviton rack's instances
+    /// arm64; `--platform` wins.
+    #[test]
+    fn images_are_built_for_where_they_run() {
+        let dir = folder(&[("Dockerfile", "FROM scratch\n"), ("Dockerfile.other", "FROM scratch\n")]);
+        let rack = |t: &str| {
+            let f = SourceFile::new("rack.yml", format!("InstanceType: {t}\n"));
+            load(Input {
+                manifest: Some(SourceFile::new("convox.yml", TWO.to_string())),
+                env_file: None,
+                env: Vec::new(),
+                env_known: false,
+                supplied_at_deploy: false,
+                rack_params: Some(f),
+            })
+            .rack
+            .expect("the rack params load")
+        };
+        let platforms = |manifest: &str, r: Option<&str>, over: Option<&str>| -> Vec<String> {
+            let params = r.map(rack);
+            let p = plan(&app(manifest), dir.path(), &BTreeMap::new(), params.as_ref(), over).unwrap();
+            p.images.iter().map(|i| i.spec.platform.clone()).collect()
+        };
+        assert_eq!(platforms(TWO, None, None), ["linux/amd64", "linux/amd64"]);
+        assert_eq!(platforms(TWO, Some("m7g.large"), None), ["linux/arm64", "linux/arm64"]);
+        let fargate = format!("{TWO}params:\n  FargateServices: \"Yes\"\n");
+        assert_eq!(
+            platforms(&fargate, Some("m7g.large"), None),
+            ["linux/amd64", "linux/amd64"]
+        );
+        assert_eq!(
+            platforms(TWO, Some("t3.small"), Some("linux/arm64")),
+            ["linux/arm64", "linux/arm64"]
+        );
+    }
+
+    /// Every build that cannot be planned is said, by service.
+    #[test]
+    fn a_missing_dockerfile_is_said_for_each_service() {
+        let dir = folder(&[("README", "no Dockerfile here")]);
+        let problems = plan(&app(TWO), Path::new(dir.path()), &BTreeMap::new(), None, None)
+            .err()
+            .unwrap();
+        let text: Vec<String> = problems.into_iter().map(|p| p.0).collect();
+        assert_eq!(text.len(), 3, "{text:?}");
+        assert!(
+            text[0].starts_with("service web: cannot read its Dockerfile"),
+            "{text:?}"
+        );
+        assert!(text[2].starts_with("service other: "), "{text:?}");
+    }
 
     #[test]
     fn build_ids_look_like_convox_ones_and_follow_the_content() {
