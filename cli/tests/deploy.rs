@@ -332,34 +332,63 @@ fn a_missing_image_is_refused_before_any_change_set() {
     assert_eq!(w.moto.parameter("/convoxc/r/myapp/NEW"), None);
 }
 
-/// `images push` prints the build ID (and nothing else on stdout); `apply --build ID` in another
-/// job runs it; `images` lists it as deployed.
+/// CI that builds in one job and deploys in another, for a new app: `apps create` makes the app
+/// stack with its registry and no service, `images push` prints the build ID (and nothing else on
+/// stdout), `apply --build ID` runs it; `images` lists every build and the deployed one.
 #[test]
-fn images_push_then_apply_the_build() {
+fn apps_create_images_push_then_apply_the_build() {
     let w = World::new();
-    w.deploy(&[]).ok();
-    std::fs::write(w.dir.path().join("app.txt"), "web and worker v2\n").unwrap();
     let m = w.manifest();
-    let push = Command::new(env!("CARGO_BIN_EXE_convoxc"))
-        .args(["images", "push", &m, "--app", "myapp", "--rack", "r"])
-        .args(["--endpoint-url", &w.moto.endpoint(), "--region", "us-east-1"])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .envs(w.registry.env(w.home.path()))
-        .output()
-        .unwrap();
-    assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
-    let id = String::from_utf8(push.stdout).unwrap().trim().to_string();
-    assert!(id.starts_with('B') && id.len() == 13, "{id:?}");
+    let push = || {
+        let out = w
+            .moto
+            .command(&["images", "push", &m, "--app", "myapp", "--rack", "r"])
+            .envs(w.registry.env(w.home.path()))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    // nothing to push to before the app exists
+    let early = w.run(&["images", "push", &m, "--app", "myapp", "--rack", "r"]).fails();
+    assert!(early.out.contains("convoxc apps create myapp"), "{}", early.out);
+    w.run(&["apps", "create", "myapp", "--rack", "r", "--yes"]).ok();
+    assert_eq!(w.moto.stack_status("r-myapp").as_deref(), Some("CREATE_COMPLETE"));
+    assert!(
+        w.moto
+            .stack_parameters("r-myapp")
+            .iter()
+            .all(|(k, _)| !k.ends_with("Formation"))
+    );
+
+    let first = push();
+    assert!(first.starts_with('B') && first.len() == 13, "{first:?}");
+    w.run(&["apply", &m, "--app", "myapp", "--rack", "r", "--yes", "--build", &first])
+        .ok();
+    assert_eq!(w.moto.stack_status("r-myapp").as_deref(), Some("UPDATE_COMPLETE"));
+
+    std::fs::write(w.dir.path().join("app.txt"), "web and worker v2\n").unwrap();
+    let second = push();
+    assert_ne!(first, second);
+    // pushing the same sources again pushes nothing and names the same build
+    assert_eq!(push(), second);
     let apply = w
-        .run(&["apply", &m, "--app", "myapp", "--rack", "r", "--yes", "--build", &id])
+        .run(&[
+            "apply", &m, "--app", "myapp", "--rack", "r", "--yes", "--build", &second,
+        ])
         .ok();
     assert!(apply.out.contains("UPDATE_COMPLETE"), "{}", apply.out);
     let list = w
         .run(&["images", "--app", "myapp", "--rack", "r", "--format", "json"])
         .ok();
     let rows: Vec<Value> = serde_json::from_str(&list.out).unwrap();
-    let row = rows.iter().find(|r| r["id"] == id.as_str()).unwrap();
-    assert_eq!(row["deployed"], true, "{rows:?}");
-    assert_eq!(rows.iter().filter(|r| r["deployed"] == true).count(), 1, "{rows:?}");
+    let ids: Vec<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [second.as_str(), first.as_str()], "{rows:?}");
+    assert_eq!(rows[0]["deployed"], true, "{rows:?}");
+    assert_eq!(rows[1]["deployed"], false, "{rows:?}");
+    assert_eq!(
+        rows[0]["services"],
+        serde_json::json!(["jobs", "web", "worker"]),
+        "{rows:?}"
+    );
 }

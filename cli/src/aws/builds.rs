@@ -25,8 +25,7 @@ fn key(app: &str, id: &str) -> String {
 
 /// Now, as a record says it.
 pub(crate) fn now() -> String {
-    // to the second: a listing's column, not a clock
-    DateTime::from_secs(DateTime::from(std::time::SystemTime::now()).secs())
+    DateTime::from(std::time::SystemTime::now())
         .fmt(DateTimeFormat::DateTime)
         .unwrap_or_default()
 }

@@ -13,6 +13,7 @@ use crate::deploy::consent::Flags;
 use crate::deploy::remove;
 use crate::deploy::runtime;
 use crate::deploy::say;
+use crate::deploy::ship;
 use crate::target::{AppTarget, RackTarget};
 use clap::{Args, Subcommand};
 use convoxc_compiler::ir::naming::env_parameter_path;
@@ -35,6 +36,9 @@ pub struct AppsArgs {
 enum AppsCommand {
     /// An app's status, its services with their addresses, its resources and linked rack resources.
     Info(InfoArgs),
+    /// Make an app before its first deploy (`convox apps create`): its stack with the registry, log
+    /// group and roles, and no service (so that `images push` has somewhere to push).
+    Create(CreateArgs),
     /// Delete an app: its stacks (saying first what is kept: database snapshots, retained
     /// buckets…), then its stored environment and generated secrets.
     Delete(DeleteArgs),
@@ -44,6 +48,16 @@ enum AppsCommand {
 struct InfoArgs {
     #[command(flatten)]
     target: AppTarget,
+}
+
+#[derive(Args)]
+struct CreateArgs {
+    /// The app to make.
+    name: String,
+    #[command(flatten)]
+    target: RackTarget,
+    #[command(flatten)]
+    flags: Flags,
 }
 
 #[derive(Args)]
@@ -69,6 +83,20 @@ pub(crate) fn run(args: AppsArgs) -> ExitCode {
             Ok((rack, app)) => runtime::block_on(show(info.target, rack, app)),
             Err(code) => code,
         },
+        Some(AppsCommand::Create(mut a)) => {
+            say::set(a.flags.format);
+            if let Err(e) = crate::names::valid_name("app", &a.name) {
+                eprintln!("error: {e}");
+                return ExitCode::from(crate::args::USAGE);
+            }
+            match a.target.rack() {
+                Ok(rack) => runtime::block_on(async move {
+                    let c = Clients::connect(&a.target.aws).await?;
+                    ship::create_app(&c, &rack, &a.name, &a.flags).await
+                }),
+                Err(code) => code,
+            }
+        }
         Some(AppsCommand::Delete(mut d)) => {
             say::set(d.flags.format);
             if let Err(e) = crate::names::valid_name("app", &d.name) {

@@ -129,8 +129,8 @@ fn push(p: PushArgs) -> ExitCode {
         let stack = prepared.stack_name().to_string();
         let Some((access, reg)) = registry(&c, &stack).await? else {
             return Err(Error(format!(
-                "{stack} does not exist yet, so it has no registry to push to: `convoxc deploy` makes it (after \
-                 asking) and pushes the images"
+                "{stack} does not exist yet, so it has no registry to push to: `convoxc apps create {app}` makes it \
+                 (or `convoxc deploy`, which makes it after asking and pushes the images)"
             )));
         };
         let target = Target {
@@ -213,7 +213,12 @@ fn list(mut target: AppTarget, format: ListFormat) -> ExitCode {
                     if !r.missing.is_empty() {
                         status = format!("{status} missing {}", r.missing.join(",")).trim().to_string();
                     }
-                    let pushed = if r.pushed.is_empty() { "-" } else { &r.pushed };
+                    // to the second (the record keeps the fraction, which orders the builds)
+                    let pushed = match r.pushed.split_once('.') {
+                        _ if r.pushed.is_empty() => "-".to_string(),
+                        Some((secs, _)) => format!("{secs}Z"),
+                        None => r.pushed.clone(),
+                    };
                     println!("{:<w$}  {:<sw$}  {:<20}  {status}", r.id, r.services.join(","), pushed);
                 }
             }

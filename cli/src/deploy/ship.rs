@@ -161,7 +161,7 @@ pub(crate) async fn ship(c: &Clients, p: Prepared, s: Ship<'_>) -> Result<()> {
             if !first_plan(&compiled, &s, &app, root_build.as_deref(), planned.images.len()).await? {
                 return Ok(());
             }
-            make_registry(c, &bootstrap, &s, &app, root_build.as_deref()).await?;
+            make_registry(c, &bootstrap, (s.rack, &app), s.flags, root_build.as_deref(), true).await?;
             let Some((access, registry)) = open_registry(c, &stack).await? else {
                 return Err(Error(format!("{stack} was made, but has no registry to push to")));
             };
@@ -220,10 +220,18 @@ async fn first_plan(compiled: &Compiled, s: &Ship<'_>, app: &str, build: Option<
     Ok(true)
 }
 
-/// Make a new app's stack with its registry and no service (the user consented to the whole plan).
-async fn make_registry(c: &Clients, bootstrap: &Compiled, s: &Ship<'_>, app: &str, build: Option<&str>) -> Result<()> {
+/// Make a new app's stack with its registry and no service. `consented`: to the whole plan of a
+/// first deploy (else the flow shows this stack's change set and asks).
+async fn make_registry(
+    c: &Clients,
+    bootstrap: &Compiled,
+    (rack, app): (&str, &str),
+    flags: &Flags,
+    build: Option<&str>,
+    consented: bool,
+) -> Result<()> {
     let stack = &bootstrap.stack_name;
-    let input = plan::parameters(bootstrap, s.rack, app, None, build.or(Some("none")))?;
+    let input = plan::parameters(bootstrap, rack, app, None, build.or(Some("none")))?;
     say::step(
         format!("creating {stack} with its registry (no service yet)"),
         json!({"type": "bootstrap", "stack": stack}),
@@ -236,10 +244,10 @@ async fn make_registry(c: &Clients, bootstrap: &Compiled, s: &Ship<'_>, app: &st
         bucket: Some(bootstrap.bucket.clone()),
         params: input.params,
         tags: input.tags,
-        flags: s.flags,
+        flags,
         // nothing is stored in SSM for it: the whole app's deploy stores what it needs
         pending: crate::aws::secrets::Pending {
-            rack: s.rack.to_string(),
+            rack: rack.to_string(),
             app: app.to_string(),
             env: BTreeMap::new(),
             remove: Vec::new(),
@@ -247,8 +255,27 @@ async fn make_registry(c: &Clients, bootstrap: &Compiled, s: &Ship<'_>, app: &st
             password: None,
         },
         environment: Vec::new(),
-        consented: true,
-        part: true,
+        consented,
+        part: consented,
     };
     flow::deploy(c, deployment, None, Some(&bootstrap.bundle)).await
+}
+
+/// `convoxc apps create`: the app stack with its registry, log group and roles, and no service,
+/// through the flow (its change set shown, consent). What the first `deploy` makes itself.
+pub(crate) async fn create_app(c: &Clients, rack: &str, app: &str, flags: &Flags) -> Result<()> {
+    let stack = format!("{rack}-{app}");
+    if describe_stack(c, &stack).await?.is_some() {
+        return Err(Error(format!("app {app} exists on rack {rack} (stack {stack})")));
+    }
+    let input = plan::AppInput {
+        rack,
+        app,
+        manifest: convoxc_compiler::SourceFile::new("convox.yml", "services: {}\n"),
+        env_file: None,
+        env: &[],
+    };
+    let p = plan::prepare(c, input).await?;
+    let bootstrap = p.bootstrap()?;
+    make_registry(c, &bootstrap, (rack, app), flags, None, false).await
 }

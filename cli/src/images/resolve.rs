@@ -99,7 +99,8 @@ pub(crate) async fn check_present(
             .join("\n  ");
         return Err(Error(format!(
             "{stack} has no registry yet, so it holds none of the images its services would run:\n  {list}\n  \
-             nothing was changed; `convoxc deploy` builds and pushes them (it makes the app's registry first)"
+             nothing was changed; `convoxc deploy` builds and pushes them (it makes the app's registry first), or \
+             `convoxc apps create` then `convoxc images push`"
         )));
     };
     let mut missing = Vec::new();
