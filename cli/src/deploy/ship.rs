@@ -21,7 +21,7 @@ use crate::deploy::say;
 use crate::deploy::settle::settle;
 use crate::images::engine::Engine;
 use crate::images::plan::{Plan, plan as plan_images};
-use crate::images::publish::{self, Counts, Target};
+use crate::images::publish::{self, Counts, Target, interruptible};
 use crate::images::resolve::{check_present, open_registry};
 use convoxc_compiler::back::Template;
 use convoxc_compiler::diff;
@@ -91,11 +91,15 @@ pub(crate) async fn publish_all(
     counts: &mut Counts,
     built: Option<Vec<usize>>,
 ) -> Result<()> {
-    let built = match built {
-        Some(b) => b,
-        None => publish::build(planned, engine, s.engine, Some(target), app, s.base, counts).await?,
-    };
-    publish::push(planned, &built, engine.as_ref(), target, app, counts).await?;
+    // Ctrl-C stops the engine and removes the temporary login
+    interruptible(async {
+        let built = match built {
+            Some(b) => b,
+            None => publish::build(planned, engine, s.engine, Some(target), app, s.base, counts).await?,
+        };
+        publish::push(planned, &built, engine.as_ref(), target, app, counts).await
+    })
+    .await?;
     if let Some(id) = &planned.id {
         let record = Record {
             id: id.clone(),
@@ -155,7 +159,16 @@ pub(crate) async fn ship(c: &Clients, p: Prepared, s: Ship<'_>) -> Result<()> {
         }
         None => {
             // a new app: build first (a failed build makes nothing), then one question for all
-            let built = publish::build(&planned, &mut engine, s.engine, None, &app, s.base, &mut counts).await?;
+            let built = interruptible(publish::build(
+                &planned,
+                &mut engine,
+                s.engine,
+                None,
+                &app,
+                s.base,
+                &mut counts,
+            ))
+            .await?;
             let bootstrap = p.bootstrap()?;
             let compiled = p.compile(builds, root_build.as_deref())?;
             if !first_plan(&compiled, &s, &app, root_build.as_deref(), planned.images.len()).await? {

@@ -37,6 +37,18 @@ impl Target<'_> {
     }
 }
 
+/// Run image work so that Ctrl-C stops it cleanly: the engine's process is stopped and the
+/// temporary registry login removed (both when their futures are dropped), and nothing is deployed.
+pub(crate) async fn interruptible<T>(work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::select! {
+        r = work => r,
+        _ = tokio::signal::ctrl_c() => Err(Error(
+            "interrupted while building or pushing images: nothing was deployed (a tag already pushed stays: \
+             it is named by its content, and the next run skips it)".into(),
+        )),
+    }
+}
+
 /// The name an image is built under on this machine before it is tagged for the registry.
 fn local(app: &str, image: &Image) -> String {
     format!("convoxc-build/{app}:{}", image.id)
