@@ -83,32 +83,29 @@ pub(crate) fn run(args: AppsArgs) -> ExitCode {
             Ok((rack, app)) => runtime::block_on(show(info.target, rack, app)),
             Err(code) => code,
         },
-        Some(AppsCommand::Create(mut a)) => {
-            say::set(a.flags.format);
-            if let Err(e) = crate::names::valid_name("app", &a.name) {
-                eprintln!("error: {e}");
-                return ExitCode::from(crate::args::USAGE);
-            }
-            match a.target.rack() {
-                Ok(rack) => runtime::block_on(async move {
-                    let c = Clients::connect(&a.target.aws).await?;
-                    ship::create_app(&c, &rack, &a.name, &a.flags).await
-                }),
-                Err(code) => code,
-            }
-        }
-        Some(AppsCommand::Delete(mut d)) => {
-            say::set(d.flags.format);
-            if let Err(e) = crate::names::valid_name("app", &d.name) {
-                eprintln!("error: {e}");
-                return ExitCode::from(crate::args::USAGE);
-            }
-            match d.target.rack() {
-                Ok(rack) => runtime::block_on(delete(d, rack)),
-                Err(code) => code,
-            }
-        }
+        Some(AppsCommand::Create(mut a)) => match named(&a.name, &a.flags, &mut a.target) {
+            Ok(rack) => runtime::block_on(async move {
+                let c = Clients::connect(&a.target.aws).await?;
+                ship::create_app(&c, &rack, &a.name, &a.flags).await
+            }),
+            Err(code) => code,
+        },
+        Some(AppsCommand::Delete(mut d)) => match named(&d.name, &d.flags, &mut d.target) {
+            Ok(rack) => runtime::block_on(delete(d, rack)),
+            Err(code) => code,
+        },
     }
+}
+
+/// The rack of a command that names an app to make or delete (the name checked: a usage error
+/// otherwise); its output format set.
+fn named(name: &str, flags: &Flags, target: &mut RackTarget) -> std::result::Result<String, ExitCode> {
+    say::set(flags.format);
+    if let Err(e) = crate::names::valid_name("app", name) {
+        eprintln!("error: {e}");
+        return Err(ExitCode::from(crate::args::USAGE));
+    }
+    target.rack()
 }
 
 async fn list(target: RackTarget, rack: String, format: ListFormat) -> Result<()> {
