@@ -27,6 +27,32 @@ fn create_no_op_and_one_service_change() {
     let first = apply(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=x"]).ok();
     assert!(first.out.contains("ok: r-myapp CREATE_COMPLETE"), "{}", first.out);
     assert_eq!(moto.stack_status("r-myapp").as_deref(), Some("CREATE_COMPLETE"));
+    // stack events as lines a terminal shows: time, the stack as the manifest names it, the
+    // resource (`stack` for a stack's own event), the status
+    let events: Vec<&str> = first
+        .out
+        .lines()
+        .filter(|l| l.len() > 10 && l.as_bytes()[2] == b':' && l.as_bytes()[5] == b':')
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|l| l.contains("  service web  ") && l.contains("  stack  CREATE_COMPLETE")),
+        "{}",
+        first.out
+    );
+    assert!(
+        events.iter().any(|l| l.contains("  app  ") || l.contains("  app ")),
+        "{}",
+        first.out
+    );
+    assert!(
+        events
+            .iter()
+            .all(|l| l.chars().count() <= 120 && !l.contains("r-myapp-ServiceWeb")),
+        "{}",
+        first.out
+    );
     let (root, nested) = keys(dir.path());
     let mut all: BTreeSet<String> = nested.iter().map(|(_, k)| k.clone()).collect();
     all.insert(root);

@@ -197,6 +197,12 @@ fn a_first_deploy_builds_pushes_and_runs() {
         at("plan") < at("stack-ready") && at("stack-ready") < at("images"),
         "{types:?}"
     );
+    // each stack event says the stack as the manifest names it
+    assert!(
+        events(&run).iter().any(|e| e["type"] == "event" && e["label"] == "service jobs"),
+        "{}",
+        run.out
+    );
     // one image per distinct build: two built, three tags pushed
     assert_eq!(images(&run, "built").len(), 2, "{}", run.out);
     assert_eq!(images(&run, "pushed").len(), 3, "{}", run.out);

@@ -21,6 +21,59 @@ pub struct Follower {
     pub events: Vec<StackEvent>,
     tty: bool,
     started: Instant,
+    /// What the lines call the stacks: the root's label, and each nested stack's by logical ID.
+    names: Names,
+}
+
+/// What the user calls the stacks of a deploy: the root ("app", or a lone stack's name) and each
+/// nested stack by its logical ID ("service web"), as the manifest names them.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pub root: String,
+    pub nested: Vec<(String, String)>,
+}
+
+impl Names {
+    /// The label of the stack named `stack` (a physical name) under the root `root`.
+    pub fn of(&self, root: &str, stack: &str) -> String {
+        if stack == root {
+            return if self.root.is_empty() {
+                stack.to_string()
+            } else {
+                self.root.clone()
+            };
+        }
+        stack_label(root, stack, &self.nested).unwrap_or_else(|| stack.to_string())
+    }
+
+    /// `label` padded to the widest label (up to 24 characters), so that the columns line up.
+    pub fn pad(&self, label: &str) -> String {
+        let widest = self
+            .nested
+            .iter()
+            .map(|(_, l)| l.chars().count())
+            .chain(std::iter::once(self.root.chars().count()))
+            .max()
+            .unwrap_or(0)
+            .min(24);
+        format!("{label:<widest$}")
+    }
+
+    /// The label of a nested stack by its logical ID, when it has one.
+    fn nested(&self, logical: &str) -> Option<&str> {
+        self.nested.iter().find(|(l, _)| l == logical).map(|(_, n)| n.as_str())
+    }
+}
+
+/// The label of the nested stack `failing` of the root `root`: CloudFormation names a nested
+/// stack `<parent's name>-<logical ID>-<suffix>`, so the last logical ID in its name is its own.
+pub fn stack_label(root: &str, failing: &str, labels: &[(String, String)]) -> Option<String> {
+    let rest = failing.strip_prefix(root)?;
+    labels
+        .iter()
+        .filter_map(|(logical, label)| Some((rest.rfind(&format!("-{logical}-"))?, label)))
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, l)| l.clone())
 }
 
 /// How often CloudFormation is asked (`CONVOXC_POLL_MS` overrides it, for tests).
@@ -42,7 +95,14 @@ impl Follower {
             events: Vec::new(),
             tty,
             started: Instant::now(),
+            names: Names::default(),
         }
+    }
+
+    /// Say the stacks as the user calls them.
+    pub fn named(mut self, names: Names) -> Self {
+        self.names = names;
+        self
     }
 
     /// A follower for an operation about to start on `root`: events from a second ago on, a
@@ -140,8 +200,11 @@ impl Follower {
         if self.tty {
             print!("\r\x1b[K");
         }
+        let root = self.root_name();
         for e in &fresh {
-            say::step(line(e), event(e));
+            let label = self.names.of(&root, e.stack_name().unwrap_or(""));
+            let text = line(e, &self.names.pad(&label), &self.names, width(self.tty));
+            say::step(text, event(e, &label));
         }
         let mut out = std::io::stdout().lock();
         if self.tty {
@@ -157,6 +220,14 @@ impl Follower {
         Ok(())
     }
 
+    /// The root stack's name (it may be followed by its ARN).
+    fn root_name(&self) -> String {
+        match self.root.split('/').nth(1) {
+            Some(name) if self.root.starts_with("arn:") => name.to_string(),
+            _ => self.root.clone(),
+        }
+    }
+
     pub fn finish(&self) {
         if self.tty {
             print!("\r\x1b[K");
@@ -165,12 +236,13 @@ impl Follower {
     }
 }
 
-/// One event for CI: `{"type":"event", time, stack, logical_id, resource_type, status, reason}`.
-fn event(e: &StackEvent) -> Value {
+/// One event for CI: `{"type":"event", time, stack, label, logical_id, resource_type, status, reason}`.
+fn event(e: &StackEvent, label: &str) -> Value {
     json!({
         "type": "event",
         "time": time(e),
         "stack": e.stack_name(),
+        "label": label,
         "logical_id": e.logical_resource_id(),
         "resource_type": e.resource_type(),
         "status": e.resource_status().map(|s| s.as_str()),
@@ -184,19 +256,166 @@ fn time(e: &StackEvent) -> String {
         .unwrap_or_default()
 }
 
-/// One event as one line: time, stack, resource, type, status, reason.
-pub fn line(e: &StackEvent) -> String {
-    let mut s = format!(
-        "{}  {}  {}  {}  {}",
-        time(e),
-        e.stack_name().unwrap_or("-"),
-        e.logical_resource_id().unwrap_or("-"),
-        e.resource_type().unwrap_or("-"),
-        e.resource_status().map(|s| s.as_str()).unwrap_or("-"),
-    );
-    if let Some(r) = e.resource_status_reason().filter(|r| !r.is_empty()) {
+/// The width lines are written to: the terminal's, else 120 (a CI log).
+fn width(tty: bool) -> usize {
+    if tty {
+        // SAFETY: TIOCGWINSZ fills a winsize for the terminal on stdout, or fails
+        let mut w: libc::winsize = unsafe { std::mem::zeroed() };
+        if unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut w) } == 0 && w.ws_col >= 40 {
+            return usize::from(w.ws_col);
+        }
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|c| *c >= 40)
+        .unwrap_or(120)
+}
+
+/// One event for a person: the time (UTC, to the second), the stack as the manifest names it
+/// ("service web"), the resource (a stack's own event says `stack`; a nested stack in its parent
+/// goes by its label), the status, and the reason — wrapped under the line, indented, so that no
+/// line is wider than `width`. The resource type and full names are in `--format json`.
+pub fn line(e: &StackEvent, label: &str, names: &Names, width: usize) -> String {
+    let time = time(e);
+    let clock = time.get(11..19).unwrap_or(&time);
+    let logical = e.logical_resource_id().unwrap_or("-");
+    let own = e.resource_type() == Some("AWS::CloudFormation::Stack") && e.stack_name() == Some(logical);
+    let resource = if own {
+        "stack"
+    } else if e.resource_type() == Some("AWS::CloudFormation::Stack") {
+        names.nested(logical).unwrap_or(logical)
+    } else {
+        logical
+    };
+    let status = e.resource_status().map(|s| s.as_str()).unwrap_or("-");
+    let mut s = format!("{clock}  {label}  {resource}  {status}");
+    let Some(reason) = e.resource_status_reason().filter(|r| !r.is_empty()) else {
+        return s;
+    };
+    if s.chars().count() + 2 + reason.chars().count() <= width {
         s.push_str("  ");
-        s.push_str(r);
+        s.push_str(reason);
+        return s;
+    }
+    // the reason in words under the line, each line within the width
+    let indent = "    ";
+    let room = width.saturating_sub(indent.len()).max(20);
+    let mut current = String::new();
+    for word in reason.split_whitespace() {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > room {
+            s.push('\n');
+            s.push_str(indent);
+            s.push_str(&current);
+            current.clear();
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        s.push('\n');
+        s.push_str(indent);
+        s.push_str(&current);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Names, line};
+    use aws_sdk_cloudformation::primitives::DateTime;
+    use aws_sdk_cloudformation::types::{ResourceStatus, StackEvent};
+
+    fn ev(stack: &str, logical: &str, kind: &str, status: &str, reason: &str) -> StackEvent {
+        StackEvent::builder()
+            .stack_name(stack)
+            .logical_resource_id(logical)
+            .resource_type(kind)
+            .resource_status(ResourceStatus::from(status))
+            .resource_status_reason(reason)
+            .timestamp(DateTime::from_secs(1_796_640_000))
+            .build()
+    }
+
+    fn names() -> Names {
+        Names {
+            root: "app".into(),
+            nested: vec![("ServiceWeb".into(), "service web".into())],
+        }
+    }
+
+    /// Events as CloudFormation gives them (recorded shapes): a nested stack's own event carries its
+    /// physical name as both stack and logical ID; its parent's event carries its logical ID.
+    #[test]
+    fn a_line_says_time_stack_resource_status_reason() {
+        let n = names();
+        let own = ev(
+            "r-myapp-ServiceWeb-1AB2",
+            "r-myapp-ServiceWeb-1AB2",
+            "AWS::CloudFormation::Stack",
+            "CREATE_COMPLETE",
+            "",
+        );
+        assert_eq!(n.of("r-myapp", "r-myapp-ServiceWeb-1AB2"), "service web");
+        assert_eq!(
+            line(&own, "service web", &n, 120),
+            "10:40:00  service web  stack  CREATE_COMPLETE"
+        );
+        let parent = ev(
+            "r-myapp",
+            "ServiceWeb",
+            "AWS::CloudFormation::Stack",
+            "CREATE_IN_PROGRESS",
+            "User Initiated",
+        );
+        assert_eq!(n.of("r-myapp", "r-myapp"), "app");
+        assert_eq!(
+            line(&parent, "app", &n, 120),
+            "10:40:00  app  service web  CREATE_IN_PROGRESS  User Initiated"
+        );
+        let task = ev(
+            "r-myapp-ServiceWeb-1AB2",
+            "Tasks",
+            "AWS::ECS::TaskDefinition",
+            "CREATE_COMPLETE",
+            "",
+        );
+        assert_eq!(
+            line(&task, "service web", &n, 120),
+            "10:40:00  service web  Tasks  CREATE_COMPLETE"
+        );
+    }
+
+    /// A long reason goes under the line, wrapped within the width, nothing dropped.
+    #[test]
+    fn a_long_reason_wraps_within_the_width() {
+        let reason = "Resource handler returned message: \"Invalid request provided: Listener rule priority 1234 is \
+                      already in use (Service: ElasticLoadBalancingV2, Status Code: 400, Request ID: 0f1e2d3c)\" \
+                      (RequestToken: 8a9b, HandlerErrorCode: AlreadyExists)";
+        let e = ev(
+            "r-myapp-ServiceWeb-1AB2",
+            "BalancerListenerRule443",
+            "AWS::ElasticLoadBalancingV2::ListenerRule",
+            "CREATE_FAILED",
+            reason,
+        );
+        let text = line(&e, "service web", &names(), 80);
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(
+            text.starts_with("10:40:00  service web  BalancerListenerRule443  CREATE_FAILED\n    Resource handler"),
+            "{text}"
+        );
+        let words: Vec<&str> = text.lines().skip(1).flat_map(str::split_whitespace).collect();
+        assert_eq!(words, reason.split_whitespace().collect::<Vec<_>>());
+    }
+
+    /// A lone stack (the rack) goes by its name; labels are padded to line up.
+    #[test]
+    fn a_lone_stack_goes_by_its_name() {
+        let n = Names::default();
+        assert_eq!(n.of("demo", "demo"), "demo");
+        assert_eq!(names().pad("app"), "app        ");
+    }
 }

@@ -182,7 +182,17 @@ pub(crate) async fn deploy(
     }
     let set_id = id;
 
-    let mut follower = events::Follower::starting(c, stack_name).await?;
+    let names = events::Names {
+        root: if bundle.is_some() {
+            "app".into()
+        } else {
+            stack_name.to_string()
+        },
+        nested: bundle
+            .map(|b| labels(&convoxc_compiler::diff::side::from_bundle(b)))
+            .unwrap_or_default(),
+    };
+    let mut follower = events::Follower::starting(c, stack_name).await?.named(names.clone());
     c.cfn
         .execute_change_set()
         .change_set_name(&set_id)
@@ -247,12 +257,9 @@ pub(crate) async fn deploy(
     }
     let failure = stack::root_cause(&follower.events);
     // the failing stack as the manifest names it ("service web"): the service that did not stabilise
-    let labels = bundle
-        .map(|b| labels(&convoxc_compiler::diff::side::from_bundle(b)))
-        .unwrap_or_default();
     let label = failure
         .as_ref()
-        .and_then(|f| stack_label(stack_name, &f.stack, &labels));
+        .and_then(|f| events::stack_label(stack_name, &f.stack, &names.nested));
     let cause = match &failure {
         Some(f) => format!(
             "\n  cause: {}{} {} ({}) {}: {}",
@@ -301,17 +308,6 @@ fn labels(side: &convoxc_compiler::diff::Stack) -> Vec<(String, String)> {
         out.extend(labels(child));
     }
     out
-}
-
-/// The label of the nested stack `failing` of the root `root`: CloudFormation names a nested
-/// stack `<parent's name>-<logical ID>-<suffix>`, so the last logical ID in its name is its own.
-fn stack_label(root: &str, failing: &str, labels: &[(String, String)]) -> Option<String> {
-    let rest = failing.strip_prefix(root)?;
-    labels
-        .iter()
-        .filter_map(|(logical, label)| Some((rest.rfind(&format!("-{logical}-"))?, label)))
-        .max_by_key(|(at, _)| *at)
-        .map(|(_, l)| l.clone())
 }
 
 /// The report of what a deploy does, before it asks: the text `diff` prints, or a `plan` line
@@ -396,7 +392,8 @@ fn destroyed(report: &Report) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{obsolete, stack_label};
+    use super::obsolete;
+    use crate::deploy::events::stack_label;
 
     /// Nested stack names as CloudFormation makes them (recorded from a deploy whose service did not
     /// stabilise: the failing resource is the ECS service inside the service's stack).
