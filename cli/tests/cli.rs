@@ -99,6 +99,45 @@ fn json_output() {
     assert!(d.get("help").is_some());
 }
 
+/// A YAML syntax error is one message (the problem in words) and one snippet (ours, naming the
+/// file), in every format and command: none of the parser's own rendering, which names `<input>`.
+#[test]
+fn a_yaml_syntax_error_is_one_message_and_one_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("syntax.yml");
+    std::fs::write(&file, "services:\n  web:\n    image: x\n   port: 80\n").unwrap();
+    let file = file.to_str().unwrap();
+    let words = "while parsing a block mapping, did not find expected key";
+    for args in [vec!["validate", file], vec!["build", file, "--app", "a"]] {
+        let o = convoxc(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("invalid YAML: {words}\n")), "{err}");
+        assert_eq!(err.matches("syntax.yml:4:4").count(), 1, "{err}");
+        assert_eq!(err.matches(" 4 │").count(), 1, "one snippet: {err}");
+        assert!(
+            !err.contains("<input>") && !err.contains("-->") && !err.contains("line 4 column 4"),
+            "{err}"
+        );
+    }
+    let o = convoxc(&["validate", file, "--diagnostics", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).expect("JSON on stderr");
+    let [d] = &v["diagnostics"].as_array().unwrap()[..] else {
+        panic!("{v}")
+    };
+    assert_eq!(d["code"], "yaml-syntax");
+    assert_eq!(d["message"], format!("invalid YAML: {words}"));
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(4), Some(4)));
+    let o = convoxc(&["validate", file, "--diagnostics", "github"]);
+    assert!(stderr(&o).starts_with("::error file="), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("line=4,col=4,")), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("yaml-syntax::invalid YAML: {words}\n")),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// `validate --format` (before --diagnostics) still prints diagnostics on stdout, with a warning.
 #[test]
 fn deprecated_validate_format_still_works() {
