@@ -15,6 +15,7 @@ pub mod facts;
 mod keep;
 mod model;
 pub mod render;
+mod resources;
 mod security;
 pub mod side;
 pub mod tree;
