@@ -18,6 +18,7 @@ pub mod render;
 mod resources;
 mod security;
 pub mod side;
+pub mod template_text;
 pub mod tree;
 
 pub use engine::{compare, compare_with};
