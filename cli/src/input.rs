@@ -78,7 +78,7 @@ pub(crate) fn input(args: &ManifestArgs, format: Format) -> Result<Input, ExitCo
     })
 }
 
-/// A bundle folder's JSON files, by their path in it.
+/// A bundle folder's template files (JSON or CloudFormation YAML), by their path in it.
 pub(crate) fn read_bundle(dir: &Path) -> Result<Stack, String> {
     let mut files = BTreeMap::new();
     let mut todo = vec![dir.to_path_buf()];
@@ -88,7 +88,10 @@ pub(crate) fn read_bundle(dir: &Path) -> Result<Stack, String> {
             let path = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?.path();
             if path.is_dir() {
                 todo.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "json" || e == "yaml" || e == "yml")
+            {
                 let rel = path
                     .strip_prefix(dir)
                     .unwrap_or(&path)

@@ -1,6 +1,6 @@
 //! The convoxc binary as a user runs it: exit codes and every output format.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 mod common;
 
 use common::*;
@@ -97,6 +97,45 @@ fn json_output() {
             .contains("scheme must be public or internal, got \"bogus\"")
     );
     assert!(d.get("help").is_some());
+}
+
+/// A YAML syntax error is one message (the problem in words) and one snippet (ours, naming the
+/// file), in every format and command: none of the parser's own rendering, which names `<input>`.
+#[test]
+fn a_yaml_syntax_error_is_one_message_and_one_snippet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("syntax.yml");
+    std::fs::write(&file, "services:\n  web:\n    image: x\n   port: 80\n").unwrap();
+    let file = file.to_str().unwrap();
+    let words = "while parsing a block mapping, did not find expected key";
+    for args in [vec!["validate", file], vec!["build", file, "--app", "a"]] {
+        let o = convoxc(&args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("invalid YAML: {words}\n")), "{err}");
+        assert_eq!(err.matches("syntax.yml:4:4").count(), 1, "{err}");
+        assert_eq!(err.matches(" 4 │").count(), 1, "one snippet: {err}");
+        assert!(
+            !err.contains("<input>") && !err.contains("-->") && !err.contains("line 4 column 4"),
+            "{err}"
+        );
+    }
+    let o = convoxc(&["validate", file, "--diagnostics", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stderr(&o)).expect("JSON on stderr");
+    let [d] = &v["diagnostics"].as_array().unwrap()[..] else {
+        panic!("{v}")
+    };
+    assert_eq!(d["code"], "yaml-syntax");
+    assert_eq!(d["message"], format!("invalid YAML: {words}"));
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(4), Some(4)));
+    let o = convoxc(&["validate", file, "--diagnostics", "github"]);
+    assert!(stderr(&o).starts_with("::error file="), "{}", stderr(&o));
+    assert!(stderr(&o).contains(&format!("line=4,col=4,")), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("yaml-syntax::invalid YAML: {words}\n")),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// `validate --format` (before --diagnostics) still prints diagnostics on stdout, with a warning.
@@ -904,4 +943,118 @@ fn human_columns_count_characters() {
         (Some(2), Some(22)),
         "{first}"
     );
+}
+
+/// A template as CloudFormation YAML with the short forms (`!Ref X`, `!GetAtt A.B`, `!Sub …`),
+/// as a user who converted a template would write it: block keys at the top, flow below.
+fn short_form_yaml(template: &serde_json::Value) -> String {
+    use serde_json::Value;
+    fn flow(v: &Value) -> String {
+        let quoted = |s: &str| serde_json::to_string(s).unwrap();
+        match v {
+            Value::Object(m) if m.len() == 1 => {
+                let (k, x) = m.iter().next().unwrap();
+                match (k.as_str(), x) {
+                    ("Fn::GetAtt", Value::Array(a)) if a.len() == 2 && a.iter().all(Value::is_string) => {
+                        format!("!GetAtt {}.{}", a[0].as_str().unwrap(), a[1].as_str().unwrap())
+                    }
+                    // a node has one tag: `!ImportValue !Sub …` is written in the long form
+                    _ if flow(x).starts_with('!') => format!("{{{}: {}}}", quoted(k), flow(x)),
+                    ("Ref" | "Condition", _) => format!("!{k} {}", flow(x)),
+                    _ if k.starts_with("Fn::") => format!("!{} {}", &k[4..], flow(x)),
+                    _ => format!("{{{}: {}}}", quoted(k), flow(x)),
+                }
+            }
+            Value::Object(m) => format!(
+                "{{{}}}",
+                m.iter()
+                    .map(|(k, x)| format!("{}: {}", quoted(k), flow(x)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Value::Array(a) => format!("[{}]", a.iter().map(flow).collect::<Vec<_>>().join(", ")),
+            other => other.to_string(),
+        }
+    }
+    let mut out = String::from("# converted by hand\n");
+    for (k, v) in template.as_object().unwrap() {
+        out.push_str(&format!("{k}: {}\n", flow(v)));
+    }
+    out
+}
+
+/// `diff --against DIR`: a bundle whose app template is CloudFormation YAML with short forms
+/// gives the same report as the JSON bundle `build --out-dir` wrote; a template that is neither
+/// JSON nor YAML is named, with where.
+#[test]
+fn diff_against_a_bundle_with_a_yaml_template() {
+    let example = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/convox.yml");
+    let dir = tempfile::tempdir().unwrap();
+    let json_dir = dir.path().join("json");
+    let o = convoxc(&[
+        "build",
+        example.to_str().unwrap(),
+        "--app",
+        "shop",
+        "--out-dir",
+        json_dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let yaml_dir = dir.path().join("yaml");
+    for entry in walk(&json_dir) {
+        let to = yaml_dir.join(entry.strip_prefix(&json_dir).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&entry, &to).unwrap();
+    }
+    let app: serde_json::Value = serde_json::from_slice(&std::fs::read(json_dir.join("app.json")).unwrap()).unwrap();
+    let yaml = short_form_yaml(&app);
+    assert!(
+        yaml.contains("!Ref ") && yaml.contains("!GetAtt ") && yaml.contains("!If "),
+        "{yaml}"
+    );
+    std::fs::write(yaml_dir.join("app.json"), &yaml).unwrap();
+
+    // the manifest changed: a timer removed (the app stack), more storage (a nested stack)
+    let text = std::fs::read_to_string(&example).unwrap();
+    let changed = text.replace("storage: 50", "storage: 100");
+    let changed = &changed[..changed.find("timers:").unwrap()];
+    let manifest = dir.path().join("convox.yml");
+    std::fs::write(&manifest, changed).unwrap();
+    let diff = |against: &Path, format: &str| {
+        let o = convoxc(&[
+            "diff",
+            manifest.to_str().unwrap(),
+            "--app",
+            "shop",
+            "--against",
+            against.to_str().unwrap(),
+            "--format",
+            format,
+            "--color",
+            "never",
+        ]);
+        (o.status.code(), stdout(&o), stderr(&o))
+    };
+    for format in ["text", "json"] {
+        let from_json = diff(&json_dir, format);
+        assert!(from_json.1.contains("TimerCleanup"), "{}{}", from_json.1, from_json.2);
+        assert_eq!(diff(&yaml_dir, format), from_json, "{format}");
+    }
+
+    std::fs::write(yaml_dir.join("app.json"), "Resources:\n  A:\n    Type: T\n   B: 1\n").unwrap();
+    let (code, out, err) = diff(&yaml_dir, "text");
+    assert_ne!(code, Some(0), "{out}");
+    assert!(
+        err.contains("app.json: neither a JSON nor a YAML template: line 4, column 4: "),
+        "{err}"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
 }

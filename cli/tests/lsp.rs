@@ -284,6 +284,8 @@ fn an_editor_session() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].0, "yaml-syntax");
     assert_eq!((found[0].2, found[0].3), (4, 4));
+    // the problem in words, with none of the parser's own snippet
+    assert_eq!(found[0].6, "invalid YAML: simple key expected ':'");
     let labels = |v: &Value| -> Vec<String> {
         v.as_array()
             .unwrap()

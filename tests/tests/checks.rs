@@ -92,6 +92,35 @@ fn yaml_syntax_error_has_a_position() {
     );
 }
 
+/// The problem in words, at its line and column: none of the parser's own rendering (its
+/// snippet naming `<input>`, its "at line X" suffix), which would be a second snippet.
+#[test]
+fn yaml_syntax_error_is_one_message_without_the_parsers_snippet() {
+    for (rack, text) in [
+        (false, "services:\n  web:\n    image: x\n   port: 80\n"),
+        (true, "Private: yes\nInstanceType:\n  a:\n    b: x\n   c: 80\n"),
+    ] {
+        let l = if rack {
+            run("services: {}\n", None, Some(text))
+        } else {
+            run(text, None, None)
+        };
+        let [d] = &l.diagnostics[..] else {
+            panic!("{}", explain(&l))
+        };
+        let d = Located::new(d, &l.sources);
+        assert_eq!(d.code.as_str(), "yaml-syntax");
+        assert_eq!((d.line, d.column), (if rack { 5 } else { 4 }, 4), "{}", explain(&l));
+        let words = "while parsing a block mapping, did not find expected key";
+        let expected = if rack {
+            words.to_string()
+        } else {
+            format!("invalid YAML: {words}")
+        };
+        assert_eq!(d.message, expected);
+    }
+}
+
 #[test]
 fn unknown_foreign_and_misplaced_keys() {
     expect(

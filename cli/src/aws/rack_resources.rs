@@ -7,6 +7,7 @@ use crate::aws::clients::{Clients, Result, describe, err};
 use crate::aws::lookup::{deployed_template, describe_stack, output, rack_member, tag};
 use crate::aws::secrets;
 use aws_sdk_cloudformation::types::Stack;
+use convoxc_compiler::diff::template_text;
 use convoxc_compiler::ir::naming::env_name;
 use convoxc_compiler::names::suggest;
 use serde_json::Value;
@@ -105,7 +106,7 @@ pub(crate) async fn find(c: &Clients, rack: &str, name: &str) -> Result<Deployed
 /// their values from `Metadata.convoxc.Options`), or None for a stack convoxc did not compile.
 pub(crate) async fn given_options(c: &Clients, d: &Deployed) -> Result<Option<BTreeMap<String, String>>> {
     let body = deployed_template(c, d.stack_name()).await?;
-    let template: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let template = template_text::read(d.stack_name(), &body).unwrap_or(Value::Null);
     let Some(meta) = template.pointer("/Metadata/convoxc") else {
         return Ok(None);
     };
@@ -127,7 +128,7 @@ pub(crate) async fn given_options(c: &Clients, d: &Deployed) -> Result<Option<BT
 /// resource's stack parameters).
 pub(crate) async fn options(c: &Clients, d: &Deployed) -> Result<BTreeMap<String, String>> {
     let body = deployed_template(c, d.stack_name()).await?;
-    let template: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let template = template_text::read(d.stack_name(), &body).unwrap_or(Value::Null);
     if let Some(Value::Object(m)) = template.pointer("/Metadata/convoxc/Options") {
         return Ok(m
             .iter()

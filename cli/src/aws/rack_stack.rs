@@ -5,6 +5,7 @@ use crate::aws::lookup::{deployed_template, describe_stack};
 use crate::deploy::stack::{self, Preflight};
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::SourceFile;
+use convoxc_compiler::diff::template_text;
 use convoxc_compiler::front::rack_params::{DIFFERENT, IGNORED};
 use convoxc_compiler::ir::rack::{SECURE_DEFAULTS, spec};
 use convoxc_compiler::names::suggest;
@@ -50,7 +51,7 @@ pub(crate) fn significant(params: BTreeMap<String, String>) -> BTreeMap<String, 
 pub(crate) async fn deployed_params(c: &Clients, rack: &Stack) -> Result<(BTreeMap<String, String>, bool)> {
     let name = rack.stack_name().unwrap_or_default();
     let body = deployed_template(c, name).await?;
-    let template: Option<Value> = serde_json::from_str(&body).ok();
+    let template: Option<Value> = template_text::read(name, &body).ok();
     let convoxc = template.as_ref().and_then(|t| t.pointer("/Metadata/convoxc")).is_some();
     let params: BTreeMap<String, String> = match template
         .as_ref()

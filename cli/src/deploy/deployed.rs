@@ -6,6 +6,7 @@ use crate::aws::clients::{Clients, Result, describe, err};
 use crate::aws::lookup::describe_stack;
 use aws_sdk_cloudformation::types::Stack as CfnStack;
 use convoxc_compiler::diff::Stack;
+use convoxc_compiler::diff::template_text;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -36,16 +37,9 @@ fn read_tree<'a>(c: &'a Clients, described: CfnStack) -> Pin<Box<dyn Future<Outp
             .template_body()
             .unwrap_or_default()
             .to_string();
-        let template: Value = match serde_json::from_str(&body) {
+        let template = match template_text::read(&format!("the deployed template of {id}"), &body) {
             Ok(v) => v,
-            Err(_) => match serde_saphyr::from_str(&body) {
-                Ok(v) => v,
-                Err(e) => {
-                    return err(format!(
-                        "the deployed template of {id} is neither JSON nor plain YAML: {e}"
-                    ));
-                }
-            },
+            Err(e) => return err(e),
         };
         // a NoEcho value is never held, whatever the API returns for it
         let no_echo = |k: &str| {

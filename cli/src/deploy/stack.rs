@@ -3,6 +3,7 @@
 //! Unit-tested with recorded responses (moto cannot produce most failed states).
 
 use aws_sdk_cloudformation::types::{Stack, StackEvent, StackResource};
+use convoxc_compiler::diff::template_text;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -103,7 +104,7 @@ pub fn differences(
     tags: &BTreeMap<String, String>,
 ) -> Vec<String> {
     let mut out = Vec::new();
-    match serde_json::from_str::<Value>(deployed_template) {
+    match template_text::read("the deployed template", deployed_template) {
         Ok(old) if &old == template => {}
         _ => out.push("template".to_string()),
     }

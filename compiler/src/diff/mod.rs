@@ -15,8 +15,10 @@ pub mod facts;
 mod keep;
 mod model;
 pub mod render;
+mod resources;
 mod security;
 pub mod side;
+pub mod template_text;
 pub mod tree;
 
 pub use engine::{compare, compare_with};

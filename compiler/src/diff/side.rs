@@ -4,6 +4,7 @@
 
 use super::facts::NESTED_STACK;
 use super::model::Stack;
+use super::template_text::read;
 use crate::back::{Bundle, Template};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -125,20 +126,28 @@ pub fn from_bundle(bundle: &Bundle) -> Stack {
 /// A bundle's files: `app.json` and the nested templates by their path in the folder
 /// (`services/web.json`, …), and `meta.json` when there is one (a convox-made bundle's: which
 /// logical ID each nested stack has, and the parameter values the app stack was given).
-/// Templates are parsed in parallel.
+/// A template may be JSON or CloudFormation YAML (`template_text`), in a `.json`, `.yaml` or
+/// `.yml` file. Templates are parsed in parallel.
 pub fn from_files(files: &BTreeMap<String, String>) -> Result<Stack, String> {
     use rayon::prelude::*;
-    let parse = |path: &str, text: &str| -> Result<Value, String> {
-        serde_json::from_str(text).map_err(|e| format!("{path}: not a JSON template: {e}"))
-    };
-    let root_text = files.get("app.json").ok_or("no app.json in the bundle")?;
-    let meta = files.get("meta.json").map(|m| parse("meta.json", m)).transpose()?;
+    let parse = |path: &str, text: &str| read(path, text);
+    let (root_name, root_text) = ["app.json", "app.yaml", "app.yml"]
+        .into_iter()
+        .find_map(|name| Some((name, files.get(name)?)))
+        .ok_or("no app.json in the bundle")?;
+    let meta = files
+        .get("meta.json")
+        .map(|m| serde_json::from_str::<Value>(m).map_err(|e| format!("meta.json: not JSON: {e}")))
+        .transpose()?;
     let templates: Vec<(&String, &String)> = files
         .iter()
-        .filter(|(p, _)| !["app.json", "meta.json", "case.json"].contains(&p.as_str()) && p.ends_with(".json"))
+        .filter(|(p, _)| {
+            ![root_name, "meta.json", "case.json"].contains(&p.as_str())
+                && [".json", ".yaml", ".yml"].iter().any(|e| p.ends_with(e))
+        })
         .collect();
     let (root, nested) = rayon::join(
-        || parse("app.json", root_text),
+        || parse(root_name, root_text),
         || {
             templates
                 .par_iter()

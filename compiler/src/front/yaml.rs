@@ -7,7 +7,7 @@
 
 use crate::source::Span;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::Spanned;
+use serde_saphyr::{MessageFormatter, Spanned};
 
 /// A YAML node. `span` is in the coordinates of the parsed (interpolated) text.
 #[derive(Clone, Debug, PartialEq)]
@@ -89,6 +89,7 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     let mut options = serde_saphyr::Options::default();
     options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
+    options.with_snippet = false;
     if text.trim().is_empty()
         || text
             .lines()
@@ -112,13 +113,10 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                     })
                 })
                 .unwrap_or_default();
-            let message = e.to_string();
-            // serde-saphyr appends " at line X column Y" to some messages; our diagnostics carry
-            // the position themselves.
-            let message = match message.find(" at line ") {
-                Some(i) => message[..i].to_string(),
-                None => message,
-            };
+            // The problem in words: the error's own rendering (a snippet naming `<input>`, or
+            // " at line X, column Y") is left out, since our diagnostic shows the span in the file.
+            let message = serde_saphyr::DefaultMessageFormatter.format_message(&e);
+            let message = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
             Err(SyntaxError { message, span })
         }
     }
@@ -388,5 +386,9 @@ mod tests {
     fn syntax_errors_have_a_position() {
         let e = parse("a: [1, 2\nb: 3\n").unwrap_err();
         assert!(!e.message.is_empty());
+        let text = "services:\n  web:\n    image: x\n   port: 80\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!(e.message, "while parsing a block mapping, did not find expected key");
+        assert_eq!(&text[e.span.start..], "port: 80\n");
     }
 }

@@ -11,6 +11,7 @@ use crate::deploy::stack::ParamValue;
 use crate::names::valid_name;
 use clap::Args;
 use convoxc_compiler::back::Template;
+use convoxc_compiler::diff::template_text;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -62,11 +63,12 @@ pub(crate) fn run(mut args: RackApplyArgs) -> ExitCode {
     // a custom template: rack params are its stack parameters
     let template = match std::fs::read_to_string(path)
         .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
+        .map_err(|e| format!("{}: {e}", path.display()))
+        .and_then(|t| template_text::read(&path.display().to_string(), &t))
     {
         Ok(v) => Template::new(v),
         Err(e) => {
-            eprintln!("error: cannot read the template {}: {e}", path.display());
+            eprintln!("error: cannot read the template {e}");
             return ExitCode::from(USAGE);
         }
     };

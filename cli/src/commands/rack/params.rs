@@ -17,6 +17,7 @@ use crate::target::RackTarget;
 use clap::{Args, Subcommand};
 use convoxc_compiler::SourceFile;
 use convoxc_compiler::back::Template;
+use convoxc_compiler::diff::template_text;
 use convoxc_compiler::ir::rack::spec;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -112,8 +113,7 @@ async fn change(set: SetArgs, rack: String) -> Result<()> {
     }
     // a convox rack: its own template, its params as stack parameters
     let body = deployed_template(&c, &rack).await?;
-    let template: serde_json::Value =
-        serde_json::from_str(&body).map_err(|e| Error(format!("the deployed template of {rack} is not JSON: {e}")))?;
+    let template = template_text::read(&format!("the deployed template of {rack}"), &body).map_err(Error)?;
     let declared: Vec<String> = template
         .get("Parameters")
         .and_then(|p| p.as_object())
