@@ -1,4 +1,5 @@
-//! Writing a compiled template: printed, or as a file in the --out-dir.
+//! Writing compiled templates: one printed or written as a file in the --out-dir, or a whole bundle
+//! as `build --out-dir` writes it (`write_bundle`).
 
 use crate::args::OutputArgs;
 use convoxc_compiler::back::Template;
