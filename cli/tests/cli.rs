@@ -1058,3 +1058,111 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// `build --out-dir DIR` over an earlier build: DIR holds exactly the new bundle (a service
+/// removed from the manifest leaves no template behind), a file convoxc did not write is never
+/// deleted (the build is refused, naming it, and DIR is left as it was), a build with an error
+/// leaves the previous bundle whole, and `diff --against DIR` reads the bundle.
+#[test]
+fn build_out_dir_holds_exactly_the_new_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("convox.yml");
+    let m = manifest.to_str().unwrap();
+    let out = dir.path().join("bundle");
+    let o = out.to_str().unwrap();
+    let build = |text: &str| {
+        std::fs::write(&manifest, text).unwrap();
+        convoxc(&["build", m, "--app", "shop", "--out-dir", o])
+    };
+    let files = |d: &std::path::Path| -> Vec<String> {
+        let mut found = Vec::new();
+        let mut todo = vec![d.to_path_buf()];
+        while let Some(p) = todo.pop() {
+            for e in std::fs::read_dir(&p).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_dir() {
+                    todo.push(path);
+                } else {
+                    found.push(path.strip_prefix(d).unwrap().display().to_string());
+                }
+            }
+        }
+        found.sort();
+        found
+    };
+    let both = "services:\n  web:\n    port: 3000\n  worker:\n    command: bin/worker\n";
+    let web = "services:\n  web:\n    port: 3000\n";
+    let r = build(both);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert_eq!(
+        files(&out),
+        [
+            ".convoxc-bundle",
+            "app.json",
+            "services/web.json",
+            "services/worker.json"
+        ]
+    );
+    let r = build(web);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert_eq!(files(&out), [".convoxc-bundle", "app.json", "services/web.json"]);
+    // no temporary folder is left beside it
+    let mut beside: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    beside.sort();
+    assert_eq!(beside, ["bundle", "convox.yml"]);
+
+    // diff --against the folder reads it: the worker comes back as an addition
+    std::fs::write(&manifest, both).unwrap();
+    let d = convoxc(&["diff", m, "--app", "shop", "--against", o]);
+    assert!(stdout(&d).contains("worker"), "{}{}", stdout(&d), stderr(&d));
+    assert!(!stderr(&d).contains("error"), "{}", stderr(&d));
+
+    // a build with an error leaves the previous bundle as it was
+    let before: Vec<(String, Vec<u8>)> = files(&out)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(out.join(&f)).unwrap()))
+        .collect();
+    let r = build("services:\n  web:\n    port: nope\n");
+    assert_eq!(r.status.code(), Some(1));
+    let after: Vec<(String, Vec<u8>)> = files(&out)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(out.join(&f)).unwrap()))
+        .collect();
+    assert_eq!(before, after);
+
+    // a file convoxc did not write: refused, named, and nothing is written or deleted
+    std::fs::write(out.join("NOTES.md"), "mine").unwrap();
+    std::fs::create_dir(out.join("services/extra")).unwrap();
+    let r = build(both);
+    assert_eq!(r.status.code(), Some(1));
+    let err = stderr(&r);
+    assert!(
+        err.contains("holds files that convoxc did not write: NOTES.md, services/extra/")
+            && err.contains("never deletes a file it did not write")
+            && err.contains("Nothing was written"),
+        "{err}"
+    );
+    assert_eq!(
+        files(&out),
+        [".convoxc-bundle", "NOTES.md", "app.json", "services/web.json"]
+    );
+    assert!(out.join("services/extra").is_dir());
+
+    // a folder with files and no index (not convoxc's, or an earlier convoxc's): refused too
+    let plain = dir.path().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    std::fs::write(plain.join("app.json"), "{}").unwrap();
+    let r = convoxc(&["build", m, "--app", "shop", "--out-dir", plain.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(stderr(&r).contains("it has no .convoxc-bundle"), "{}", stderr(&r));
+    assert_eq!(files(&plain), ["app.json"]);
+    // an empty folder is taken
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let r = convoxc(&["build", m, "--app", "shop", "--out-dir", empty.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert_eq!(files(&empty).len(), 4);
+}

@@ -199,7 +199,9 @@ fn a_first_deploy_builds_pushes_and_runs() {
     );
     // each stack event says the stack as the manifest names it
     assert!(
-        events(&run).iter().any(|e| e["type"] == "event" && e["label"] == "service jobs"),
+        events(&run)
+            .iter()
+            .any(|e| e["type"] == "event" && e["label"] == "service jobs"),
         "{}",
         run.out
     );

@@ -464,3 +464,112 @@ fn an_s3_resource_links_with_its_access_key() {
     );
     assert!(!stored.contains("****"), "{stored}");
 }
+
+/// The KMS key an SSM parameter is encrypted with (DescribeParameters' `KeyId`).
+fn key_id(moto: &Moto, name: &str) -> Option<String> {
+    let ssm = aws_sdk_ssm::Client::new(&moto.conf());
+    moto.rt.block_on(async {
+        let filter = aws_sdk_ssm::types::ParameterStringFilter::builder()
+            .key("Name")
+            .option("Equals")
+            .values(name)
+            .build()
+            .unwrap();
+        let out = ssm
+            .describe_parameters()
+            .parameter_filters(filter)
+            .send()
+            .await
+            .unwrap();
+        out.parameters().first()?.key_id().map(str::to_string)
+    })
+}
+
+/// A value staged with `env set` while an apply runs — after its plan read the staged values,
+/// before it stores them and deletes what it read — is not lost: the apply stores what it read,
+/// deletes only the staged parameter at the version it read, keeps the newer one (and says so),
+/// and the next apply carries that one out. The apply waits between the two while moto answers
+/// its DescribeChangeSet (`CONVOXC_MOTO_DESCRIBE_DELAY`); the second `env set` runs then.
+#[test]
+fn a_value_staged_while_an_apply_runs_waits_for_the_next() {
+    let moto = Moto::start_with_env(&[("CONVOXC_MOTO_DESCRIBE_DELAY", "2.0")]);
+    let dir = deployed_app(&moto);
+    let live = "/convoxc/r/myapp/SECRET_KEY_BASE";
+    let staged = "/convoxc/r/myapp/.staged/SECRET_KEY_BASE";
+    run(&moto, &["env", "set", "--app", "myapp", "SECRET_KEY_BASE=second-3a1"]).ok();
+    let before = moto.change_set_count("r-myapp");
+    let manifest = dir.path().join("convox.yml");
+    let mut args = vec!["apply", manifest.to_str().unwrap()];
+    args.extend_from_slice(APP);
+    let child = moto
+        .command(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // its change set exists: the apply has read the staged value and waits for the change set
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while moto.change_set_count("r-myapp") <= before {
+        assert!(std::time::Instant::now() < deadline, "no change set was created");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    run(&moto, &["env", "set", "--app", "myapp", "SECRET_KEY_BASE=third-9f0"]).ok();
+    let applied = Run::from(child.wait_with_output().unwrap()).ok();
+    assert!(
+        applied
+            .out
+            .contains("environment: SECRET_KEY_BASE staged again while this apply ran"),
+        "{}",
+        applied.out
+    );
+    assert_eq!(moto.parameter(live).unwrap().1, "second-3a1");
+    assert_eq!(moto.parameter(staged).unwrap().1, "third-9f0");
+    // the next apply carries it out, and spends it
+    let next = apply(&moto, dir.path(), &[]).ok();
+    assert!(next.out.contains("~ SECRET_KEY_BASE (value changed"), "{}", next.out);
+    assert_eq!(moto.parameter(live).unwrap().1, "third-9f0");
+    assert_eq!(parameters(&moto, "/convoxc/r/myapp/.staged"), vec![]);
+}
+
+/// SecureStrings are encrypted with the rack's own KMS key (its `CustomerManagedKey` output, which
+/// the app's roles may use through `CMKPolicy`), not AWS's `aws/ssm`: the app's values, its
+/// generated resource password and what `env set` stages. A value an earlier convoxc stored under
+/// `aws/ssm` is still read (and deployed as it is), and moves to the rack's key when next written.
+#[test]
+fn secrets_are_encrypted_with_the_racks_key() {
+    let moto = Moto::start();
+    rack(&moto, "r");
+    let key = output(&moto, "r", "CustomerManagedKey").expect("the rack's key");
+    assert!(key.starts_with("arn:aws:kms:"), "{key}");
+    // as an earlier convoxc stored it: no KeyId, so aws/ssm
+    let live = "/convoxc/r/myapp/SECRET_KEY_BASE";
+    let ssm = aws_sdk_ssm::Client::new(&moto.conf());
+    moto.rt.block_on(async {
+        ssm.put_parameter()
+            .name(live)
+            .value("old-4c2")
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .send()
+            .await
+            .unwrap();
+    });
+    assert_eq!(key_id(&moto, live).as_deref(), Some("alias/aws/ssm"));
+    let dir = app_dir(str::to_string);
+    // the required value is the one stored under aws/ssm: read, and left as it is
+    let applied = apply(&moto, dir.path(), &[]).ok();
+    assert!(!applied.out.contains("aws/ssm"), "{}", applied.out);
+    assert_eq!(moto.parameter(live).unwrap().1, "old-4c2");
+    assert_eq!(key_id(&moto, live).as_deref(), Some("alias/aws/ssm"));
+    let password = "/convoxc/r/myapp/.resource-password";
+    assert_eq!(key_id(&moto, password).as_deref(), Some(key.as_str()));
+    let shown = run(&moto, &["env", "--app", "myapp", "--reveal"]).ok();
+    assert!(shown.out.contains("SECRET_KEY_BASE=old-4c2"), "{}", shown.out);
+
+    // staged, then stored: both under the rack's key
+    run(&moto, &["env", "set", "--app", "myapp", "SECRET_KEY_BASE=new-81d"]).ok();
+    let staged = "/convoxc/r/myapp/.staged/SECRET_KEY_BASE";
+    assert_eq!(key_id(&moto, staged).as_deref(), Some(key.as_str()));
+    apply(&moto, dir.path(), &[]).ok();
+    assert_eq!(moto.parameter(live).unwrap().1, "new-81d");
+    assert_eq!(key_id(&moto, live).as_deref(), Some(key.as_str()));
+}

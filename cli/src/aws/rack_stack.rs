@@ -71,6 +71,21 @@ pub(crate) async fn deployed_params(c: &Clients, rack: &Stack) -> Result<(BTreeM
     Ok((params, convoxc))
 }
 
+/// The rack's own KMS key (its ARN), which SecureStrings of its apps and resources are encrypted
+/// with: a convoxc rack's `CustomerManagedKey` output, the key its `CMKPolicy` (on every app
+/// role) lets the apps use. None for a rack that convox made: convoxc does not know that its
+/// `CMKPolicy` covers that key, so its values stay under `aws/ssm`.
+pub(crate) fn secrets_key(s: &Stack) -> Option<String> {
+    if rack(s).is_none_or(|(.., kind)| kind != "convoxc") {
+        return None;
+    }
+    s.outputs()
+        .iter()
+        .find(|o| o.output_key() == Some("CustomerManagedKey"))
+        .and_then(|o| o.output_value())
+        .map(str::to_string)
+}
+
 /// One rack: (name, status, kind). A convox rack is a stack with the rack template's own
 /// parameters (`Version`, `InstanceType`), which no app or resource stack has (a convoxc rack
 /// compiles its params in); a convoxc rack is one `convoxc rack apply` deployed (tags

@@ -1,13 +1,20 @@
 //! Environment values and the resource password, kept in SSM Parameter Store as SecureStrings
 //! under `/convoxc/<rack>/<app>/`. Values are held in memory only: never printed, never in a
 //! template, a change-set parameter (except the NoEcho resource password) or an error.
+//!
+//! A SecureString is written under the rack's own KMS key (`rack_stack::secrets_key`: a convoxc
+//! rack's `CustomerManagedKey`, which the app's roles may use through the rack's `CMKPolicy`), so
+//! that the key's policy decides who reads it, not only SSM's. A rack without one (convox made it)
+//! keeps AWS's `aws/ssm` key, said once. Values stored under `aws/ssm` by earlier versions are read
+//! as they are (SSM decrypts each with its own key) and move to the rack's key when next written.
 
 use crate::aws::clients::{Clients, Error, Result, describe};
 use crate::deploy::say;
-use aws_sdk_ssm::types::ParameterType;
+use aws_sdk_ssm::types::{Parameter, ParameterType};
 use convoxc_compiler::ir::naming::env_parameter_path;
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The resource password's parameter name (environment names cannot start with a dot).
 pub const RESOURCE_PASSWORD: &str = ".resource-password";
@@ -46,7 +53,7 @@ pub async fn under(c: &Clients, path: &str, recursive: bool) -> Result<BTreeMap<
 }
 
 /// `under`, with each parameter's version.
-async fn versioned(c: &Clients, path: &str, recursive: bool) -> Result<BTreeMap<String, (String, i64)>> {
+pub(crate) async fn versioned(c: &Clients, path: &str, recursive: bool) -> Result<BTreeMap<String, (String, i64)>> {
     let mut out = BTreeMap::new();
     let mut pages = c
         .ssm
@@ -80,24 +87,91 @@ pub async fn delete(c: &Clients, names: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Store one value as a SecureString (overwriting).
-pub async fn put(c: &Clients, path: &str, value: &str) -> Result<()> {
+/// Store one value as a SecureString (overwriting), under `key` (the rack's KMS key; None: `aws/ssm`).
+pub async fn put(c: &Clients, path: &str, value: &str, key: Option<&str>) -> Result<()> {
+    secure(c, path, value, key, true)
+        .await
+        .map_err(|e| describe(&format!("storing {path}"), &e))
+}
+
+/// Once per run: the values a rack without a key of its own gets are under `aws/ssm`.
+static AWS_MANAGED_SAID: AtomicBool = AtomicBool::new(false);
+
+/// PutParameter of a SecureString under `key` (None: `aws/ssm`, said once).
+async fn secure(
+    c: &Clients,
+    path: &str,
+    value: &str,
+    key: Option<&str>,
+    overwrite: bool,
+) -> std::result::Result<(), aws_sdk_ssm::error::SdkError<aws_sdk_ssm::operation::put_parameter::PutParameterError>> {
+    if key.is_none() && !AWS_MANAGED_SAID.swap(true, Ordering::SeqCst) {
+        say::note(
+            "the rack has no KMS key of its own that convoxc knows (convox made it): values are encrypted \
+             with the AWS-managed key aws/ssm, which any principal of the account allowed to read the parameter \
+             may decrypt with",
+        );
+    }
     c.ssm
         .put_parameter()
         .name(path)
         .value(value)
         .r#type(ParameterType::SecureString)
-        .overwrite(true)
+        .set_key_id(key.map(str::to_string))
+        .overwrite(overwrite)
         .send()
         .await
-        .map_err(|e| describe(&format!("storing {path}"), &e))?;
-    Ok(())
+        .map(|_| ())
+}
+
+/// Delete the staged parameters an apply read (`(full name, version read)`), each only if it is
+/// still the version it read; one staged anew since (`env set` or `env unset` again while the
+/// apply ran) is kept for the next apply. Returns the names kept.
+///
+/// SSM has no conditional delete: a write between the check and the delete (milliseconds, where
+/// the apply's plan and consent take seconds to minutes) is the one case still lost.
+pub async fn delete_read(c: &Clients, read: &[(String, i64)]) -> Result<Vec<String>> {
+    let mut now = Vec::new();
+    for chunk in read.chunks(10) {
+        let out = c
+            .ssm
+            .get_parameters()
+            .set_names(Some(chunk.iter().map(|(n, _)| n.clone()).collect()))
+            .send()
+            .await
+            .map_err(|e| describe("reading the staged values", &e))?;
+        now.extend(out.parameters().iter().cloned());
+    }
+    let (spent, kept) = spent(read, &now);
+    delete(c, &spent).await?;
+    Ok(kept)
+}
+
+/// Of the staged parameters an apply read (`(name, version)`), given what GetParameters answers
+/// now: (those still at the version read, to delete; those written since, to keep). One that is
+/// gone (its opposite was staged: `env unset` drops a staged value) is neither.
+pub(crate) fn spent(read: &[(String, i64)], now: &[Parameter]) -> (Vec<String>, Vec<String>) {
+    let mut spent = Vec::new();
+    let mut kept = Vec::new();
+    for (name, version) in read {
+        match now.iter().find(|p| p.name() == Some(name)) {
+            Some(p) if p.version() == *version => spent.push(name.clone()),
+            Some(_) => kept.push(name.clone()),
+            None => {}
+        }
+    }
+    (spent, kept)
 }
 
 /// Write the values. Returns how many.
-async fn write(c: &Clients, rack: &str, app: &str, values: &BTreeMap<String, String>) -> Result<usize> {
+async fn write(
+    c: &Clients,
+    (rack, app): (&str, &str),
+    values: &BTreeMap<String, String>,
+    key: Option<&str>,
+) -> Result<usize> {
     for (name, value) in values {
-        put(c, &env_parameter_path(rack, app, name), value).await?;
+        put(c, &env_parameter_path(rack, app, name), value, key).await?;
     }
     Ok(values.len())
 }
@@ -112,10 +186,13 @@ pub(crate) struct Pending {
     pub env: BTreeMap<String, String>,
     /// Environment variables whose stored value is deleted.
     pub remove: Vec<String>,
-    /// The staged changes this deploy carries out (`aws/staged.rs`), deleted once it has.
-    pub staged: Vec<String>,
+    /// The staged changes this deploy carries out (`aws/staged.rs`): each parameter with the
+    /// version it read, deleted once it has, unless it was staged anew meanwhile.
+    pub staged: Vec<(String, i64)>,
     /// A generated password, and where it goes (for an app, its `.resource-password`).
     pub password: Option<(String, String)>,
+    /// The rack's KMS key the values are encrypted with (None: `aws/ssm`).
+    pub key: Option<String>,
 }
 
 impl Pending {
@@ -128,16 +205,7 @@ impl Pending {
     /// before its change set runs, so that the stack and SSM never disagree.
     pub async fn commit(&self, c: &Clients) -> Result<()> {
         if let Some((path, p)) = &self.password {
-            let put = c
-                .ssm
-                .put_parameter()
-                .name(path)
-                .value(p)
-                .r#type(ParameterType::SecureString)
-                .overwrite(false)
-                .send()
-                .await;
-            match put {
+            match secure(c, path, p, self.key.as_deref(), false).await {
                 Ok(_) => say::step(
                     format!("resource password: generated and stored as an SSM SecureString ({path})"),
                     json!({"type": "stored", "what": "resource password", "path": path}),
@@ -154,7 +222,7 @@ impl Pending {
         if self.app.is_empty() {
             return Ok(()); // a rack resource: nothing but its password
         }
-        let written = write(c, &self.rack, &self.app, &self.env).await?;
+        let written = write(c, (&self.rack, &self.app), &self.env, self.key.as_deref()).await?;
         let prefix = prefix(&self.rack, &self.app);
         if written > 0 {
             say::step(
@@ -178,7 +246,24 @@ impl Pending {
                 json!({"type": "removed", "what": "environment", "names": self.remove, "path": prefix}),
             );
         }
-        delete(c, &self.staged).await
+        self.forget_staged(c).await
+    }
+
+    /// Delete the staged changes this deploy carried out (or found already done); one staged anew
+    /// while it ran is kept, and said.
+    pub async fn forget_staged(&self, c: &Clients) -> Result<()> {
+        let kept = delete_read(c, &self.staged).await?;
+        if !kept.is_empty() {
+            let names: Vec<&str> = kept.iter().map(|p| p.rsplit('/').next().unwrap_or(p)).collect();
+            say::step(
+                format!(
+                    "environment: {} staged again while this apply ran (`env set`/`env unset`): kept for the next apply",
+                    names.join(", ")
+                ),
+                json!({"type": "kept", "what": "staged environment", "names": names}),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -203,6 +288,33 @@ pub fn random_password() -> std::result::Result<String, getrandom::Error> {
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_ssm::types::{Parameter, ParameterType};
+
+    /// GetParameters' answer for a staged value as SSM records it (name, type, version).
+    fn staged(name: &str, version: i64) -> Parameter {
+        Parameter::builder()
+            .name(name)
+            .r#type(ParameterType::SecureString)
+            .value("AQICAHh…")
+            .version(version)
+            .build()
+    }
+
+    /// Only what the apply read, at the version it read, is deleted: a value staged again since
+    /// (a new version) stays for the next apply, one removed meanwhile is not deleted twice, and
+    /// one staged for the first time since the apply read (not in `read`) is never touched.
+    #[test]
+    fn only_the_staged_versions_an_apply_read_are_deleted() {
+        let a = "/convoxc/r/myapp/.staged/A".to_string();
+        let b = "/convoxc/r/myapp/.staged/B".to_string();
+        let c = "/convoxc/r/myapp/.unset/C".to_string();
+        let read = vec![(a.clone(), 3), (b.clone(), 1), (c.clone(), 1)];
+        let now = vec![staged(&a, 3), staged(&b, 2), staged("/convoxc/r/myapp/.staged/D", 1)];
+        let (spent, kept) = super::spent(&read, &now);
+        assert_eq!(spent, [a]);
+        assert_eq!(kept, [b]);
+    }
+
     #[test]
     fn passwords_are_long_alphanumeric_and_differ() {
         let a = super::random_password().unwrap();

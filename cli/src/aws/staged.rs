@@ -21,8 +21,9 @@ fn folder(rack: &str, app: &str, kind: &str) -> String {
 pub(crate) struct Staged {
     pub set: BTreeMap<String, String>,
     pub unset: BTreeSet<String>,
-    /// The parameters that hold them: deleted once an apply has stored what they say.
-    pub paths: Vec<String>,
+    /// The parameters that hold them, each with the version read: deleted once an apply has
+    /// stored what they say, unless staged anew meanwhile (`secrets::delete_read`).
+    pub paths: Vec<(String, i64)>,
 }
 
 impl Staged {
@@ -35,23 +36,29 @@ pub(crate) async fn read(c: &Clients, rack: &str, app: &str) -> Result<Staged> {
     let mut staged = Staged::default();
     for (kind, unset) in [(SET, false), (UNSET, true)] {
         let dir = folder(rack, app, kind);
-        for (path, value) in secrets::under(c, &dir, false).await? {
+        for (path, (value, version)) in secrets::versioned(c, &dir, false).await? {
             let name = path.trim_start_matches(&dir).to_string();
             if unset {
                 staged.unset.insert(name);
             } else {
                 staged.set.insert(name, value);
             }
-            staged.paths.push(path);
+            staged.paths.push((path, version));
         }
     }
     Ok(staged)
 }
 
-/// Stage values for the next apply (a staged removal of the same name is dropped).
-pub(crate) async fn set(c: &Clients, rack: &str, app: &str, values: &BTreeMap<String, String>) -> Result<()> {
+/// Stage values for the next apply (a staged removal of the same name is dropped), encrypted
+/// with `key` (the rack's: `rack_stack::secrets_key`).
+pub(crate) async fn set(
+    c: &Clients,
+    (rack, app): (&str, &str),
+    values: &BTreeMap<String, String>,
+    key: Option<&str>,
+) -> Result<()> {
     for (name, value) in values {
-        secrets::put(c, &format!("{}{name}", folder(rack, app, SET)), value).await?;
+        secrets::put(c, &format!("{}{name}", folder(rack, app, SET)), value, key).await?;
     }
     let undone: Vec<String> = values
         .keys()
@@ -61,10 +68,15 @@ pub(crate) async fn set(c: &Clients, rack: &str, app: &str, values: &BTreeMap<St
 }
 
 /// Stage removals for the next apply (a staged value of the same name is dropped).
-pub(crate) async fn unset(c: &Clients, rack: &str, app: &str, names: &BTreeSet<String>) -> Result<()> {
+pub(crate) async fn unset(
+    c: &Clients,
+    (rack, app): (&str, &str),
+    names: &BTreeSet<String>,
+    key: Option<&str>,
+) -> Result<()> {
     for name in names {
         // the value says nothing: the name is what counts (SSM refuses an empty value)
-        secrets::put(c, &format!("{}{name}", folder(rack, app, UNSET)), "unset").await?;
+        secrets::put(c, &format!("{}{name}", folder(rack, app, UNSET)), "unset", key).await?;
     }
     let undone: Vec<String> = names.iter().map(|n| format!("{}{n}", folder(rack, app, SET))).collect();
     secrets::delete(c, &undone).await

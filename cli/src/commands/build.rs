@@ -2,6 +2,7 @@
 
 use crate::args::{ManifestArgs, OutputArgs, USAGE, parse_pair};
 use crate::compile::{compile_keeping, env_names};
+use crate::emit::write_bundle;
 use crate::input::{input, read_bundle};
 use crate::names::app_name;
 use clap::Args;
@@ -29,7 +30,9 @@ pub(crate) struct BuildArgs {
     /// `CONVOXC_ENV_REVISION` as `apply` gives it, to reproduce an apply's templates offline.
     #[arg(long, value_name = "NAME=VERSION", value_parser = parse_version)]
     env_version: Vec<(String, i64)>,
-    /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json.
+    /// Write app.json and services/, timers/, resources/ templates here instead of printing app.json:
+    /// DIR then holds exactly this bundle (and `.convoxc-bundle`, the list of what convoxc wrote);
+    /// a DIR holding any file convoxc did not write is refused.
     #[arg(long, value_name = "DIR")]
     out_dir: Option<PathBuf>,
     #[command(flatten)]
@@ -83,23 +86,17 @@ pub(crate) fn run(args: BuildArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(dir) => {
-            let write = |rel: &str, text: &str| -> std::io::Result<()> {
-                let path = dir.join(rel);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent)?;
-                }
-                std::fs::write(path, text)
-            };
             let ext = args.output.format.extension();
-            let result = write(&format!("app.{ext}"), &args.output.format.render(&bundle.app)).and_then(|_| {
-                bundle.nested().try_for_each(|(rel, t)| {
-                    write(&rel.replace(".json", &format!(".{ext}")), &args.output.format.render(t))
-                })
-            });
-            match result {
+            let mut files = vec![(format!("app.{ext}"), args.output.format.render(&bundle.app))];
+            files.extend(
+                bundle
+                    .nested()
+                    .map(|(rel, t)| (rel.replace(".json", &format!(".{ext}")), args.output.format.render(t))),
+            );
+            match write_bundle(dir, &files) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("error: cannot write to {}: {e}", dir.display());
+                    eprintln!("error: {e}");
                     ExitCode::from(1)
                 }
             }

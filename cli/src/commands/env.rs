@@ -160,18 +160,19 @@ fn run_set(mut set: SetArgs) -> ExitCode {
 
 /// Connect, and find out whether the app is deployed: an app that is not (a typo in --app, or
 /// values set before its first apply) is said, with the apps there are.
-async fn connect(target: &AppTarget, rack: &str, app: &str) -> Result<(Clients, Option<String>)> {
+/// Also the rack's KMS key, which staged values are encrypted with (`rack_stack::secrets_key`).
+async fn connect(target: &AppTarget, rack: &str, app: &str) -> Result<(Clients, Option<String>, Option<String>)> {
     let c = Clients::connect(&target.rack.aws).await?;
-    crate::aws::rack_stack::rack_stack(&c, rack).await?;
+    let key = crate::aws::rack_stack::secrets_key(&crate::aws::rack_stack::rack_stack(&c, rack).await?);
     let apps = apps::list(&c, rack).await?;
     if apps.iter().any(|a| a.name == app) {
-        return Ok((c, None));
+        return Ok((c, None, key));
     }
-    Ok((c, Some(apps::missing(rack, app, &apps))))
+    Ok((c, Some(apps::missing(rack, app, &apps)), key))
 }
 
 async fn show(target: AppTarget, rack: String, app: String, reveal: bool) -> Result<()> {
-    let (c, missing) = connect(&target, &rack, &app).await?;
+    let (c, missing, _) = connect(&target, &rack, &app).await?;
     let stored = secrets::stored(&c, &rack, &app).await?;
     let staged = staged::read(&c, &rack, &app).await?;
     if let Some(m) = missing
@@ -202,11 +203,11 @@ async fn show(target: AppTarget, rack: String, app: String, reveal: bool) -> Res
 }
 
 async fn stage_set(target: AppTarget, rack: String, app: String, values: BTreeMap<String, String>) -> Result<()> {
-    let (c, missing) = connect(&target, &rack, &app).await?;
+    let (c, missing, key) = connect(&target, &rack, &app).await?;
     if let Some(m) = missing {
         eprintln!("warning: {m}; the values wait for its first `convoxc apply`");
     }
-    staged::set(&c, &rack, &app, &values).await?;
+    staged::set(&c, (&rack, &app), &values, key.as_deref()).await?;
     println!(
         "staged {} value(s) for {app}: {}; they reach its containers with the next `convoxc apply`",
         values.len(),
@@ -216,7 +217,7 @@ async fn stage_set(target: AppTarget, rack: String, app: String, values: BTreeMa
 }
 
 async fn stage_unset(target: AppTarget, rack: String, app: String, names: BTreeSet<String>) -> Result<()> {
-    let (c, _) = connect(&target, &rack, &app).await?;
+    let (c, _, key) = connect(&target, &rack, &app).await?;
     let stored = secrets::stored(&c, &rack, &app).await?;
     let staged = staged::read(&c, &rack, &app).await?;
     let unknown: Vec<&String> = names
@@ -229,7 +230,7 @@ async fn stage_unset(target: AppTarget, rack: String, app: String, names: BTreeS
             unknown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
         ));
     }
-    staged::unset(&c, &rack, &app, &names).await?;
+    staged::unset(&c, (&rack, &app), &names, key.as_deref()).await?;
     println!(
         "staged the removal of {} for {app}; it takes effect with the next `convoxc apply`",
         names.iter().cloned().collect::<Vec<_>>().join(", ")

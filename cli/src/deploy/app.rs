@@ -40,6 +40,7 @@ pub(crate) async fn deploy_app(c: &Clients, d: AppDeploy<'_>, existing: Option<S
         remove: compiled.removed.iter().cloned().collect(),
         staged: compiled.staged.clone(),
         password: None,
+        key: compiled.key.clone(),
     };
     let plan::StackInput {
         mut params,

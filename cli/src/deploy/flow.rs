@@ -6,7 +6,7 @@ use crate::args::color_enabled;
 use crate::aws::changeset;
 use crate::aws::clients::{Clients, Error, Result, describe, err};
 use crate::aws::lookup::{deployed_template, describe_stack};
-use crate::aws::secrets::{self, Pending};
+use crate::aws::secrets::Pending;
 use crate::aws::upload;
 use crate::deploy::consent::{Flags, consent};
 use crate::deploy::events;
@@ -340,7 +340,7 @@ async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
     let stack_name = d.stack;
     if d.environment.is_empty() && d.pending.is_empty() {
         // staged values that are already what is stored: nothing to carry out, only to forget
-        secrets::delete(c, &d.pending.staged).await?;
+        d.pending.forget_staged(c).await?;
         say::verdict(
             format!("no changes: {stack_name} is up to date"),
             json!({"stack": stack_name, "result": "unchanged"}),

@@ -7,7 +7,7 @@ use crate::args::Format;
 use crate::aws::clients::{Clients, Result, err};
 use crate::aws::lookup::describe_stack;
 use crate::aws::rack_resources;
-use crate::aws::rack_stack::{rack_params, rack_stack};
+use crate::aws::rack_stack::{rack_params, rack_stack, secrets_key};
 use crate::aws::secrets;
 use crate::aws::staged;
 use crate::aws::upload;
@@ -47,8 +47,10 @@ pub(crate) struct Compiled {
     pub stored: BTreeMap<String, String>,
     /// Stored environment values that the deploy deletes (`convoxc env unset`).
     pub removed: BTreeSet<String>,
-    /// The staged changes it carries out (`aws/staged.rs`).
-    pub staged: Vec<String>,
+    /// The staged changes it carries out (`aws/staged.rs`), with the versions read.
+    pub staged: Vec<(String, i64)>,
+    /// The rack's KMS key, for the SecureStrings it writes (None: `aws/ssm`).
+    pub key: Option<String>,
     /// A service runs a built image (so a first deploy needs `--build`).
     pub needs_build: bool,
     /// The app's stacks as deployed, when they are.
@@ -75,7 +77,8 @@ pub(crate) struct Prepared {
     given: BTreeMap<String, String>,
     stored: BTreeMap<String, String>,
     removed: BTreeSet<String>,
-    staged: Vec<String>,
+    staged: Vec<(String, i64)>,
+    key: Option<String>,
     deployed: Option<Side>,
 }
 
@@ -202,6 +205,7 @@ pub(crate) async fn prepare(c: &Clients, input: AppInput<'_>) -> Result<Prepared
         stored,
         removed,
         staged: staged.paths,
+        key: secrets_key(&rack_stack),
         deployed,
     })
 }
@@ -264,6 +268,7 @@ impl Prepared {
             stored: self.stored.clone(),
             removed: BTreeSet::new(),
             staged: Vec::new(),
+            key: self.key.clone(),
             needs_build: false,
             deployed: None,
             builds: BTreeMap::new(),
@@ -302,6 +307,7 @@ impl Prepared {
             stored: self.stored,
             removed: self.removed,
             staged: self.staged,
+            key: self.key,
             needs_build,
             deployed: self.deployed,
             builds: options.builds,

@@ -113,7 +113,11 @@ pub(crate) async fn deploy_resource(
             .is_some_and(|s| s.parameters().iter().any(|x| x.parameter_key() == Some(p)))
     };
     let mut params = BTreeMap::from([("Rack".to_string(), ParamValue::Plain(rack.to_string()))]);
-    let mut pending = Pending::default();
+    let rack_stack = rack_stack::rack_stack(c, rack).await?;
+    let mut pending = Pending {
+        key: rack_stack::secrets_key(&rack_stack),
+        ..Pending::default()
+    };
     if declared("Password") {
         let path = password_path(rack, &resource.name);
         let stored = secrets::under(c, &rack_resources::store(rack, &resource.name), false)
@@ -154,7 +158,6 @@ pub(crate) async fn deploy_resource(
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let rack_stack = rack_stack::rack_stack(c, rack).await?;
     let bucket = output(&rack_stack, "SettingsBucket").map(str::to_string);
     if create {
         say::note(format!(

@@ -266,6 +266,7 @@ async fn make_registry(
             remove: Vec::new(),
             staged: Vec::new(),
             password: None,
+            key: None,
         },
         environment: Vec::new(),
         consented,

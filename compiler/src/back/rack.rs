@@ -416,7 +416,8 @@ impl RackView {
             ("CustomerManagedKey".into(), att("CustomerManagedKey", "Arn")),
             ("CMKPolicy".into(), r("CMKPolicy")),
             // convox's EncryptionKey is a second key for env secrets; convoxc keeps secrets in
-            // SSM under the one customer managed key
+            // SSM under the one customer managed key (the applier writes its apps' and rack
+            // resources' SecureStrings with the CustomerManagedKey output: cli aws::rack_stack)
             ("EncryptionKey".into(), att("CustomerManagedKey", "Arn")),
             ("HostedZone".into(), r("HostedZone")),
             (

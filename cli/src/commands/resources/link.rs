@@ -7,6 +7,7 @@
 use crate::aws::apps;
 use crate::aws::clients::{Clients, Result, err};
 use crate::aws::rack_resources;
+use crate::aws::rack_stack;
 use crate::aws::secrets;
 use crate::aws::staged;
 use crate::deploy::consent::Flags;
@@ -42,6 +43,8 @@ pub(crate) fn run(mut args: LinkArgs, link: bool) -> ExitCode {
 
 async fn change(args: LinkArgs, rack: String, link: bool) -> Result<()> {
     let c = Clients::connect(&args.target.aws).await?;
+    let key = rack_stack::secrets_key(&rack_stack::rack_stack(&c, &rack).await?);
+    let key = key.as_deref();
     let d = rack_resources::find(&c, &rack, &args.name).await?;
     let app = &args.app;
     if !apps::list(&c, &rack).await?.iter().any(|a| &a.name == app) {
@@ -65,7 +68,7 @@ async fn change(args: LinkArgs, rack: String, link: bool) -> Result<()> {
         other => return err(format!("resource type {other} does not have a link strategy")),
     }
     if link {
-        secrets::put(&c, &path, &var).await?;
+        secrets::put(&c, &path, &var, key).await?;
     } else {
         secrets::delete(&c, std::slice::from_ref(&path)).await?;
     }
@@ -96,7 +99,7 @@ async fn change(args: LinkArgs, rack: String, link: bool) -> Result<()> {
             if link {
                 secrets::delete(&c, std::slice::from_ref(&path)).await?;
             } else {
-                secrets::put(&c, &path, &var).await?;
+                secrets::put(&c, &path, &var, key).await?;
             }
             return Err(e);
         }
@@ -112,7 +115,7 @@ async fn change(args: LinkArgs, rack: String, link: bool) -> Result<()> {
             serde_json::json!({"result": "linked", "resource": d.name, "app": app, "variable": var}),
         );
     } else {
-        staged::unset(&c, &rack, app, &BTreeSet::from([var.clone()])).await?;
+        staged::unset(&c, (&rack, app), &BTreeSet::from([var.clone()]), key).await?;
         say::verdict(
             format!(
                 "unlinked {} from {app}: {var} goes with {app}'s next `convoxc apply`",
