@@ -89,7 +89,7 @@ pub(crate) async fn publish_all(
     target: &Target<'_>,
     engine: &mut Option<Engine>,
     counts: &mut Counts,
-    built: Option<Vec<usize>>,
+    built: Option<Vec<publish::Built>>,
 ) -> Result<()> {
     // Ctrl-C stops the engine and removes the temporary login
     interruptible(async {

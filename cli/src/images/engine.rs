@@ -118,8 +118,11 @@ impl Engine {
 
     /// Build `spec` tagged with each of `tags` (the context, `-f` the Dockerfile, `--build-arg` each arg,
     /// `--platform`). A failed build is an error with its exit status and last lines of output.
-    pub(crate) async fn build(&self, spec: &BuildSpec, tags: &[String], out: Output) -> Result<(), EngineError> {
+    /// Returns the image's ID (the engine writes it with `--iidfile`).
+    pub(crate) async fn build(&self, spec: &BuildSpec, tags: &[String], out: Output) -> Result<String, EngineError> {
+        let iid = tempfile::NamedTempFile::new().map_err(|e| EngineError::Start(self.program.clone(), e))?;
         let mut args: Vec<OsString> = vec!["build".into(), "-f".into(), spec.dockerfile.clone().into()];
+        args.extend(["--iidfile".into(), iid.path().into()]);
         args.extend(["--platform".into(), OsString::from(&spec.platform)]);
         for (name, value) in &spec.args {
             args.extend(["--build-arg".into(), format!("{name}={value}").into()]);
@@ -136,6 +139,39 @@ impl Engine {
         }
         args.push(spec.context.clone().into());
         let what = format!("{} build of {}", self.kind.name(), spec.context.display());
+        self.run(&what, &args, &envs, out).await?;
+        let id = std::fs::read_to_string(iid.path())
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        Ok(id)
+    }
+
+    /// Push the local image `source` (an ID or a name) as `reference` in the registry. Podman pushes
+    /// it there by ID, with no local name in between (names in its store are shared by every
+    /// process on the machine); the others need the name first (`tag`), then push it.
+    pub(crate) async fn push_as(
+        &self,
+        source: &str,
+        reference: &str,
+        auth: &Login,
+        insecure: bool,
+        out: Output,
+    ) -> Result<(), EngineError> {
+        if self.kind != Kind::Podman {
+            self.tag(source, reference).await?;
+            return self.push(reference, auth, insecure, out).await;
+        }
+        let mut args: Vec<OsString> = vec!["push".into(), "--authfile".into(), auth.config_file().into()];
+        if insecure {
+            args.push("--tls-verify=false".into());
+        }
+        args.extend([source.into(), format!("docker://{reference}").into()]);
+        let envs = [(
+            OsString::from("REGISTRY_AUTH_FILE"),
+            auth.config_file().into_os_string(),
+        )];
+        let what = format!("{} push of {reference}", self.kind.name());
         self.run(&what, &args, &envs, out).await
     }
 
@@ -168,6 +204,13 @@ impl Engine {
     pub(crate) async fn tag(&self, source: &str, target: &str) -> Result<(), EngineError> {
         let args: Vec<OsString> = vec!["tag".into(), source.into(), target.into()];
         let what = format!("{} tag of {source} as {target}", self.kind.name());
+        self.run(&what, &args, &[], Output::Discard).await
+    }
+
+    /// Remove the local name `name` (the image stays under its other names).
+    pub(crate) async fn untag(&self, name: &str) -> Result<(), EngineError> {
+        let args: Vec<OsString> = vec!["rmi".into(), name.into()];
+        let what = format!("{} rmi of {name}", self.kind.name());
         self.run(&what, &args, &[], Output::Discard).await
     }
 

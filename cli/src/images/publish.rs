@@ -49,9 +49,10 @@ pub(crate) async fn interruptible<T>(work: impl std::future::Future<Output = Res
     }
 }
 
-/// The name an image is built under on this machine before it is tagged for the registry.
+/// The name an image is built under on this machine before it is tagged for the registry: this
+/// process's own (two deploys on one machine never move each other's names), removed once pushed.
 fn local(app: &str, image: &Image) -> String {
-    format!("convoxc-build/{app}:{}", image.id)
+    format!("convoxc-build/{app}:{}-{}", image.id, std::process::id())
 }
 
 fn engine_output() -> Output {
@@ -69,7 +70,7 @@ pub(crate) async fn build(
     app: &str,
     base: &Path,
     counts: &mut Counts,
-) -> Result<Vec<usize>> {
+) -> Result<Vec<Built>> {
     let mut built = Vec::new();
     for (i, image) in plan.images.iter().enumerate() {
         if let Some(t) = target {
@@ -103,7 +104,8 @@ pub(crate) async fn build(
             json!({"type": "image", "id": image.id, "services": image.services, "result": "building"}),
         );
         let started = std::time::Instant::now();
-        e.build(&image.spec, &[local(app, image)], engine_output())
+        let local_id = e
+            .build(&image.spec, &[local(app, image)], engine_output())
             .await
             .map_err(|err| Error(format!("building the image of {}: {err}", image.services.join(", "))))?;
         counts.built += 1;
@@ -112,16 +114,28 @@ pub(crate) async fn build(
             json!({"type": "image", "id": image.id, "services": image.services, "result": "built",
                    "seconds": (started.elapsed().as_secs_f64() * 10.0).round() / 10.0}),
         );
-        built.push(i);
+        // the engine's image ID (what is pushed), else its local name
+        let source = if local_id.is_empty() {
+            local(app, image)
+        } else {
+            local_id
+        };
+        built.push(Built { index: i, source });
     }
     Ok(built)
+}
+
+/// An image built by this run: its place in the plan, and what the engine knows it by.
+pub(crate) struct Built {
+    index: usize,
+    source: String,
 }
 
 /// Push every tag of the built images that the registry does not have, with a login that lives
 /// in a temporary engine configuration for the pushes only.
 pub(crate) async fn push(
     plan: &Plan,
-    built: &[usize],
+    built: &[Built],
     engine: Option<&Engine>,
     target: &Target<'_>,
     app: &str,
@@ -132,8 +146,8 @@ pub(crate) async fn push(
     };
     let a = target.access;
     let login = Login::new(&a.host, &a.user, &a.password).map_err(|e| Error(e.to_string()))?;
-    for i in built {
-        let image = &plan.images[*i];
+    for b in built {
+        let image = &plan.images[b.index];
         for tag in image.tags() {
             let reference = a.image(&tag);
             if target.has(&tag).await? {
@@ -144,13 +158,9 @@ pub(crate) async fn push(
                 );
                 continue;
             }
-            engine
-                .tag(&local(app, image), &reference)
-                .await
-                .map_err(|e| Error(format!("tagging {reference}: {e}")))?;
             let started = std::time::Instant::now();
             engine
-                .push(&reference, &login, a.insecure, engine_output())
+                .push_as(&b.source, &reference, &login, a.insecure, engine_output())
                 .await
                 .map_err(|e| Error(format!("pushing {reference}: {e}")))?;
             counts.pushed += 1;
@@ -159,6 +169,8 @@ pub(crate) async fn push(
                 json!({"type": "image", "id": image.id, "tag": tag, "result": "pushed", "image": reference}),
             );
         }
+        // the image keeps its registry names; only the local working name goes (best effort)
+        let _ = engine.untag(&local(app, image)).await;
     }
     Ok(())
 }
