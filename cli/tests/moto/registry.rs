@@ -168,22 +168,19 @@ impl LocalRegistry {
                 String::from_utf8_lossy(&out.stderr)
             );
         };
+        // pushed by image ID: a name in podman's store is shared by every test running at once
+        let iid = ctx.path().join("iid");
         podman(&[
             "build",
             "-q",
-            "-t",
-            "localhost/convoxc-test/seed:1",
+            "--iidfile",
+            iid.to_str().unwrap(),
             ctx.path().to_str().unwrap(),
         ]);
+        let id = std::fs::read_to_string(&iid).unwrap().trim().to_string();
         for tag in tags {
             let dest = format!("docker://127.0.0.1:{}/{repository}:{tag}", self.port);
-            podman(&[
-                "push",
-                "-q",
-                "--tls-verify=false",
-                "localhost/convoxc-test/seed:1",
-                &dest,
-            ]);
+            podman(&["push", "-q", "--tls-verify=false", &id, &dest]);
         }
     }
 }
