@@ -25,26 +25,21 @@ fn logs_client(moto: &Moto) -> aws_sdk_cloudwatchlogs::Client {
 /// Put one event (time in ms) into a stream of the group, making the stream if it is new.
 fn put(moto: &Moto, group: &str, stream: &str, time: i64, message: &str) {
     let c = logs_client(moto);
+    let event = aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+        .timestamp(time)
+        .message(message)
+        .build()
+        .unwrap();
     moto.rt.block_on(async {
+        // an error here is a stream that is there already
         let _ = c
             .create_log_stream()
             .log_group_name(group)
             .log_stream_name(stream)
             .send()
             .await;
-        c.put_log_events()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .log_events(
-                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                    .timestamp(time)
-                    .message(message)
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
+        let put = c.put_log_events().log_group_name(group).log_stream_name(stream);
+        put.log_events(event).send().await.unwrap();
     });
 }
 
@@ -253,24 +248,31 @@ fn wait_exit(child: &mut std::process::Child, within: Duration) -> std::process:
     }
 }
 
-fn stderr_of(child: &mut std::process::Child) -> String {
+/// `convoxc logs` of the app, following, its stdout and stderr piped.
+fn following(moto: &Moto) -> std::process::Child {
+    let mut args = vec!["logs"];
+    args.extend_from_slice(APP);
+    moto.command(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The child exits within 10 s, with 0 and nothing on stderr.
+fn ends_quietly(child: &mut std::process::Child) {
+    let status = wait_exit(child, Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{status:?}");
     let mut err = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    err
+    assert!(err.trim().is_empty(), "{err}");
 }
 
 #[test]
 fn logs_follow_prints_new_lines_once_and_ends_on_ctrl_c() {
     let moto = Moto::start();
     let group = deployed(&moto);
-    let mut args = vec!["logs"];
-    args.extend_from_slice(APP);
-    let mut child = moto
-        .command(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = following(&moto);
     let rx = lines_of(&mut child);
     let first = wait_for(&rx, "GET / 200");
     assert_eq!(first.len(), 4, "{first:?}");
@@ -285,32 +287,19 @@ fn logs_follow_prints_new_lines_once_and_ends_on_ctrl_c() {
     unsafe {
         libc::kill(child.id() as libc::pid_t, libc::SIGINT);
     }
-    let status = wait_exit(&mut child, Duration::from_secs(10));
-    assert_eq!(status.code(), Some(0), "{status:?}");
-    let err = stderr_of(&mut child);
-    assert!(err.trim().is_empty(), "{err}");
+    ends_quietly(&mut child);
 }
 
 #[test]
 fn logs_into_a_closed_pipe_end_quietly() {
     let moto = Moto::start();
     deployed(&moto);
-    let mut args = vec!["logs"];
-    args.extend_from_slice(APP);
-    let mut child = moto
-        .command(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = following(&moto);
     // `convoxc logs | head -1`: one line read, then the reader goes away
     let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     out.read_line(&mut line).unwrap();
     assert!(line.contains("web started"), "{line}");
     drop(out);
-    let status = wait_exit(&mut child, Duration::from_secs(10));
-    assert_eq!(status.code(), Some(0), "{status:?}");
-    let err = stderr_of(&mut child);
-    assert!(err.trim().is_empty(), "{err}");
+    ends_quietly(&mut child);
 }

@@ -162,14 +162,14 @@ pub(crate) fn text_line(e: &Event) -> String {
     )
 }
 
-/// A line for `--format json`.
+/// A line for `--format json` (its time to the millisecond, as CloudWatch keeps it).
 pub(crate) fn json_line(e: &Event) -> Value {
     let (service, task) = match stream_parts(&e.stream) {
         Some((s, t)) => (json!(s), json!(t)),
         None => (Value::Null, Value::Null),
     };
     json!({
-        "time": time_text(e.time),
+        "time": DateTime::from_millis(e.time).fmt(DateTimeFormat::DateTime).unwrap_or_else(|_| e.time.to_string()),
         "service": service,
         "task": task,
         "stream": e.stream,
@@ -263,7 +263,7 @@ mod tests {
         assert_eq!(text_line(&e), "2026-12-07T10:00:00Z service/web/0123abcd hello");
         assert_eq!(
             json_line(&e),
-            json!({"time": "2026-12-07T10:00:00Z", "service": "web", "task": "0123abcd",
+            json!({"time": "2026-12-07T10:00:00.123Z", "service": "web", "task": "0123abcd",
                    "stream": "service/web/0123abcd", "message": "hello"})
         );
         let rack = Event {
