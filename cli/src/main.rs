@@ -64,6 +64,9 @@ enum Command {
     /// An app's environment (masked unless --reveal); `env set`, `env unset` stage changes for its
     /// next apply.
     Env(commands::env::EnvArgs),
+    /// An app's logs (its CloudWatch log group), every service's and timer's lines prefixed by
+    /// their stream; follows until Ctrl-C unless --no-follow.
+    Logs(commands::logs::LogsArgs),
     /// The language server for editors, over stdio: the compiler's diagnostics, hover, completion,
     /// definitions, references, symbols, quick fixes.
     Lsp(commands::lsp::LspArgs),
@@ -130,7 +133,8 @@ fn main() -> ExitCode {
         | Command::Images(_)
         | Command::Racks(_)
         | Command::Apps(_)
-        | Command::Env(_) => false,
+        | Command::Env(_)
+        | Command::Logs(_) => false,
     };
     if offline {
         quiet_pipe();
@@ -149,6 +153,7 @@ fn main() -> ExitCode {
         Command::Racks(args) => commands::racks::run(args),
         Command::Apps(args) => commands::apps::run(args),
         Command::Env(args) => commands::env::run(args),
+        Command::Logs(args) => commands::logs::run(args),
         Command::Lsp(args) => commands::lsp::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -63,6 +63,8 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
     `AWS::RDS::DBInstance` as the parameter group object, which it takes for a name (it fails with
     "'DBParameterGroup' object has no attribute 'startswith'"); CloudFormation's Ref is the group's
     name, and the shim passes that.
+21. FilterLogEvents ignores `logStreamNamePrefix` (every stream of the group is searched); the shim
+    searches only the streams under the prefix, as CloudWatch Logs does (`convoxc logs --service`).
 """
 import os
 import socket
@@ -77,6 +79,7 @@ from moto.cloudformation.custom_model import CustomModel
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.common_models import CloudFormationModel
 from moto.ecr.models import Repository
+from moto.logs.responses import LogsResponse
 from moto.rds.models import DBInstance, DBParameterGroup
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.server import ThreadedMotoServer
@@ -374,6 +377,30 @@ def create_change_set(self, stack_name, change_set_name, template, parameters, d
 
 
 models.CloudFormationBackend.create_change_set = create_change_set
+
+
+def filter_log_events(self):
+    """Point 21."""
+    group_name = self._get_param("logGroupName")
+    names = self._get_param("logStreamNames", [])
+    prefix = self._get_param("logStreamNamePrefix")
+    if prefix and not names:
+        group = self.logs_backend.groups.get(group_name)
+        names = [n for n in (group.streams if group else {}) if n.startswith(prefix)] or ["\0none"]
+    events, next_token, searched = self.logs_backend.filter_log_events(
+        group_name,
+        names,
+        self._get_param("startTime"),
+        self._get_param("endTime"),
+        self._get_param("limit"),
+        self._get_param("nextToken"),
+        self._get_param("filterPattern"),
+        self._get_param("interleaved", False),
+    )
+    return json.dumps({"events": events, "nextToken": next_token, "searchedLogStreams": searched})
+
+
+LogsResponse.filter_log_events = filter_log_events
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0

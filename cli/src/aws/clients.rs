@@ -46,6 +46,8 @@ pub struct Clients {
     pub secrets: aws_sdk_secretsmanager::Client,
     /// Only for the app registry's login (`deploy`, `images`).
     pub ecr: aws_sdk_ecr::Client,
+    /// Only to read log groups (`logs`, `rack logs`).
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub region: String,
 }
 
@@ -121,6 +123,7 @@ impl Clients {
             ssm: aws_sdk_ssm::Client::new(&conf),
             secrets: aws_sdk_secretsmanager::Client::new(&conf),
             ecr: aws_sdk_ecr::Client::new(&conf),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             region,
         })
     }

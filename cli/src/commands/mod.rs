@@ -8,6 +8,7 @@ pub mod deploy;
 pub mod diff;
 pub mod env;
 pub mod images;
+pub mod logs;
 pub mod lsp;
 pub mod rack;
 pub mod racks;

@@ -4,7 +4,7 @@
 //! (`events`) → verdict (`stack`: pure decisions over recorded responses; `say`: text or JSON
 //! lines). What it deploys: `app` (an app, for `apply` and `deploy`), `rack_deploy` (the rack),
 //! `resource_deploy` (a rack resource), `remove` (deleting a stack after saying what it keeps),
-//! `verdict` (`diff --change-set`). `runtime` turns a command's result into an exit code.
+//! `verdict` (`diff --change-set`). `tail` prints a log group (`logs`, `rack logs`). `runtime` turns a command's result into an exit code.
 
 pub(crate) mod app;
 pub(crate) mod consent;
@@ -21,4 +21,5 @@ pub(crate) mod say;
 pub(crate) mod settle;
 pub(crate) mod ship;
 pub(crate) mod stack;
+pub(crate) mod tail;
 pub(crate) mod verdict;

@@ -1,9 +1,10 @@
 //! `convoxc rack`: the rack (`rack` alone: its info), its stack (`rack build`, `rack apply`) and
-//! its params (`rack params`, `rack params set`).
+//! its params (`rack params`, `rack params set`), its logs (`rack logs`).
 
 mod apply;
 mod build;
 mod info;
+mod logs;
 mod params;
 
 use crate::target::RackTarget;
@@ -28,6 +29,8 @@ pub enum RackCommand {
     /// The rack's params (NAME=VALUE); `rack params set K=V…` changes them through the rack's
     /// change set.
     Params(params::ParamsArgs),
+    /// The rack's own logs (its CloudWatch log group), as `logs` prints an app's.
+    Logs(logs::RackLogsArgs),
 }
 
 impl RackArgs {
@@ -43,5 +46,6 @@ pub fn run(args: RackArgs) -> ExitCode {
         Some(RackCommand::Build(args)) => build::run(args),
         Some(RackCommand::Apply(args)) => apply::run(args),
         Some(RackCommand::Params(args)) => params::run(args),
+        Some(RackCommand::Logs(args)) => logs::run(args),
     }
 }
