@@ -130,7 +130,7 @@ fn a_yaml_syntax_error_is_one_message_and_one_snippet() {
     assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(4), Some(4)));
     let o = convoxc(&["validate", file, "--diagnostics", "github"]);
     assert!(stderr(&o).starts_with("::error file="), "{}", stderr(&o));
-    assert!(stderr(&o).contains(&format!("line=4,col=4,")), "{}", stderr(&o));
+    assert!(stderr(&o).contains("line=4,col=4,"), "{}", stderr(&o));
     assert!(
         stderr(&o).contains(&format!("yaml-syntax::invalid YAML: {words}\n")),
         "{}",
