@@ -70,6 +70,25 @@ pub enum ListFormat {
     Json,
 }
 
+/// `--build ID`: the part of an image tag after `<service>.` — a Docker tag is `[A-Za-z0-9_][A-Za-z0-9_.-]*`,
+/// at most 128 characters in all (the distribution spec's reference grammar; ECR allows 300, the engines
+/// 128), so an ID is kept to 64, leaving the service name room.
+pub(crate) fn parse_build(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && !s.starts_with(['.', '-']);
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a build ID: 1 to 64 letters, digits, `_`, `.` or `-`, not starting with `.` or `-` \
+             (it ends an image tag, `<service>.<build>`)"
+        ))
+    }
+}
+
 pub(crate) fn parse_pair(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),

@@ -36,6 +36,16 @@ fn exit_codes() {
     // usage errors
     assert_eq!(convoxc(&["validate", "--bogus"]).status.code(), Some(2));
     assert_eq!(convoxc(&["validate", "/nonexistent/convox.yml"]).status.code(), Some(2));
+    // a build ID ends an image tag: anything else is a usage error before AWS is asked
+    for bad in ["has space", "-x", "a/b", &"B".repeat(65)] {
+        let o = convoxc(&["apply", &format!("--build={bad}"), "--rack", "r"]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("is not a build ID"),
+            "{bad}"
+        );
+    }
+    assert_eq!(convoxc(&["images", "push", "--build", "x y"]).status.code(), Some(2));
     assert_eq!(
         convoxc(&["validate", &fixture("simple.yml"), "-e", "NOEQUALS"])
             .status

@@ -38,7 +38,7 @@ pub struct ApplyArgs {
     /// service runs its image `<service>.<build>` in the app's registry, checked to be there
     /// before anything changes. Default: the build each service runs now. `convoxc deploy` builds
     /// and pushes instead.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = crate::args::parse_build)]
     pub build: Option<String>,
     #[command(flatten)]
     pub flags: Flags,

@@ -59,7 +59,7 @@ struct PushArgs {
     #[arg(long, value_name = "FILE")]
     env_file: Option<PathBuf>,
     /// Name the build (default: derived from its sources).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", value_parser = crate::args::parse_build)]
     build: Option<String>,
     /// docker, podman, finch or nerdctl (default: CONVOXC_ENGINE, else the first on PATH).
     #[arg(long, value_name = "ENGINE")]

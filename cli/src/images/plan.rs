@@ -138,6 +138,15 @@ pub(crate) fn plan(
             None => images.push((spec, vec![s.name.clone()])),
         }
     }
+    // an image tag is at most 128 characters (the engines' reference grammar): `<service>.` and a
+    // 13-character build ID leave a service name 114
+    for s in app.services.iter().filter(|s| s.image.is_none() && s.name.len() > 114) {
+        problems.push(PlanError(format!(
+            "service {}: its image tag `{}.<build>` would pass the 128 characters an image tag may have; \
+             give the service a shorter name",
+            s.name, s.name
+        )));
+    }
     let mut out = Vec::new();
     for (spec, services) in images {
         match context::digest(&spec) {
@@ -341,6 +350,34 @@ mod tests {
         assert_eq!(
             platforms(TWO, Some("t3.small"), Some("linux/arm64")),
             ["linux/arm64", "linux/arm64"]
+        );
+    }
+
+    /// A service whose image tag would pass 128 characters is said before anything is built.
+    #[test]
+    fn a_tag_too_long_for_the_engines_is_said() {
+        let dir = folder(&[("Dockerfile", "FROM scratch\n")]);
+        let name = "s".repeat(115);
+        let problems = plan(
+            &app(&format!("services:\n  {name}:\n    build: .\n")),
+            dir.path(),
+            &BTreeMap::new(),
+            None,
+            None,
+        )
+        .err()
+        .unwrap();
+        assert!(problems[0].0.contains("128 characters"), "{}", problems[0].0);
+        let ok = "s".repeat(114);
+        assert!(
+            plan(
+                &app(&format!("services:\n  {ok}:\n    build: .\n")),
+                dir.path(),
+                &BTreeMap::new(),
+                None,
+                None
+            )
+            .is_ok()
         );
     }
 

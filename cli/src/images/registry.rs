@@ -189,14 +189,32 @@ impl Registry {
             at: self.at(),
             cause: e.clone(),
         })?;
-        let mut req = http.request(method, url).header(reqwest::header::ACCEPT, MANIFESTS);
-        if !self.user.is_empty() || !self.password.is_empty() {
-            req = req.basic_auth(&self.user, Some(&self.password));
+        // ECR throttles (429) and has its moments (5xx): three tries, backing off 0.5 s then 1 s,
+        // before the answer (or the error) is the user's
+        let mut wait = Duration::from_millis(500);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = http
+                .request(method.clone(), url)
+                .header(reqwest::header::ACCEPT, MANIFESTS);
+            if !self.user.is_empty() || !self.password.is_empty() {
+                req = req.basic_auth(&self.user, Some(&self.password));
+            }
+            let sent = req.send().await;
+            let again = match &sent {
+                Ok(r) => r.status().as_u16() == 429 || r.status().is_server_error(),
+                Err(e) => e.is_timeout() || e.is_connect(),
+            };
+            if !again || attempt == 3 {
+                return sent.map_err(|e| RegistryError::Unreachable {
+                    at: self.at(),
+                    cause: chain(&e),
+                });
+            }
+            tokio::time::sleep(wait).await;
+            wait *= 2;
         }
-        req.send().await.map_err(|e| RegistryError::Unreachable {
-            at: self.at(),
-            cause: chain(&e),
-        })
     }
 
     fn refusal(&self, what: &str, status: u16, message: String) -> RegistryError {
@@ -427,6 +445,13 @@ mod tests {
         assert!(
             text.ends_with("app/down: the tag list answered HTTP 503: UNAVAILABLE: try later"),
             "{text}"
+        );
+        // a 5xx (or a 429) is asked three times before it is the user's error
+        let asked = server.asked.lock().unwrap();
+        assert_eq!(
+            asked.iter().filter(|a| a.starts_with("/v2/app/down/")).count(),
+            3,
+            "{asked:?}"
         );
     }
 
