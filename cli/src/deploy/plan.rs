@@ -51,8 +51,6 @@ pub(crate) struct Compiled {
     pub staged: Vec<(String, i64)>,
     /// The rack's KMS key, for the SecureStrings it writes (None: `aws/ssm`).
     pub key: Option<String>,
-    /// A service runs a built image (so a first deploy needs `--build`).
-    pub needs_build: bool,
     /// The app's stacks as deployed, when they are.
     pub deployed: Option<Side>,
     /// The build each service runs, where it is not the app stack's `Build`.
@@ -216,6 +214,26 @@ impl Prepared {
         self.loaded.app.as_ref()
     }
 
+    /// The build each service given its `image:` runs when the app's build is `id`: the one it
+    /// runs now (so it does not roll for a build it does not run), or `id` when it is new.
+    pub(crate) fn given_image_builds(&self, id: &str) -> BTreeMap<String, String> {
+        let deployed = self.deployed_builds();
+        self.app()
+            .map(|a| {
+                a.services
+                    .iter()
+                    .filter(|s| s.image.is_some())
+                    .map(|s| {
+                        (
+                            s.name.clone(),
+                            deployed.get(&s.name).cloned().unwrap_or_else(|| id.to_string()),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// `<rack>-<app>`.
     pub(crate) fn stack_name(&self) -> &str {
         &self.stack_name
@@ -269,7 +287,6 @@ impl Prepared {
             removed: BTreeSet::new(),
             staged: Vec::new(),
             key: self.key.clone(),
-            needs_build: false,
             deployed: None,
             builds: BTreeMap::new(),
             built: Vec::new(),
@@ -293,11 +310,6 @@ impl Prepared {
         let Some(bundle) = compile_keeping(&self.loaded, &options, Format::Human, self.deployed.as_ref()) else {
             return err(format!("{} has errors; nothing was deployed", self.file));
         };
-        let needs_build = self
-            .loaded
-            .app
-            .as_ref()
-            .is_some_and(|a| a.services.iter().any(|s| s.image.is_none()));
         Ok(Compiled {
             stack_name: self.stack_name,
             bundle,
@@ -308,7 +320,6 @@ impl Prepared {
             removed: self.removed,
             staged: self.staged,
             key: self.key,
-            needs_build,
             deployed: self.deployed,
             builds: options.builds,
             built: self
@@ -432,7 +443,7 @@ pub(crate) fn parameters(
     let build = match build {
         Some(b) => ParamValue::Plain(b.to_string()),
         None if deployed_has("Build") => ParamValue::UsePrevious,
-        None if compiled.needs_build => {
+        None if !compiled.built.is_empty() => {
             return err(format!(
                 "the first deploy of {} needs --build ID: services without `image:` run the image \
                  tagged <service>.<ID> in the app's registry; `convoxc deploy` builds and pushes them",

@@ -65,16 +65,10 @@ pub(crate) fn images(p: &Prepared, s: &Ship<'_>) -> Result<Option<Plan>> {
 
 /// The build each service runs: a built one its image's, a service given its `image:` the build
 /// it runs now (so it does not roll for a build it does not run), or the app's when it is new.
-pub(crate) fn service_builds(p: &Prepared, planned: &Plan) -> BTreeMap<String, String> {
-    let deployed = p.deployed_builds();
+fn service_builds(p: &Prepared, planned: &Plan) -> BTreeMap<String, String> {
     let mut builds = planned.service_builds();
-    if let (Some(app), Some(id)) = (p.app(), &planned.id) {
-        for s in app.services.iter().filter(|s| s.image.is_some()) {
-            builds.insert(
-                s.name.clone(),
-                deployed.get(&s.name).cloned().unwrap_or_else(|| id.clone()),
-            );
-        }
+    if let Some(id) = &planned.id {
+        builds.extend(p.given_image_builds(id));
     }
     builds
 }

@@ -23,24 +23,17 @@ pub(crate) async fn builds_for(c: &Clients, p: &Prepared, build: Option<&str>) -
     let Some(id) = build else { return Ok(deployed) };
     let Some(app) = p.app() else { return Ok(deployed) };
     let record = builds::read(c, p.bucket(), p.app_name(), id).await?;
-    let mut out = BTreeMap::new();
-    for s in &app.services {
-        let b = if s.image.is_some() {
-            deployed.get(&s.name).cloned().unwrap_or_else(|| id.to_string())
-        } else {
-            match &record {
-                Some(r) => match r.services.get(&s.name) {
-                    Some(b) => b.clone(),
-                    None => {
-                        return Err(Error(format!(
-                            "build {id} has no image of service {}: it was pushed before the service was built \
-                             from source; push a new build (`convoxc images push`) or deploy (`convoxc deploy`)",
-                            s.name
-                        )));
-                    }
-                },
-                None => id.to_string(),
-            }
+    let mut out = p.given_image_builds(id);
+    for s in app.services.iter().filter(|s| s.image.is_none()) {
+        let b = match &record {
+            Some(r) => r.services.get(&s.name).cloned().ok_or_else(|| {
+                Error(format!(
+                    "build {id} has no image of service {}: it was pushed before the service was built from \
+                     source; push a new build (`convoxc images push`) or deploy (`convoxc deploy`)",
+                    s.name
+                ))
+            })?,
+            None => id.to_string(),
         };
         out.insert(s.name.clone(), b);
     }
