@@ -48,6 +48,12 @@ pub struct Clients {
     pub ecr: aws_sdk_ecr::Client,
     /// Only to read log groups (`logs`, `rack logs`).
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    /// Services, deployments and tasks (deploy follow, `run`, `ps`, `restart`, `scale`).
+    pub ecs: aws_sdk_ecs::Client,
+    /// Only to read a certificate's DNS validation records.
+    pub acm: aws_sdk_acm::Client,
+    /// Only for the caller's identity (who made a release).
+    pub sts: aws_sdk_sts::Client,
     pub region: String,
 }
 
@@ -124,6 +130,9 @@ impl Clients {
             secrets: aws_sdk_secretsmanager::Client::new(&conf),
             ecr: aws_sdk_ecr::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
+            ecs: aws_sdk_ecs::Client::new(&conf),
+            acm: aws_sdk_acm::Client::new(&conf),
+            sts: aws_sdk_sts::Client::new(&conf),
             region,
         })
     }
