@@ -108,7 +108,7 @@ pub(crate) fn parse_since(text: &str, now: i64) -> std::result::Result<i64, Stri
         })
 }
 
-fn duration_ms(text: &str) -> Option<i64> {
+pub(crate) fn duration_ms(text: &str) -> Option<i64> {
     if text.is_empty() {
         return None;
     }

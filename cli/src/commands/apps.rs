@@ -39,6 +39,9 @@ enum AppsCommand {
     /// Make an app before its first deploy (`convox apps create`): its stack with the registry, log
     /// group and roles, and no service (so that `images push` has somewhere to push).
     Create(CreateArgs),
+    /// Cancel an update in progress (`convox apps cancel`): after asking, CloudFormation stops it
+    /// and rolls the app back to what was deployed before; the rollback is followed to its end.
+    Cancel(CancelArgs),
     /// Delete an app: its stacks (saying first what is kept: database snapshots, retained
     /// buckets…), then its stored environment and generated secrets.
     Delete(DeleteArgs),
@@ -56,6 +59,14 @@ struct CreateArgs {
     name: String,
     #[command(flatten)]
     target: RackTarget,
+    #[command(flatten)]
+    flags: Flags,
+}
+
+#[derive(Args)]
+struct CancelArgs {
+    #[command(flatten)]
+    target: AppTarget,
     #[command(flatten)]
     flags: Flags,
 }
@@ -90,6 +101,16 @@ pub(crate) fn run(args: AppsArgs) -> ExitCode {
             }),
             Err(code) => code,
         },
+        Some(AppsCommand::Cancel(mut a)) => {
+            say::set(a.flags.format);
+            match a.target.resolve() {
+                Ok((rack, app)) => runtime::block_on(async move {
+                    let c = Clients::connect(&a.target.rack.aws).await?;
+                    crate::deploy::cancel::cancel(&c, &rack, &app, &a.flags).await
+                }),
+                Err(code) => code,
+            }
+        }
         Some(AppsCommand::Delete(mut d)) => match named(&d.name, &d.flags, &mut d.target) {
             Ok(rack) => runtime::block_on(delete(d, rack)),
             Err(code) => code,

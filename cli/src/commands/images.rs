@@ -96,6 +96,7 @@ fn push(p: PushArgs) -> ExitCode {
             no_execute: false,
             allow_destroy: false,
             format: p.format,
+            wait: None,
         },
         aws: p.aws,
     };

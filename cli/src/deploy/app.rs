@@ -81,6 +81,7 @@ pub(crate) async fn deploy_app(c: &Clients, d: AppDeploy<'_>, existing: Option<S
             pending,
             environment,
             consented: d.consented,
+            app: Some(app.to_string()),
             part: false,
         },
         existing,

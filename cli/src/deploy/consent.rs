@@ -23,6 +23,11 @@ pub struct Flags {
     /// last `verdict` line); questions go to stderr then.
     #[arg(long, value_enum, default_value_t = DeployFormat::Text)]
     pub format: DeployFormat,
+    /// Stop following a deploy that shows no progress (no stack or ECS event) for this long —
+    /// `30m`, `90s`, `1h`, or minutes; `0` waits for ever (default: CONVOXC_DEPLOY_WAIT, else 30m).
+    /// CloudFormation carries on; it says how to follow again or cancel.
+    #[arg(long, value_name = "DURATION", value_parser = crate::deploy::follow::parse_wait)]
+    pub wait: Option<std::time::Duration>,
 }
 
 /// Ask before executing a change set. `destroys`: what it destroys (each a line), which needs

@@ -23,7 +23,26 @@ pub struct Follower {
     started: Instant,
     /// What the lines call the stacks: the root's label, and each nested stack's by logical ID.
     names: Names,
+    /// The ECS services and ACM certificates of the stacks, by physical ID (ARN): what the ECS
+    /// follow and the certificate watch look at. From each stack's resources when it is first
+    /// seen, then from the events.
+    pub resources: BTreeMap<String, Tracked>,
 }
+
+/// An ECS service or ACM certificate of a followed stack.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tracked {
+    /// The physical name of the stack that holds it.
+    pub stack: String,
+    pub resource_type: String,
+    /// Its resource status (CREATE_IN_PROGRESS…).
+    pub status: String,
+    /// The reason of its last event ("Content of DNS Record is: …" for a certificate).
+    pub reason: String,
+}
+
+/// The resource types whose progress is followed beyond CloudFormation's events.
+const TRACKED: &[&str] = &["AWS::ECS::Service", "AWS::CertificateManager::Certificate"];
 
 /// What the user calls the stacks of a deploy: the root ("app", or a lone stack's name) and each
 /// nested stack by its logical ID ("service web"), as the manifest names them.
@@ -96,6 +115,7 @@ impl Follower {
             tty,
             started: Instant::now(),
             names: Names::default(),
+            resources: BTreeMap::new(),
         }
     }
 
@@ -154,6 +174,17 @@ impl Follower {
                 continue;
             };
             for r in out.stack_resources() {
+                if let (Some(kind), Some(id)) = (r.resource_type(), r.physical_resource_id())
+                    && TRACKED.contains(&kind)
+                    && !id.is_empty()
+                {
+                    self.resources.entry(id.to_string()).or_insert_with(|| Tracked {
+                        stack: r.stack_name().unwrap_or(&stack).to_string(),
+                        resource_type: kind.to_string(),
+                        status: r.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                        reason: r.resource_status_reason().unwrap_or("").to_string(),
+                    });
+                }
                 if r.resource_type() == Some("AWS::CloudFormation::Stack")
                     && let Some(id) = r.physical_resource_id()
                     && !self.nested.contains_key(id)
@@ -197,6 +228,22 @@ impl Follower {
             }
         }
         fresh.sort_by_key(|e| e.timestamp().map(|t| (t.secs(), t.subsec_nanos())));
+        for e in &fresh {
+            if let (Some(kind), Some(id)) = (e.resource_type(), e.physical_resource_id())
+                && TRACKED.contains(&kind)
+                && !id.is_empty()
+            {
+                self.resources.insert(
+                    id.to_string(),
+                    Tracked {
+                        stack: e.stack_name().unwrap_or("").to_string(),
+                        resource_type: kind.to_string(),
+                        status: e.resource_status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                        reason: e.resource_status_reason().unwrap_or("").to_string(),
+                    },
+                );
+            }
+        }
         if self.tty {
             print!("\r\x1b[K");
         }
@@ -220,8 +267,13 @@ impl Follower {
         Ok(())
     }
 
+    /// The label of the stack named `stack` ("service web").
+    pub fn label_of(&self, stack: &str) -> String {
+        self.names.of(&self.root_name(), stack)
+    }
+
     /// The root stack's name (it may be followed by its ARN).
-    fn root_name(&self) -> String {
+    pub fn root_name(&self) -> String {
         match self.root.split('/').nth(1) {
             Some(name) if self.root.starts_with("arn:") => name.to_string(),
             _ => self.root.clone(),

@@ -10,9 +10,10 @@ use crate::aws::secrets::Pending;
 use crate::aws::upload;
 use crate::deploy::consent::{Flags, consent};
 use crate::deploy::events;
+use crate::deploy::follow;
 use crate::deploy::preview;
 use crate::deploy::say;
-use crate::deploy::stack::{self, ParamValue, Preflight};
+use crate::deploy::stack::{self, ParamValue};
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter, Stack, Tag};
 use convoxc_compiler::back::{Bundle, Template};
 use convoxc_compiler::diff::{EnvChange, Report, render};
@@ -37,6 +38,8 @@ pub(crate) struct Deployment<'a> {
     /// for the registry, the images pushed, then the whole app): the report is not printed again,
     /// and only a change that destroys data is asked about.
     pub(crate) consented: bool,
+    /// The app, for an app's stack (the deploy wait says how to cancel it).
+    pub(crate) app: Option<String>,
     /// One part of a bigger deploy (a first `deploy`'s app stack before its images): its success
     /// is a step (`stack-ready`), not the verdict, which the whole deploy says once.
     pub(crate) part: bool,
@@ -207,34 +210,15 @@ pub(crate) async fn deploy(
         format!("executing the change set; following {stack_name} (Ctrl-C stops following, not the deploy)"),
         json!({"type": "executing", "stack": stack_name, "change_set": set_id}),
     );
-    let started = std::time::Instant::now();
-    let follow = async {
-        loop {
-            let s = describe_stack(c, stack_name).await?;
-            let status = s
-                .and_then(|s| s.stack_status().map(|x| x.as_str().to_string()))
-                .unwrap_or_default();
-            follower.poll(c, &status).await?;
-            if stack::outcome(&status).is_some() {
-                break Ok::<String, Error>(status);
-            }
-            tokio::time::sleep(events::poll_interval()).await;
-        }
+    let wait = follow::deploy_wait(d.flags.wait)?;
+    let cancel = match &d.app {
+        Some(app) => format!("convoxc apps cancel --app {app}"),
+        None => format!("aws cloudformation cancel-update-stack --stack-name {stack_name}"),
     };
-    let status = tokio::select! {
-        r = follow => r.map_err(|e| Error(format!(
-            "{e}\n  the deploy goes on in CloudFormation: run the same command again to follow it to its end"
-        )))?,
-        _ = interrupt.recv() => return err(format!(
-            "interrupted: stopped following {stack_name}. CloudFormation carries on with the deploy; run the \
-             same command again to pick the stack up where it is (it waits for a running operation to settle)"
-        )),
-    };
-    follower.finish();
-    let secs = started.elapsed().as_secs_f32();
-    let seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
+    let ended = follow::follow(c, stack_name, &mut follower, &mut interrupt, wait, &cancel).await?;
+    let (status, seconds) = (ended.status.clone(), ended.seconds);
     if stack::outcome(&status) == Some(true) {
-        let mut text = format!("ok: {stack_name} {status} in {secs:.1} s");
+        let mut text = format!("ok: {stack_name} {status} in {seconds:.1} s");
         let mut outputs = serde_json::Map::new();
         if let Some(s) = describe_stack(c, stack_name).await? {
             for o in s.outputs() {
@@ -255,47 +239,7 @@ pub(crate) async fn deploy(
         }
         return Ok(());
     }
-    let failure = stack::root_cause(&follower.events);
-    // the failing stack as the manifest names it ("service web"): the service that did not stabilise
-    let label = failure
-        .as_ref()
-        .and_then(|f| events::stack_label(stack_name, &f.stack, &names.nested));
-    let cause = match &failure {
-        Some(f) => format!(
-            "\n  cause: {}{} {} ({}) {}: {}",
-            label.as_deref().map(|l| format!("{l}: ")).unwrap_or_default(),
-            f.stack,
-            f.logical_id,
-            f.resource_type,
-            f.status,
-            f.reason
-        ),
-        None => String::new(),
-    };
-    let next = match stack::preflight(Some(&status)) {
-        Preflight::RollbackComplete => {
-            "\n  the stack never existed successfully; the next apply deletes it (after asking) and creates it again"
-        }
-        Preflight::Ready => "\n  the stack is back as it was; fix the cause and apply again",
-        _ => "",
-    };
-    let message = format!("{stack_name} failed: {status} after {secs:.1} s{cause}{next}");
-    // the text goes to stderr as the error; CI reads it structured
-    if say::json() {
-        say::verdict(
-            "",
-            json!({
-                "stack": stack_name, "result": "failed", "status": status, "seconds": seconds,
-                "cause": failure.as_ref().map(|f| json!({
-                    "label": label,
-                    "stack": f.stack, "logical_id": f.logical_id, "resource_type": f.resource_type,
-                    "status": f.status, "reason": f.reason,
-                })),
-                "message": message,
-            }),
-        );
-    }
-    err(message)
+    Err(follow::failed(stack_name, &ended))
 }
 
 /// Every nested stack's logical ID and label ("service web"), at any depth.

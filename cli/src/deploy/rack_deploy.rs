@@ -90,6 +90,7 @@ pub(crate) async fn deploy_rack(args: RackDeploy, rack: Rack, params: BTreeMap<S
             pending: Default::default(),
             environment: Vec::new(),
             consented: false,
+            app: None,
             part: false,
         },
         existing,

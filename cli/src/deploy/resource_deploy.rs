@@ -179,6 +179,7 @@ pub(crate) async fn deploy_resource(
             pending,
             environment: Vec::new(),
             consented: false,
+            app: None,
             part: false,
         },
         existing,

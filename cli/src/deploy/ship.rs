@@ -264,6 +264,7 @@ async fn make_registry(
         },
         environment: Vec::new(),
         consented,
+        app: Some(app.to_string()),
         part: consented,
     };
     flow::deploy(c, deployment, None, Some(&bootstrap.bundle)).await
