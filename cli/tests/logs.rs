@@ -59,28 +59,10 @@ fn deployed(moto: &Moto) -> String {
     group
 }
 
-/// A finished run, its stdout and stderr apart.
-struct Out {
-    code: Option<i32>,
-    out: String,
-    err: String,
-}
-
-impl Out {
-    #[track_caller]
-    fn ok(self) -> Out {
-        assert_eq!(self.code, Some(0), "{}{}", self.out, self.err);
-        self
-    }
-}
+type Out = Apart;
 
 fn run(moto: &Moto, args: &[&str]) -> Out {
-    let o = moto.command(args).output().unwrap();
-    Out {
-        code: o.status.code(),
-        out: String::from_utf8_lossy(&o.stdout).into_owned(),
-        err: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    moto.run_apart(args)
 }
 
 fn logs(moto: &Moto, extra: &[&str]) -> Out {

@@ -65,6 +65,20 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
     name, and the shim passes that.
 21. FilterLogEvents ignores `logStreamNamePrefix` (every stream of the group is searched); the shim
     searches only the streams under the prefix, as CloudWatch Logs does (`convoxc logs --service`).
+22. CancelUpdateStack is not implemented by moto. The shim cancels an update that (3) has not
+    applied yet: it is not applied, and the stack ends as CloudFormation ends a cancelled update:
+    UPDATE_ROLLBACK_IN_PROGRESS ("User Initiated"), then UPDATE_ROLLBACK_COMPLETE. Any other
+    status is refused with CloudFormation's ValidationError.
+23. Not a correction: moto's ECS starts no task for a service, keeps no service events and no
+    container exit codes. With CONVOXC_MOTO_ECS_FAIL (JSON: `stack`, `executions` — which executions
+    of that stack's change sets, counted from 1 —, `service` — part of the ECS service's name —, `task` — a
+    32-hex task ID —, `exit`, `reason`), that execution is applied, then what ECS records for a
+    deployment whose essential container exits is seeded into moto's ECS: a service event, the
+    primary deployment's failed task and its circuit-breaker rollout state, and the stopped task
+    (started by the deployment, with its stopped reason and the container's exit code; the task
+    definition's environment values made strings, as a GetAtt's port reaches ECS); then the
+    execution fails as CloudFormation fails it when the circuit breaker trips (UPDATE_FAILED with
+    the handler's message, then the rollback of (4)).
 """
 import os
 import socket
@@ -76,7 +90,9 @@ import json
 
 from moto.cloudformation import models, parsing
 from moto.cloudformation.custom_model import CustomModel
+from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import EmptyResult
 from moto.core.common_models import CloudFormationModel
 from moto.ecr.models import Repository
 from moto.logs.responses import LogsResponse
@@ -141,6 +157,9 @@ class CloudFormationSecret(CloudFormationModel):
         pass
 
 DELAY = float(os.environ.get("CONVOXC_MOTO_EXECUTE_DELAY", "0"))
+ECS_FAIL = json.loads(os.environ.get("CONVOXC_MOTO_ECS_FAIL") or "null")
+EXECUTIONS = {}
+CANCELLED = set()
 LOCK = threading.RLock()
 _original = models.CloudFormationBackend.execute_change_set
 
@@ -154,9 +173,19 @@ def execute_change_set(self, change_set_name, stack_name=None):
     stack.status = "CREATE_IN_PROGRESS" if creating else "UPDATE_IN_PROGRESS"
     change_set.execution_status = "EXECUTE_IN_PROGRESS"
 
+    EXECUTIONS[stack.name] = EXECUTIONS.get(stack.name, 0) + 1
+    execution = EXECUTIONS[stack.name]
+
     def run():
         time.sleep(DELAY)
         with LOCK:
+            if stack.stack_id in CANCELLED:
+                CANCELLED.discard(stack.stack_id)
+                stack._add_stack_event("UPDATE_ROLLBACK_IN_PROGRESS", resource_status_reason="User Initiated")
+                stack._add_stack_event("UPDATE_ROLLBACK_COMPLETE")
+                stack.status = "UPDATE_ROLLBACK_COMPLETE"
+                change_set.execution_status = "EXECUTE_FAILED"
+                return
             apply()
 
     def apply():
@@ -164,6 +193,8 @@ def execute_change_set(self, change_set_name, stack_name=None):
         stack.resource_map.cross_stack_resources = self.exports
         try:
             _original(self, change_set_name, stack_name)
+            if ECS_FAIL and ECS_FAIL["stack"] == stack.name and execution in ECS_FAIL["executions"]:
+                seed_ecs_failure(self.account_id, self.region_name)
         except Exception as e:  # noqa: BLE001 - any failure of moto's apply is a failed deploy
             reason = f"{type(e).__name__}: {e}"
             stack._add_stack_event("CREATE_FAILED" if creating else "UPDATE_FAILED", resource_status_reason=reason)
@@ -187,6 +218,72 @@ def execute_change_set(self, change_set_name, stack_name=None):
 
 
 models.CloudFormationBackend.execute_change_set = execute_change_set
+
+
+def seed_ecs_failure(account_id, region_name):
+    """Point 23."""
+    import datetime
+    import uuid
+
+    from moto.ecs.models import Task, ecs_backends
+
+    backend = ecs_backends[account_id][region_name]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for service in backend.services.values():
+        if ECS_FAIL["service"] not in service.name:
+            continue
+        deployment = service.deployments[0]
+        deployment["failedTasks"] = 1
+        deployment["rolloutState"] = "FAILED"
+        deployment["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start."
+        service.events.insert(0, {
+            "id": str(uuid.uuid4()),
+            "createdAt": now,
+            "message": f"(service {service.name}) deployment {deployment['id']} deployment failed: tasks failed to start.",
+        })
+        cluster = backend.clusters[service.cluster_name]
+        definition = backend.describe_task_definition(service.task_definition)
+        # moto keeps a number that a GetAtt gave (a database's port) as a number, which the ECS
+        # API's string fields cannot hold: as CloudFormation passes it, a string
+        for d in definition.container_definitions:
+            for e in d.get("environment") or []:
+                e["value"] = str(e["value"])
+        task = Task(cluster, definition, None, None, backend, group=f"service:{service.name}",
+                    launch_type=service.launch_type or "EC2", started_by=deployment["id"],
+                    networking_configuration=getattr(service, "network_configuration", None))
+        task.id = ECS_FAIL["task"]
+        task.last_status = "STOPPED"
+        task.desired_status = "STOPPED"
+        task.stopped_reason = ECS_FAIL.get("reason", "Essential container in task exited")
+        task.stopped_at = now
+        task.created_at = now
+        for c in task.containers:
+            c.exitCode = ECS_FAIL["exit"]
+            c.exit_code = ECS_FAIL["exit"]
+            c.last_status = "STOPPED"
+            # moto copies the definition's numbers; the API's Container has them as strings
+            c.cpu = None if c.cpu is None else str(c.cpu)
+            c.memory = None if c.memory is None else str(c.memory)
+        backend.tasks.setdefault(cluster.name, {})[task.task_arn] = task
+        raise RuntimeError(
+            "Resource handler returned message: \"Error occurred during operation 'ECS Deployment Circuit Breaker "
+            "was triggered'.\" (HandlerErrorCode: GeneralServiceException)"
+        )
+
+
+def cancel_update_stack(self):
+    """Point 22."""
+    name = self._get_param("StackName")
+    backend = self.cloudformation_backend
+    with LOCK:
+        stack = backend.get_stack(name)
+        if stack.status != "UPDATE_IN_PROGRESS":
+            raise ValidationError(name, f"CancelUpdateStack cannot be called from current stack status {stack.status}")
+        CANCELLED.add(stack.stack_id)
+    return EmptyResult()
+
+
+CloudFormationResponse.cancel_update_stack = cancel_update_stack
 
 
 def _locked(method):

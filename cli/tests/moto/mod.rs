@@ -281,6 +281,43 @@ impl Run {
     }
 }
 
+/// A finished run, its stdout and stderr apart.
+pub struct Apart {
+    pub code: Option<i32>,
+    pub out: String,
+    pub err: String,
+}
+
+impl Apart {
+    #[track_caller]
+    pub fn ok(self) -> Apart {
+        self.code(0)
+    }
+    #[track_caller]
+    pub fn code(self, want: i32) -> Apart {
+        assert_eq!(self.code, Some(want), "{}{}", self.out, self.err);
+        self
+    }
+}
+
+impl Moto {
+    /// Run the binary; its stdout and stderr apart.
+    pub fn run_apart(&self, args: &[&str]) -> Apart {
+        let o = self.command(args).output().unwrap();
+        Apart {
+            code: o.status.code(),
+            out: String::from_utf8_lossy(&o.stdout).into_owned(),
+            err: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// `text` contains `want` (the text is the failure message).
+#[track_caller]
+pub fn has(text: &str, want: &str) {
+    assert!(text.contains(want), "{want:?} not in:\n{text}");
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
