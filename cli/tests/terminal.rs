@@ -141,3 +141,58 @@ fn apply_asks_on_a_terminal() {
     t.wait_for("EXIT=0");
     assert_eq!(moto.stack_status("r-myapp").as_deref(), Some("CREATE_COMPLETE"));
 }
+
+/// `logs` follows in a terminal until Ctrl-C (a real keystroke, through tmux), which ends it with
+/// exit 0 and no error.
+#[test]
+fn logs_follow_ends_on_ctrl_c_in_a_terminal() {
+    let moto = Moto::start();
+    rack(&moto, "r");
+    let dir = app_dir(str::to_string);
+    apply(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=x"]).ok();
+    let group = moto.physical_id("r-myapp", "LogGroup");
+    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.conf());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    moto.rt.block_on(async {
+        logs.create_log_stream()
+            .log_group_name(&group)
+            .log_stream_name("service/web/task1")
+            .send()
+            .await
+            .unwrap();
+        let event = aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+            .timestamp(now - 1000)
+            .message("GET / 200 in the terminal")
+            .build()
+            .unwrap();
+        logs.put_log_events()
+            .log_group_name(&group)
+            .log_stream_name("service/web/task1")
+            .log_events(event)
+            .send()
+            .await
+            .unwrap();
+    });
+    let t = Tmux::start(
+        &format!("convoxc-logs-{}", std::process::id()),
+        // bash, as an interactive shell does, goes on after a child that handled Ctrl-C exits
+        // normally (dash, Debian's sh, would die of the SIGINT with it)
+        &format!(
+            "exec bash -c \"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing CONVOXC_POLL_MS=200 '{}' logs --app \
+             myapp --rack r --endpoint-url {} --region us-east-1; echo EXIT=\\$?; sleep 60\"",
+            bin(),
+            moto.endpoint()
+        ),
+    );
+    t.wait_for("GET / 200 in the terminal");
+    // still following: no exit yet
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(!t.screen().contains("EXIT="), "{}", t.screen());
+    t.keys(&["C-c"]);
+    let screen = t.wait_for("EXIT=");
+    assert!(screen.contains("EXIT=0"), "{screen}");
+    assert!(!screen.contains("error"), "{screen}");
+}
