@@ -65,6 +65,19 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
     name, and the shim passes that.
 21. FilterLogEvents ignores `logStreamNamePrefix` (every stream of the group is searched); the shim
     searches only the streams under the prefix, as CloudWatch Logs does (`convoxc logs --service`).
+22. Not a correction but a seed: moto answers every ECS container with exit code 0 and no runtime
+    ID. A one-off task (`startedBy` convoxc-run) takes the exit code in CONVOXC_MOTO_RUN_EXIT, or,
+    with CONVOXC_MOTO_RUN_NEVER_RAN set, no exit code and that text as its stopped reason (a task
+    that could not start: ECS's documented `CannotPullContainerError` shape); every container gets
+    a runtime ID of ECS's shape (`<task id>-<n>`), which `exec` targets.
+23. ECS ExecuteCommand is not implemented by moto; the shim answers it with the documented shape
+    (clusterArn, containerName, taskArn, interactive, session {sessionId, streamUrl, tokenValue})
+    for a task the cluster has. No session is ever opened.
+24. RunTask with a `capacityProviderStrategy` (a Fargate service's) drops the strategy and, without
+    a launchType, looks for EC2 instances; AWS places it on the strategy's capacity provider. The
+    shim places a FARGATE / FARGATE_SPOT strategy's task on Fargate, and writes every RunTask
+    request (as sent) as a JSON line to CONVOXC_MOTO_RECORD when that is set, for the tests to read
+    what was asked.
 """
 import os
 import socket
@@ -401,6 +414,88 @@ def filter_log_events(self):
 
 
 LogsResponse.filter_log_events = filter_log_events
+
+def ecs_task_init(original):
+    """Point 22."""
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        for n, c in enumerate(self.containers):
+            c.runtime_id = f"{self.id}-{1000 + n}"
+            c.runtimeId = c.runtime_id
+        if self.started_by != "convoxc-run":
+            return
+        never = os.environ.get("CONVOXC_MOTO_RUN_NEVER_RAN")
+        code = os.environ.get("CONVOXC_MOTO_RUN_EXIT")
+        for c in self.containers:
+            if never:
+                c.exitCode = None
+                c.reason = never
+            elif code is not None:
+                c.exitCode = int(code)
+        if never:
+            self.stopped_reason = never
+            self.stop_code = "TaskFailedToStart"
+
+    return init
+
+
+def execute_command(self):
+    """Point 23."""
+    from moto.core.responses import ActionResult
+    from moto.ecs.exceptions import InvalidParameterException
+
+    cluster = self._get_param("cluster", "default")
+    task = self._get_param("task")
+    tasks = self.ecs_backend.describe_tasks(cluster, [task])
+    if not tasks:
+        raise InvalidParameterException("The task provided in the request was not found.")
+    t = tasks[0]
+    session = f"ecs-execute-command-{t.id[:12]}"
+    return ActionResult({
+        "clusterArn": t.cluster_arn,
+        "containerArn": t.containers[0].container_arn,
+        "containerName": self._get_param("container"),
+        "interactive": True,
+        "session": {
+            "sessionId": session,
+            "streamUrl": f"wss://ssmmessages.{t.region_name}.amazonaws.com/v1/data-channel/{session}?role=publish_subscribe",
+            "tokenValue": "AAEAAseeded-token-value",
+        },
+        "taskArn": t.task_arn,
+    })
+
+
+from moto.ecs import models as ecs_models  # noqa: E402
+from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
+
+def run_task_placed(original):
+    """Point 24."""
+
+    def run_task(self):
+        body = json.loads(self.body or "{}")
+        record = os.environ.get("CONVOXC_MOTO_RECORD")
+        if record:
+            with open(record, "a") as f:
+                f.write(json.dumps(body, sort_keys=True) + "\n")
+        strategy = body.get("capacityProviderStrategy") or []
+        if not body.get("launchType") and any(
+            str(s.get("capacityProvider", "")).startswith("FARGATE") for s in strategy
+        ):
+            body["launchType"] = "FARGATE"
+            if getattr(self, "automated_parameter_parsing", False):
+                self.params["launchType"] = "FARGATE"
+            else:
+                self.body = json.dumps(body)
+        return original(self)
+
+    return run_task
+
+
+ecs_models.Task.__init__ = ecs_task_init(ecs_models.Task.__init__)
+EC2ContainerServiceResponse.run_task = run_task_placed(EC2ContainerServiceResponse.run_task)
+EC2ContainerServiceResponse.execute_command = execute_command
+
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
