@@ -69,7 +69,8 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
     ID. A one-off task (`startedBy` convoxc-run) takes the exit code in CONVOXC_MOTO_RUN_EXIT, or,
     with CONVOXC_MOTO_RUN_NEVER_RAN set, no exit code and that text as its stopped reason (a task
     that could not start: ECS's documented `CannotPullContainerError` shape); every container gets
-    a runtime ID of ECS's shape (`<task id>-<n>`), which `exec` targets.
+    a runtime ID of ECS's shape (`<task id>-<n>`), which `exec` targets, and its cpu and memory
+    as the strings ECS's API has them (moto writes numbers, which the Rust SDK refuses).
 23. ECS ExecuteCommand is not implemented by moto; the shim answers it with the documented shape
     (clusterArn, containerName, taskArn, interactive, session {sessionId, streamUrl, tokenValue})
     for a task the cluster has. No session is ever opened.
@@ -78,6 +79,12 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
     shim places a FARGATE / FARGATE_SPOT strategy's task on Fargate, and writes every RunTask
     request (as sent) as a JSON line to CONVOXC_MOTO_RECORD when that is set, for the tests to read
     what was asked.
+25. moto's `AWS::ECS::Service` from CloudFormation drops NetworkConfiguration, LaunchType,
+    CapacityProviderStrategy and EnableExecuteCommand (the service is described as EC2 with no
+    network); the shim gives the service what its template says, as ECS describes it. A task
+    definition made from a template keeps the numbers it was given where ECS's API has strings (the
+    task's cpu and memory, environment values: `DATABASE_PORT`'s 5432), which the Rust SDK refuses;
+    the shim makes them strings.
 """
 import os
 import socket
@@ -423,6 +430,8 @@ def ecs_task_init(original):
         for n, c in enumerate(self.containers):
             c.runtime_id = f"{self.id}-{1000 + n}"
             c.runtimeId = c.runtime_id
+            c.cpu = None if c.cpu is None else str(c.cpu)
+            c.memory = None if c.memory is None else str(c.memory)
         if self.started_by != "convoxc-run":
             return
         never = os.environ.get("CONVOXC_MOTO_RUN_NEVER_RAN")
@@ -492,6 +501,64 @@ def run_task_placed(original):
     return run_task
 
 
+def _lower_first(value):
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _lower_first(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lower_first(v) for v in value]
+    return value
+
+
+def service_from_template(original):
+    """Point 25."""
+
+    def create(cls, *args, **kwargs):
+        service = original.__func__(cls, *args, **kwargs)
+        template = next(a for a in args if isinstance(a, dict) and "Properties" in a)
+        props = template.get("Properties", {})
+        strategy = props.get("CapacityProviderStrategy")
+        if strategy:
+            service.capacity_provider_strategy = [
+                {"capacityProvider": s["CapacityProvider"], "weight": int(s.get("Weight", 0)), "base": int(s.get("Base", 0))}
+                for s in strategy
+            ]
+            service.launch_type = None
+        elif props.get("LaunchType"):
+            service.launch_type = props["LaunchType"]
+        network = props.get("NetworkConfiguration")
+        if network:
+            service.network_configuration = _lower_first(network)
+        enabled = props.get("EnableExecuteCommand")
+        service.enable_execute_command = enabled in (True, "true", "True")
+        return service
+
+    return classmethod(create)
+
+
+ecs_models.Service.create_from_cloudformation_json = service_from_template(
+    ecs_models.Service.create_from_cloudformation_json
+)
+ecs_models.Service.update_from_cloudformation_json = service_from_template(
+    ecs_models.Service.update_from_cloudformation_json
+)
+def task_definition_init(original):
+    """Point 25."""
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        for attr in ("cpu", "memory"):
+            value = getattr(self, attr, None)
+            if isinstance(value, (int, float)):
+                setattr(self, attr, str(value))
+        for c in self.container_definitions or []:
+            for e in c.get("environment") or []:
+                if not isinstance(e.get("value"), str) and e.get("value") is not None:
+                    e["value"] = str(e["value"])
+
+    return init
+
+
+ecs_models.TaskDefinition.__init__ = task_definition_init(ecs_models.TaskDefinition.__init__)
 ecs_models.Task.__init__ = ecs_task_init(ecs_models.Task.__init__)
 EC2ContainerServiceResponse.run_task = run_task_placed(EC2ContainerServiceResponse.run_task)
 EC2ContainerServiceResponse.execute_command = execute_command

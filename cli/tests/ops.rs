@@ -36,7 +36,10 @@ fn slow_tasks(moto: &Moto, times: u32) {
         moto.endpoint(),
         body.replace('\'', "\\'")
     );
-    let out = std::process::Command::new("python3").args(["-c", &script]).output().unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -47,8 +50,7 @@ fn ecs(moto: &Moto) -> aws_sdk_ecs::Client {
 /// The rack's cluster, and the ECS service of `service` (as DescribeServices answers it).
 fn service(moto: &Moto, name: &str) -> (String, aws_sdk_ecs::types::Service) {
     let cluster = moto.physical_id("r", "Cluster");
-    let nested = moto.physical_id("r-myapp", &format!("Service{}", capitalised(name)));
-    let arn = moto.physical_id(&nested, "Service");
+    let arn = inner(moto, &nested(moto, &format!("Service{}", capitalised(name))), "Service");
     let c = ecs(moto);
     let s = moto.rt.block_on(async {
         c.describe_services()
@@ -63,15 +65,43 @@ fn service(moto: &Moto, name: &str) -> (String, aws_sdk_ecs::types::Service) {
     (cluster, s)
 }
 
+/// A nested stack's name (moto's physical ID of it).
+fn nested(moto: &Moto, logical: &str) -> String {
+    moto.physical_id("r-myapp", logical)
+}
+
+/// A resource's physical ID in a nested stack (DescribeStackResources: moto's
+/// DescribeStackResource fails on a nested stack's resources).
+fn inner(moto: &Moto, stack: &str, logical: &str) -> String {
+    let cfn = moto.cfn();
+    moto.rt.block_on(async {
+        let r = cfn.describe_stack_resources().stack_name(stack).send().await.unwrap();
+        r.stack_resources()
+            .iter()
+            .find(|x| x.logical_resource_id() == Some(logical))
+            .and_then(|x| x.physical_resource_id())
+            .unwrap()
+            .to_string()
+    })
+}
+
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// Start a task of a task definition as ECS's scheduler would: `group` and `started_by` as ECS
 /// sets them for a service's task (`service:<name>`, `ecs-svc/<deployment>`) or a timer's
 /// (`family:<family>`, `events-rule/<rule>`). Its ID.
-fn seed_task(moto: &Moto, definition: &str, group: &str, started_by: &str, like: &aws_sdk_ecs::types::Service) -> String {
+fn seed_task(
+    moto: &Moto,
+    definition: &str,
+    group: &str,
+    started_by: &str,
+    like: &aws_sdk_ecs::types::Service,
+) -> String {
     let cluster = moto.physical_id("r", "Cluster");
     let c = ecs(moto);
     moto.rt.block_on(async {
@@ -115,12 +145,23 @@ fn run_takes_the_services_definition_network_and_launch_and_exits_with_its_code(
 
     // not on a terminal, without --yes: said, not run
     let refused = moto.run(&args(&["run", "web", "rake", "db:migrate"])).fails();
-    assert!(refused.out.contains("run in app myapp, service web: rake db:migrate"), "{}", refused.out);
+    assert!(
+        refused.out.contains("run in app myapp, service web: rake db:migrate"),
+        "{}",
+        refused.out
+    );
     assert!(refused.out.contains("use --yes"), "{}", refused.out);
     assert!(recorded(record.path()).is_empty());
 
-    let out = moto.command(&args(&["run", "web", "rake", "db:migrate", "--yes"])).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = moto
+        .command(&args(&["run", "web", "rake", "db:migrate", "--yes"]))
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.status.code(), Some(3), "{text}");
     assert!(text.contains("exited with 3"), "{text}");
     let sent = recorded(record.path());
@@ -150,7 +191,11 @@ fn run_takes_the_services_definition_network_and_launch_and_exits_with_its_code(
         .collect();
     let sent_strategy: Vec<String> = r["capacityProviderStrategy"]
         .as_array()
-        .map(|a| a.iter().map(|s| s["capacityProvider"].as_str().unwrap().to_string()).collect())
+        .map(|a| {
+            a.iter()
+                .map(|s| s["capacityProvider"].as_str().unwrap().to_string())
+                .collect()
+        })
         .unwrap_or_default();
     match web.launch_type() {
         Some(l) => assert_eq!(r["launchType"], l.as_str()),
@@ -158,16 +203,31 @@ fn run_takes_the_services_definition_network_and_launch_and_exits_with_its_code(
     }
 
     // one shell line goes through sh -c; --cpu/--memory override the task's and the container's
-    moto.run(&args(&["run", "web", "rake db:migrate && rake db:seed", "--cpu", "1024", "--memory", "2048", "--yes"]));
+    moto.run(&args(&[
+        "run",
+        "web",
+        "rake db:migrate && rake db:seed",
+        "--cpu",
+        "1024",
+        "--memory",
+        "2048",
+        "--yes",
+    ]));
     let r = &recorded(record.path())[1];
     assert_eq!(
         r["overrides"]["containerOverrides"][0]["command"],
         serde_json::json!(["sh", "-c", "rake db:migrate && rake db:seed"])
     );
-    assert_eq!((r["overrides"]["cpu"].as_str(), r["overrides"]["memory"].as_str()), (Some("1024"), Some("2048")));
+    assert_eq!(
+        (r["overrides"]["cpu"].as_str(), r["overrides"]["memory"].as_str()),
+        (Some("1024"), Some("2048"))
+    );
 
     // --detach: the task's ID on stdout, at once
-    let out = moto.command(&args(&["run", "web", "bin/console", "--detach", "--yes"])).output().unwrap();
+    let out = moto
+        .command(&args(&["run", "web", "bin/console", "--detach", "--yes"]))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert_eq!(id.len(), 36, "{id:?}");
@@ -175,12 +235,23 @@ fn run_takes_the_services_definition_network_and_launch_and_exits_with_its_code(
     assert_eq!(sent.len(), 3);
 
     // --release: that task definition, not the service's
-    moto.run(&args(&["run", "web", "true", "--release", "r-old-service-web:1", "--yes"]));
+    moto.run(&args(&[
+        "run",
+        "web",
+        "true",
+        "--release",
+        "r-old-service-web:1",
+        "--yes",
+    ]));
     assert_eq!(recorded(record.path())[3]["taskDefinition"], "r-old-service-web:1");
 
     // a service the app does not have
     let missing = moto.run(&args(&["run", "wbe", "true", "--yes"])).fails();
-    assert!(missing.out.contains("has no service wbe (did you mean web?)"), "{}", missing.out);
+    assert!(
+        missing.out.contains("has no service wbe (did you mean web?)"),
+        "{}",
+        missing.out
+    );
 }
 
 #[test]
@@ -192,7 +263,8 @@ fn run_streams_its_lines_and_a_task_that_never_started_is_an_error() {
     deployed(&moto);
     let out = moto.run(&args(&["run", "worker", "bin/migrate", "--yes"])).fails();
     assert!(
-        out.out.contains("stopped before its command ran: CannotPullContainerError: pull image manifest"),
+        out.out
+            .contains("stopped before its command ran: CannotPullContainerError: pull image manifest"),
         "{}",
         out.out
     );
@@ -260,7 +332,12 @@ fn run_prints_the_tasks_log_lines_as_they_come() {
     });
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("== CreateUsers: migrated"), "{stdout}");
     assert_eq!(stdout.matches("CreateUsers").count(), 1, "printed once: {stdout}");
 }
@@ -271,21 +348,47 @@ fn ps_lists_service_timer_and_one_off_tasks_and_stops_one() {
     deployed(&moto);
     slow_tasks(&moto, 1000);
     let (_, web) = service(&moto, "web");
-    let web_task = seed_task(&moto, web.task_definition().unwrap(), &format!("service:{}", web.service_name().unwrap()), "ecs-svc/1234", &web);
-    let timer_nested = moto.physical_id("r-myapp", "TimerCleanup");
-    let timer_def = moto.physical_id(&timer_nested, "TaskDefinition");
-    let family = timer_def.rsplit('/').next().unwrap().split(':').next().unwrap().to_string();
-    let timer_task = seed_task(&moto, &timer_def, &format!("family:{family}"), "events-rule/r-myapp-TimerCleanup-X", &web);
-    let one_off = moto.run(&args(&["run", "web", "bin/console", "--detach", "--yes"])).ok();
-    let run_task = one_off.out.lines().last().unwrap().trim().to_string();
+    let web_task = seed_task(
+        &moto,
+        web.task_definition().unwrap(),
+        &format!("service:{}", web.service_name().unwrap()),
+        "ecs-svc/1234",
+        &web,
+    );
+    let timer_nested = nested(&moto, "TimerCleanup");
+    let timer_def = inner(&moto, &timer_nested, "TaskDefinition");
+    let family = timer_def
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let timer_task = seed_task(
+        &moto,
+        &timer_def,
+        &format!("family:{family}"),
+        "events-rule/r-myapp-TimerCleanup-X",
+        &web,
+    );
+    let one_off = moto
+        .command(&args(&["run", "web", "bin/console", "--detach", "--yes"]))
+        .output()
+        .unwrap();
+    assert!(one_off.status.success());
+    let run_task = String::from_utf8_lossy(&one_off.stdout).trim().to_string();
 
     let listed = moto.command(&args(&["ps", "--format", "json"])).output().unwrap();
     assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
     let rows: Vec<Value> = serde_json::from_slice(&listed.stdout).unwrap();
     let kind = |id: &str| {
-        rows.iter()
-            .find(|r| r["id"] == id)
-            .map(|r| (r["service"].as_str().unwrap().to_string(), r["kind"].as_str().unwrap().to_string()))
+        rows.iter().find(|r| r["id"] == id).map(|r| {
+            (
+                r["service"].as_str().unwrap().to_string(),
+                r["kind"].as_str().unwrap().to_string(),
+            )
+        })
     };
     assert_eq!(kind(&web_task), Some(("web".into(), "service".into())), "{rows:?}");
     assert_eq!(kind(&timer_task), Some(("cleanup".into(), "timer".into())), "{rows:?}");
@@ -300,7 +403,11 @@ fn ps_lists_service_timer_and_one_off_tasks_and_stops_one() {
     let text = moto.run(&args(&["ps"])).ok();
     let head = text.out.lines().next().unwrap();
     assert!(head.starts_with("ID") && head.contains("SERVICE") && head.contains("RELEASE") && head.contains("WHERE"));
-    assert!(text.out.contains("web (run)") && text.out.contains("cleanup (timer)"), "{}", text.out);
+    assert!(
+        text.out.contains("web (run)") && text.out.contains("cleanup (timer)"),
+        "{}",
+        text.out
+    );
 
     let only = moto.run(&args(&["ps", "--service", "web"])).ok();
     assert!(only.out.contains(&web_task) && only.out.contains(&run_task) && !only.out.contains(&timer_task));
@@ -308,9 +415,17 @@ fn ps_lists_service_timer_and_one_off_tasks_and_stops_one() {
     // stop: asks (refused off a terminal), then with --yes
     moto.run(&args(&["ps", "stop", &run_task[..8]])).fails();
     let stopped = moto.run(&args(&["ps", "stop", &run_task[..8], "--yes"])).ok();
-    assert!(stopped.out.contains(&format!("ok: task {run_task} is stopped")), "{}", stopped.out);
+    assert!(
+        stopped.out.contains(&format!("ok: task {run_task} is stopped")),
+        "{}",
+        stopped.out
+    );
     let after = moto.run(&args(&["ps"])).ok();
-    assert!(!after.out.contains(&run_task) && after.out.contains(&web_task), "{}", after.out);
+    assert!(
+        !after.out.contains(&run_task) && after.out.contains(&web_task),
+        "{}",
+        after.out
+    );
     moto.run(&args(&["ps", "stop", "nosuchtask", "--yes"])).fails();
 }
 
@@ -328,7 +443,11 @@ fn restart_makes_a_new_deployment_and_follows_it_to_steady() {
     assert!(out.out.contains("ok: web restarted and steady"), "{}", out.out);
     let (_, after) = service(&moto, "web");
     assert_ne!(id(&before), id(&after), "a new deployment");
-    assert_eq!(before.task_definition(), after.task_definition(), "of the same task definition");
+    assert_eq!(
+        before.task_definition(),
+        after.task_definition(),
+        "of the same task definition"
+    );
     let (_, worker_after) = service(&moto, "worker");
     assert_eq!(id(&worker_before), id(&worker_after), "only web");
 
@@ -344,9 +463,9 @@ fn scale_changes_only_the_formation_and_says_what_the_next_deploy_does() {
     let dir = deployed(&moto);
     let manifest = dir.path().join("convox.yml");
     let f = manifest.to_str().unwrap();
-    let nested = moto.physical_id("r-myapp", "ServiceWeb");
+    let web_stack = nested(&moto, "ServiceWeb");
     let count = |moto: &Moto| {
-        moto.stack_parameters(&nested)
+        moto.stack_parameters(&web_stack)
             .into_iter()
             .find(|(k, _)| k == "Count")
             .map(|(_, v)| v)
@@ -354,20 +473,33 @@ fn scale_changes_only_the_formation_and_says_what_the_next_deploy_does() {
     assert_eq!(count(&moto).as_deref(), Some("1"));
 
     // the report first (--no-execute): the desired count, and nothing else
-    let plan = moto.run(&args(&["scale", "web", "--count", "3", "--no-execute", "-f", f])).ok();
+    let plan = moto
+        .run(&args(&["scale", "web", "--count", "3", "--no-execute", "-f", f]))
+        .ok();
     assert!(plan.out.contains("scale web of app myapp: Count 1 → 3"), "{}", plan.out);
     assert!(plan.out.contains("convox.yml says no scale for web"), "{}", plan.out);
     assert!(plan.out.contains("DesiredCount"), "{}", plan.out);
-    for other in ["ServiceWorker", "TimerCleanup", "ResourceDatabase", "LogGroup", "TaskDefinition"] {
+    for other in [
+        "ServiceWorker",
+        "TimerCleanup",
+        "ResourceDatabase",
+        "LogGroup",
+        "TaskDefinition",
+    ] {
         assert!(!plan.out.contains(other), "{other} in the report:\n{}", plan.out);
     }
-    let done = moto.run(&args(&["scale", "web", "--count", "3", "--yes", "-f", f])).ok();
+    let done = moto
+        .run(&args(&["scale", "web", "--count", "3", "--yes", "-f", f]))
+        .ok();
     assert!(done.out.contains("ok: r-myapp"), "{}", done.out);
     assert_eq!(count(&moto).as_deref(), Some("3"));
     let (_, web) = service(&moto, "web");
     assert_eq!(web.desired_count(), 3);
-    let worker_nested = moto.physical_id("r-myapp", "ServiceWorker");
-    assert!(moto.stack_parameters(&worker_nested).contains(&("Count".into(), "1".into())));
+    let worker_nested = nested(&moto, "ServiceWorker");
+    assert!(
+        moto.stack_parameters(&worker_nested)
+            .contains(&("Count".into(), "1".into()))
+    );
 
     // the listing
     let list = moto.run(&args(&["scale"])).ok();
@@ -376,18 +508,41 @@ fn scale_changes_only_the_formation_and_says_what_the_next_deploy_does() {
 
     // a manifest that pins the scale: which wins next is said
     let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(&manifest, text.replace("    command: bin/web\n", "    command: bin/web\n    scale:\n      count: 2\n")).unwrap();
-    let pinned = moto.run(&args(&["scale", "web", "--count", "4", "--no-execute", "-f", f])).ok();
-    assert!(pinned.out.contains("convox.yml sets the scale of web (count: 2)"), "{}", pinned.out);
+    std::fs::write(
+        &manifest,
+        text.replace(
+            "    command: bin/web\n",
+            "    command: bin/web\n    scale:\n      count: 2\n",
+        ),
+    )
+    .unwrap();
+    let pinned = moto
+        .run(&args(&["scale", "web", "--count", "4", "--no-execute", "-f", f]))
+        .ok();
+    assert!(
+        pinned.out.contains("convox.yml sets the scale of web (count: 2)"),
+        "{}",
+        pinned.out
+    );
     assert!(pinned.out.contains("back to convox.yml's"), "{}", pinned.out);
 
     // the same scale again: nothing to do; a range and a missing change are usage errors
-    let same = moto.run(&args(&["scale", "web", "--count", "3", "--yes", "-f", f])).ok();
-    assert!(same.out.contains("no changes: web already runs at that scale"), "{}", same.out);
+    let same = moto
+        .run(&args(&["scale", "web", "--count", "3", "--yes", "-f", f]))
+        .ok();
+    assert!(
+        same.out.contains("no changes: web already runs at that scale"),
+        "{}",
+        same.out
+    );
     assert_eq!(moto.run(&args(&["scale", "web", "--count", "2-5"])).code, Some(2));
     assert_eq!(moto.run(&args(&["scale", "web"])).code, Some(2));
     // Fargate's pairs
-    let bad = moto.run(&args(&["scale", "web", "--cpu", "256", "--memory", "4096", "--yes", "-f", f])).fails();
+    let bad = moto
+        .run(&args(&[
+            "scale", "web", "--cpu", "256", "--memory", "4096", "--yes", "-f", f,
+        ]))
+        .fails();
     assert!(bad.out.contains("no task of 256 CPU units and 4096 MiB"), "{}", bad.out);
 }
 
@@ -397,7 +552,13 @@ fn exec_starts_the_plugin_as_the_aws_cli_does() {
     deployed(&moto);
     slow_tasks(&moto, 1000);
     let (cluster, web) = service(&moto, "web");
-    let task = seed_task(&moto, web.task_definition().unwrap(), &format!("service:{}", web.service_name().unwrap()), "ecs-svc/1", &web);
+    let task = seed_task(
+        &moto,
+        web.task_definition().unwrap(),
+        &format!("service:{}", web.service_name().unwrap()),
+        "ecs-svc/1",
+        &web,
+    );
 
     // no plugin on PATH: one line saying what to install, nothing opened
     let bare = tempfile::tempdir().unwrap();
@@ -408,7 +569,10 @@ fn exec_starts_the_plugin_as_the_aws_cli_does() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("exec needs AWS's session-manager-plugin on PATH: install it"), "{err}");
+    assert!(
+        err.contains("exec needs AWS's session-manager-plugin on PATH: install it"),
+        "{err}"
+    );
 
     // a stand-in plugin that records how it was started, and exits 7
     let bin = tempfile::tempdir().unwrap();
@@ -431,7 +595,11 @@ fn exec_starts_the_plugin_as_the_aws_cli_does() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(7), "{}", String::from_utf8_lossy(&out.stderr));
-    let argv: Vec<String> = std::fs::read_to_string(&log).unwrap().lines().map(str::to_string).collect();
+    let argv: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
     let cluster_name = cluster.rsplit('/').next().unwrap();
     assert_eq!(
         argv,
@@ -446,13 +614,25 @@ fn exec_starts_the_plugin_as_the_aws_cli_does() {
     );
     // the session (its token) in the environment, not on the command line
     let session: Value = serde_json::from_str(&std::fs::read_to_string(bin.path().join("argv.env")).unwrap()).unwrap();
-    assert!(session["sessionId"].as_str().unwrap().starts_with("ecs-execute-command-"));
+    assert!(
+        session["sessionId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ecs-execute-command-")
+    );
     assert!(session["tokenValue"].as_str().is_some() && session["streamUrl"].as_str().unwrap().starts_with("wss://"));
     assert!(!argv.iter().any(|a| a.contains("tokenValue")));
 
     // a task by the start of its ID; a task the app does not have
-    moto.command(&args(&["exec", &task[..8], "ls"])).env("PATH", &path).status().unwrap();
+    moto.command(&args(&["exec", &task[..8], "ls"]))
+        .env("PATH", &path)
+        .status()
+        .unwrap();
     assert!(std::fs::read_to_string(&log).unwrap().contains(&task));
-    let none = moto.command(&args(&["exec", "nosuch", "ls"])).env("PATH", &path).output().unwrap();
+    let none = moto
+        .command(&args(&["exec", "nosuch", "ls"]))
+        .env("PATH", &path)
+        .output()
+        .unwrap();
     assert_eq!(none.status.code(), Some(1));
 }

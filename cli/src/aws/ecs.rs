@@ -339,7 +339,10 @@ mod tests {
             family("arn:aws:ecs:us-east-1:123456789012:task-definition/r-myapp-ServiceWeb-RM3X-service-web:4"),
             "r-myapp-ServiceWeb-RM3X-service-web"
         );
-        assert_eq!(family("r-myapp-ServiceWeb-RM3X-service-web:4"), "r-myapp-ServiceWeb-RM3X-service-web");
+        assert_eq!(
+            family("r-myapp-ServiceWeb-RM3X-service-web:4"),
+            "r-myapp-ServiceWeb-RM3X-service-web"
+        );
         assert_eq!(task_id("arn:aws:ecs:us-east-1:1:task/r-Cluster-X/0a1b2c"), "0a1b2c");
         assert_eq!(task_id("arn:aws:ecs:us-east-1:1:task/0a1b2c"), "0a1b2c");
     }
@@ -351,7 +354,10 @@ mod tests {
         assert_eq!(kind(Some("family:f"), Some(STARTED_BY), Kind::Service), Kind::Run);
         // another tool's one-off (convox's own `run`, the console)
         assert_eq!(kind(Some("family:f"), None, Kind::Service), Kind::Run);
-        assert_eq!(kind(Some("family:f"), Some("events-rule/r-myapp-Timer"), Kind::Service), Kind::Timer);
+        assert_eq!(
+            kind(Some("family:f"), Some("events-rule/r-myapp-Timer"), Kind::Service),
+            Kind::Timer
+        );
         assert_eq!(kind(Some("family:f"), None, Kind::Timer), Kind::Timer);
     }
 
@@ -383,7 +389,10 @@ mod tests {
             panic!("a task without an exit code never ran")
         };
         assert!(why.starts_with("CannotPullContainerError: pull image"), "{why}");
-        assert!(why.contains("ref not found") && why.ends_with("stop code TaskFailedToStart"), "{why}");
+        assert!(
+            why.contains("ref not found") && why.ends_with("stop code TaskFailedToStart"),
+            "{why}"
+        );
         let silent = Task::builder().last_status("STOPPED").build();
         assert_eq!(ending(&silent, "web"), Ending::NeverRan("ECS gave no reason".into()));
     }

@@ -132,9 +132,25 @@ mod tests {
     #[test]
     fn only_an_update_in_progress_is_cancelled() {
         assert_eq!(refusal("r-a", "UPDATE_IN_PROGRESS"), None);
-        assert!(refusal("r-a", "UPDATE_COMPLETE").unwrap().starts_with("nothing to cancel: r-a is UPDATE_COMPLETE"));
-        assert!(refusal("r-a", "UPDATE_ROLLBACK_IN_PROGRESS").unwrap().contains("already rolling back"));
-        assert!(refusal("r-a", "CREATE_IN_PROGRESS").unwrap().contains("only an update in progress"));
-        assert!(refusal("r-a", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS").unwrap().contains("is done"));
+        assert!(
+            refusal("r-a", "UPDATE_COMPLETE")
+                .unwrap()
+                .starts_with("nothing to cancel: r-a is UPDATE_COMPLETE")
+        );
+        assert!(
+            refusal("r-a", "UPDATE_ROLLBACK_IN_PROGRESS")
+                .unwrap()
+                .contains("already rolling back")
+        );
+        assert!(
+            refusal("r-a", "CREATE_IN_PROGRESS")
+                .unwrap()
+                .contains("only an update in progress")
+        );
+        assert!(
+            refusal("r-a", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+                .unwrap()
+                .contains("is done")
+        );
     }
 }

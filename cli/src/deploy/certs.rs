@@ -50,9 +50,7 @@ impl Certificates {
                         .map(|cert| {
                             cert.domain_validation_options()
                                 .iter()
-                                .filter(|o| {
-                                    o.validation_status().is_none_or(|s| s.as_str() == "PENDING_VALIDATION")
-                                })
+                                .filter(|o| o.validation_status().is_none_or(|s| s.as_str() == "PENDING_VALIDATION"))
                                 .filter_map(|o| o.resource_record())
                                 .map(|r| Record {
                                     name: r.name().to_string(),
@@ -151,12 +149,21 @@ mod tests {
 
     #[test]
     fn the_message_names_every_record_once() {
-        let records = from_reason(
-            "Content of DNS Record is: {Name: _a.example.com.,Type: CNAME,Value: _b.acm-validations.aws.}",
+        let records =
+            from_reason("Content of DNS Record is: {Name: _a.example.com.,Type: CNAME,Value: _b.acm-validations.aws.}");
+        let (text, event) = message(
+            "service web",
+            "arn:aws:acm:us-east-1:123456789012:certificate/1",
+            &records,
         );
-        let (text, event) = message("service web", "arn:aws:acm:us-east-1:123456789012:certificate/1", &records);
-        assert!(text.starts_with("service web  certificate  waits for DNS validation"), "{text}");
-        assert!(text.ends_with("\n    CNAME  _a.example.com.  _b.acm-validations.aws."), "{text}");
+        assert!(
+            text.starts_with("service web  certificate  waits for DNS validation"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\n    CNAME  _a.example.com.  _b.acm-validations.aws."),
+            "{text}"
+        );
         assert_eq!(event["records"][0]["value"], "_b.acm-validations.aws.");
         assert_eq!(event["type"], "certificate");
     }

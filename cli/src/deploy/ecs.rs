@@ -248,7 +248,9 @@ impl Watch {
         if self.services.contains_key(arn) {
             return;
         }
-        let Some((in_arn, name)) = service_of_arn(arn) else { return };
+        let Some((in_arn, name)) = service_of_arn(arn) else {
+            return;
+        };
         let cluster = if in_arn.is_empty() { cluster.to_string() } else { in_arn };
         self.services.insert(
             arn.to_string(),
@@ -455,7 +457,10 @@ impl Watch {
     pub fn stopped_lines(s: &Stopped) -> (String, Value) {
         let mut text = format!("{}  {}  task {}  STOPPED  {}", clock(s.at), s.service, s.task, s.reason);
         for c in &s.containers {
-            let code = c.exit_code.map(|x| format!("exit {x}")).unwrap_or_else(|| "no exit code".into());
+            let code = c
+                .exit_code
+                .map(|x| format!("exit {x}"))
+                .unwrap_or_else(|| "no exit code".into());
             text.push_str(&format!("\n    {}: {code}", c.name));
             if let Some(r) = &c.reason {
                 text.push_str(&format!(" ({r})"));
@@ -538,7 +543,9 @@ impl Watch {
                         .unwrap_or_default();
                     if let Some((group, prefix)) = self.log_config(c, &def, &exit.name).await {
                         log_reads = log_reads.saturating_sub(1);
-                        exit.log = self.last_lines(c, &group, &format!("{prefix}/{}/{}", exit.name, s.task)).await;
+                        exit.log = self
+                            .last_lines(c, &group, &format!("{prefix}/{}/{}", exit.name, s.task))
+                            .await;
                     }
                 }
                 let (text, event) = Watch::stopped_lines(&s);
@@ -560,11 +567,19 @@ impl Watch {
         }
         let start = self.cursor % arns.len();
         let room = (MAX_ECS_CALLS - 2) * 10;
-        let chosen: Vec<&String> = arns[start..].iter().chain(arns[..start].iter()).take(room).copied().collect();
+        let chosen: Vec<&String> = arns[start..]
+            .iter()
+            .chain(arns[..start].iter())
+            .take(room)
+            .copied()
+            .collect();
         self.cursor = start + chosen.len();
         let mut by_cluster: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for arn in &chosen {
-            by_cluster.entry(&self.services[*arn].cluster).or_default().push((*arn).clone());
+            by_cluster
+                .entry(&self.services[*arn].cluster)
+                .or_default()
+                .push((*arn).clone());
         }
         let mut out = Vec::new();
         for (cluster, arns) in by_cluster {
@@ -619,7 +634,13 @@ impl Watch {
         }
         if !self.logs_of.contains_key(def) {
             self.calls.ecs += 1;
-            let out = c.ecs.describe_task_definition().task_definition(def).send().await.ok()?;
+            let out = c
+                .ecs
+                .describe_task_definition()
+                .task_definition(def)
+                .send()
+                .await
+                .ok()?;
             let list = out
                 .task_definition()
                 .map(|t| {
@@ -630,10 +651,7 @@ impl Watch {
                             let opts = conf.and_then(|l| l.options());
                             let group = opts.and_then(|o| o.get("awslogs-group")).cloned();
                             let prefix = opts.and_then(|o| o.get("awslogs-stream-prefix")).cloned();
-                            (
-                                cd.name().unwrap_or("").to_string(),
-                                group.zip(prefix),
-                            )
+                            (cd.name().unwrap_or("").to_string(), group.zip(prefix))
                         })
                         .collect()
                 })

@@ -73,9 +73,19 @@ fn an_essential_container_that_exits_is_the_cause_with_its_log() {
     let said = w.observe_service(WEB, &service(EXITED_SERVICE));
     // the rollout, then the two events of this deploy, oldest first; the older one is not
     assert_eq!(said.len(), 3, "{said:?}");
-    assert!(said[0].0.contains("service web  ecs  rollout 0/2 running, 0 pending, 3 failed  FAILED"), "{}", said[0].0);
+    assert!(
+        said[0]
+            .0
+            .contains("service web  ecs  rollout 0/2 running, 0 pending, 3 failed  FAILED"),
+        "{}",
+        said[0].0
+    );
     assert!(said[1].0.contains("has started 2 tasks"), "{}", said[1].0);
-    assert!(said[2].0.contains("deployment failed: tasks failed to start"), "{}", said[2].0);
+    assert!(
+        said[2].0.contains("deployment failed: tasks failed to start"),
+        "{}",
+        said[2].0
+    );
     assert_eq!(said[0].1["kind"], "rollout");
     // the same answer again says nothing new
     assert!(w.observe_service(WEB, &service(EXITED_SERVICE)).is_empty());
@@ -139,7 +149,9 @@ fn an_image_that_cannot_be_pulled_is_the_cause() {
     w.stopped.extend(stopped);
     let cause = w.cause(None).unwrap();
     assert!(
-        cause.text.starts_with("service web: task abcdef0123456789abcdef0123456789 stopped (CannotPullContainerError: pull image manifest"),
+        cause.text.starts_with(
+            "service web: task abcdef0123456789abcdef0123456789 stopped (CannotPullContainerError: pull image manifest"
+        ),
         "{}",
         cause.text
     );
@@ -171,7 +183,9 @@ fn failed_health_checks_are_the_cause() {
     w.stopped.extend(stopped);
     let cause = w.cause(Some("service web")).unwrap();
     assert!(
-        cause.text.contains("exited 143 (Task failed ELB health checks in (target-group"),
+        cause
+            .text
+            .contains("exited 143 (Task failed ELB health checks in (target-group"),
         "{}",
         cause.text
     );
@@ -191,7 +205,11 @@ fn a_task_that_cannot_be_placed_is_the_cause() {
     );
     assert_eq!(said.len(), 2);
     let cause = w.cause(Some("service web")).unwrap();
-    assert!(cause.text.starts_with("service web: ECS: (service r-myapp-ServiceWeb-1AB2-Service-3CD4) was unable to place a task"));
+    assert!(
+        cause
+            .text
+            .starts_with("service web: ECS: (service r-myapp-ServiceWeb-1AB2-Service-3CD4) was unable to place a task")
+    );
     assert_eq!(cause.task, None);
 }
 
@@ -222,7 +240,10 @@ fn a_large_app_is_polled_within_the_budget_in_turn() {
     for _ in 0..7 {
         let b = w.batches();
         assert!(b.len() <= MAX_ECS_CALLS - 2, "{} calls", b.len());
-        assert!(b.iter().all(|(cluster, arns)| cluster == "r-cluster" && arns.len() <= 10));
+        assert!(
+            b.iter()
+                .all(|(cluster, arns)| cluster == "r-cluster" && arns.len() <= 10)
+        );
         for (_, arns) in b {
             for a in arns {
                 *asked.entry(a).or_default() += 1;

@@ -282,10 +282,16 @@ mod tests {
         let e = failed("r-myapp", &ended);
         let lines: Vec<&str> = e.0.lines().collect();
         assert_eq!(lines[0], "r-myapp failed: UPDATE_ROLLBACK_COMPLETE after 312.4 s");
-        assert!(lines[1].starts_with("  cause: service web: task 0a1b exited 1 — `KeyError"), "{}", e.0);
+        assert!(
+            lines[1].starts_with("  cause: service web: task 0a1b exited 1 — `KeyError"),
+            "{}",
+            e.0
+        );
         assert_eq!(lines[2], "  last 2 log lines of web (task 0a1b):");
         assert_eq!(lines[4], "    | KeyError: 'DATABASE_URL'");
-        assert!(lines[5].starts_with("  CloudFormation: service web: r-myapp-ServiceWeb-1AB2 Service (AWS::ECS::Service) UPDATE_FAILED"));
+        assert!(lines[5].starts_with(
+            "  CloudFormation: service web: r-myapp-ServiceWeb-1AB2 Service (AWS::ECS::Service) UPDATE_FAILED"
+        ));
         assert_eq!(lines[6], "  the stack is back as it was; fix the cause and apply again");
     }
 }

@@ -42,7 +42,14 @@ pub(crate) fn takes_env(version: &str) -> bool {
 
 /// The plugin's arguments after the session (or the variable's name): region, operation,
 /// profile, the target, the ECS endpoint.
-pub(crate) fn plugin_args(region: &str, profile: &str, cluster: &str, task: &str, runtime: &str, endpoint: &str) -> Vec<String> {
+pub(crate) fn plugin_args(
+    region: &str,
+    profile: &str,
+    cluster: &str,
+    task: &str,
+    runtime: &str,
+    endpoint: &str,
+) -> Vec<String> {
     let cluster = cluster.rsplit('/').next().unwrap_or(cluster);
     vec![
         region.to_string(),
@@ -85,7 +92,12 @@ pub(crate) async fn exec(live: &Live, x: Exec<'_>) -> Result<u8> {
                     live.app, x.target, live.app
                 ));
             }
-            _ => return err(format!("{} is the start of several tasks' IDs: give more of it", x.target)),
+            _ => {
+                return err(format!(
+                    "{} is the start of several tasks' IDs: give more of it",
+                    x.target
+                ));
+            }
         }
     };
     let container = row.service.clone();

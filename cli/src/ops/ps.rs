@@ -61,7 +61,14 @@ pub(crate) async fn rows(live: &Live, only: Option<&str>) -> Result<Vec<Row>> {
     let instances = instances(live, &tasks).await?;
     Ok(tasks
         .iter()
-        .map(|(t, u)| row(t, u, t.task_definition_arn().and_then(|a| definitions.get(a)), &instances))
+        .map(|(t, u)| {
+            row(
+                t,
+                u,
+                t.task_definition_arn().and_then(|a| definitions.get(a)),
+                &instances,
+            )
+        })
         .collect())
 }
 
@@ -129,9 +136,7 @@ pub(crate) fn row(t: &Task, u: &Unit, d: Option<&TaskDefinition>, instances: &BT
         kind: kind.as_str(),
         release,
         status: t.last_status().unwrap_or("-").to_lowercase(),
-        started: time
-            .map(|x| time_text(x.secs() * 1000))
-            .unwrap_or_else(|| "-".into()),
+        started: time.map(|x| time_text(x.secs() * 1000)).unwrap_or_else(|| "-".into()),
         health: t
             .health_status()
             .map(|h| h.as_str().to_lowercase())
@@ -172,7 +177,9 @@ pub(crate) fn print(rows: &[Row], format: ListFormat) {
         })
         .collect();
     print_table(
-        &["ID", "SERVICE", "RELEASE", "STATUS", "STARTED", "HEALTH", "WHERE", "CPU", "MEM"],
+        &[
+            "ID", "SERVICE", "RELEASE", "STATUS", "STARTED", "HEALTH", "WHERE", "CPU", "MEM",
+        ],
         &table,
     );
 }
@@ -227,7 +234,10 @@ pub(crate) async fn stop(live: &Live, task: &str, ask: &Ask) -> Result<()> {
     } else {
         ""
     };
-    println!("stop task {} of {} {} of app {}{note}", r.id, r.kind, r.service, live.app);
+    println!(
+        "stop task {} of {} {} of app {}{note}",
+        r.id, r.kind, r.service, live.app
+    );
     ask.ask(&format!("Stop task {}?", r.id)).await?;
     let t = ecs::stop_task(&live.c, &live.cluster, &r.id, "stopped with convoxc ps stop").await?;
     println!(
@@ -288,7 +298,10 @@ mod tests {
             (r.kind, r.release.as_str(), r.status.as_str(), r.health.as_str()),
             ("service", "B7", "running", "healthy")
         );
-        assert_eq!((r.place.as_str(), r.cpu.as_str(), r.memory.as_str()), ("i-0abc", "256", "512"));
+        assert_eq!(
+            (r.place.as_str(), r.cpu.as_str(), r.memory.as_str()),
+            ("i-0abc", "256", "512")
+        );
         assert_eq!(r.started, "2026-11-30T00:53:20Z");
         let one_off = Task::builder()
             .task_arn("arn:aws:ecs:us-east-1:1:task/r-Cluster-X/9a9a")
@@ -301,7 +314,13 @@ mod tests {
             .build();
         let r = row(&one_off, &unit(Kind::Service), None, &BTreeMap::new());
         assert_eq!(
-            (r.kind, r.place.as_str(), r.cpu.as_str(), r.memory.as_str(), r.release.as_str()),
+            (
+                r.kind,
+                r.place.as_str(),
+                r.cpu.as_str(),
+                r.memory.as_str(),
+                r.release.as_str()
+            ),
             ("run", "fargate", "1024", "2048", "-")
         );
     }

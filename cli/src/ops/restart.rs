@@ -98,7 +98,11 @@ pub(crate) async fn restart(live: &Live, only: Option<&str>, ask: &Ask) -> Resul
 
 /// Follow the deployments (service name, ARN, deployment ID) until every one is steady; the
 /// first failure is an error with its cause. Ctrl-C stops following, not the deployments.
-pub(crate) async fn wait_steady(live: &Live, watch: &mut Watch, deployments: &[(String, String, Option<String>)]) -> Result<()> {
+pub(crate) async fn wait_steady(
+    live: &Live,
+    watch: &mut Watch,
+    deployments: &[(String, String, Option<String>)],
+) -> Result<()> {
     let c = &live.c;
     let arns: Vec<String> = deployments.iter().map(|(_, a, _)| a.clone()).collect();
     let work = async {
@@ -160,7 +164,12 @@ mod tests {
     #[test]
     fn a_rollout_is_steady_when_ecs_says_completed_or_the_counts_are_met() {
         let going = Service::builder()
-            .deployments(deployment("new", "PRIMARY", Some(DeploymentRolloutState::InProgress), 1))
+            .deployments(deployment(
+                "new",
+                "PRIMARY",
+                Some(DeploymentRolloutState::InProgress),
+                1,
+            ))
             .deployments(deployment("old", "ACTIVE", Some(DeploymentRolloutState::Completed), 2))
             .build();
         assert_eq!(rollout(&going, Some("new")), Rollout::Going);
@@ -172,9 +181,13 @@ mod tests {
             .deployments(deployment("new", "PRIMARY", Some(DeploymentRolloutState::Failed), 0))
             .build();
         assert!(matches!(rollout(&failed, Some("new")), Rollout::Failed(r) if r.contains("circuit breaker")));
-        let counts = Service::builder().deployments(deployment("new", "PRIMARY", None, 2)).build();
+        let counts = Service::builder()
+            .deployments(deployment("new", "PRIMARY", None, 2))
+            .build();
         assert_eq!(rollout(&counts, Some("new")), Rollout::Steady);
-        let short = Service::builder().deployments(deployment("new", "PRIMARY", None, 1)).build();
+        let short = Service::builder()
+            .deployments(deployment("new", "PRIMARY", None, 1))
+            .build();
         assert_eq!(rollout(&short, Some("new")), Rollout::Going);
     }
 }

@@ -46,7 +46,13 @@ pub(crate) fn command_of(words: &[String]) -> Vec<String> {
 /// The RunTask request of a one-off, from the service as ECS describes it: its task definition,
 /// command, cpu and memory overridden; its network configuration, launch type (or capacity
 /// providers), platform version and ECS Exec as the service's.
-pub(crate) fn request(c: &Clients, cluster: &str, svc: &Service, spec: &Spec<'_>, task_definition: &str) -> aws_sdk_ecs::operation::run_task::builders::RunTaskFluentBuilder {
+pub(crate) fn request(
+    c: &Clients,
+    cluster: &str,
+    svc: &Service,
+    spec: &Spec<'_>,
+    task_definition: &str,
+) -> aws_sdk_ecs::operation::run_task::builders::RunTaskFluentBuilder {
     let mut container = ContainerOverride::builder()
         .name(spec.service)
         .set_command(Some(command_of(spec.command)));
@@ -104,7 +110,10 @@ pub(crate) async fn run(live: &Live, spec: Spec<'_>) -> Result<u8> {
     let c = &live.c;
     let unit = live.service(spec.service)?;
     let Some(arn) = &unit.service else {
-        return err(format!("service {} of app {} has no ECS service deployed", spec.service, live.app));
+        return err(format!(
+            "service {} of app {} has no ECS service deployed",
+            spec.service, live.app
+        ));
     };
     let svc = ecs::describe_services(c, &live.cluster, std::slice::from_ref(arn))
         .await?
@@ -157,13 +166,20 @@ pub(crate) async fn run(live: &Live, spec: Spec<'_>) -> Result<u8> {
             .collect();
         return err(format!(
             "ECS could not start the task: {}",
-            if why.is_empty() { "it gave no reason".into() } else { why.join("; ") }
+            if why.is_empty() {
+                "it gave no reason".into()
+            } else {
+                why.join("; ")
+            }
         ));
     };
     let id = ecs::task_id(task.task_arn().unwrap_or_default()).to_string();
     if spec.detach {
         say::step(
-            format!("started task {id} (detached: `convoxc logs --service {}` shows its lines)", spec.service),
+            format!(
+                "started task {id} (detached: `convoxc logs --service {}` shows its lines)",
+                spec.service
+            ),
             json!({"type": "started", "task": id}),
         );
         println!("{id}");
@@ -282,12 +298,18 @@ mod tests {
 
     #[test]
     fn a_command_is_exec_form_unless_it_is_one_shell_line() {
-        assert_eq!(command_of(&words(&["rake", "db:migrate"])), words(&["rake", "db:migrate"]));
+        assert_eq!(
+            command_of(&words(&["rake", "db:migrate"])),
+            words(&["rake", "db:migrate"])
+        );
         assert_eq!(command_of(&words(&["bin/console"])), words(&["bin/console"]));
         assert_eq!(
             command_of(&words(&["rake db:migrate && rake db:seed"])),
             words(&["sh", "-c", "rake db:migrate && rake db:seed"])
         );
-        assert_eq!(shell_words(&words(&["sh", "-c", "echo 'hi' && x"])), r#"sh -c 'echo '\''hi'\'' && x'"#);
+        assert_eq!(
+            shell_words(&words(&["sh", "-c", "echo 'hi' && x"])),
+            r#"sh -c 'echo '\''hi'\'' && x'"#
+        );
     }
 }

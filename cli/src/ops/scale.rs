@@ -15,12 +15,12 @@ use crate::deploy::deployed;
 use crate::deploy::flow::{self, Deployment};
 use crate::deploy::say;
 use crate::deploy::stack::ParamValue;
-use convoxc_compiler::back::Template;
-use std::collections::BTreeMap;
 use crate::ops::Live;
 use crate::ops::ps::print_table;
+use convoxc_compiler::back::Template;
 use convoxc_compiler::diff::template_text;
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// What `scale SERVICE` changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,7 +50,9 @@ pub(crate) fn rescale(template: &mut Value, logical: &str, change: &Change) -> R
         .pointer_mut(&format!("/Resources/{logical}/Properties/Parameters"))
         .and_then(Value::as_object_mut)
     else {
-        return err(format!("the deployed app template has no nested stack {logical} with parameters"));
+        return err(format!(
+            "the deployed app template has no nested stack {logical} with parameters"
+        ));
     };
     let mut out = Vec::new();
     for (name, value) in [("Count", change.count), ("Cpu", change.cpu), ("Memory", change.memory)] {
@@ -63,7 +65,11 @@ pub(crate) fn rescale(template: &mut Value, logical: &str, change: &Change) -> R
         let old_text = match old {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
-            other => return err(format!("{logical}'s {name} is an expression ({other}), not a number: scale it in convox.yml")),
+            other => {
+                return err(format!(
+                    "{logical}'s {name} is an expression ({other}), not a number: scale it in convox.yml"
+                ));
+            }
         };
         if old_text != v.to_string() {
             out.push((name.to_string(), old_text, v.to_string()));
@@ -125,7 +131,8 @@ pub(crate) async fn list(live: &Live, format: crate::args::ListFormat) -> Result
                 .unwrap_or("-")
                 .to_string()
         };
-        let count = |f: fn(&aws_sdk_ecs::types::Service) -> i32| s.map(|s| f(s).to_string()).unwrap_or_else(|| "-".into());
+        let count =
+            |f: fn(&aws_sdk_ecs::types::Service) -> i32| s.map(|s| f(s).to_string()).unwrap_or_else(|| "-".into());
         rows.push([
             u.name.clone(),
             count(|s| s.desired_count()),
@@ -149,7 +156,11 @@ pub(crate) async fn list(live: &Live, format: crate::args::ListFormat) -> Result
 
 /// The deployed app template with the service's formation changed, and the changes; an error
 /// for what cannot be scaled here.
-pub(crate) async fn rescaled(live: &Live, service: &str, change: &Change) -> Result<(Value, Vec<(String, String, String)>)> {
+pub(crate) async fn rescaled(
+    live: &Live,
+    service: &str,
+    change: &Change,
+) -> Result<(Value, Vec<(String, String, String)>)> {
     let u = live.service(service)?;
     let root = live.stack.stack_id().or(live.stack.stack_name()).unwrap_or_default();
     if u.parent != root && u.parent != live.stack_name() {
@@ -193,7 +204,13 @@ pub(crate) async fn rescaled(live: &Live, service: &str, change: &Change) -> Res
 /// `scale SERVICE …`: the change set of the deployed app with the service's formation changed,
 /// its report, consent and follow as every deploy's. `manifest`: convox.yml's text, when there is
 /// one, for what the next deploy does.
-pub(crate) async fn apply(live: &Live, service: &str, change: &Change, flags: &Flags, manifest: Option<&str>) -> Result<()> {
+pub(crate) async fn apply(
+    live: &Live,
+    service: &str,
+    change: &Change,
+    flags: &Flags,
+    manifest: Option<&str>,
+) -> Result<()> {
     let c = &live.c;
     let stack = live.stack_name().to_string();
     let (template, changes) = rescaled(live, service, change).await?;
@@ -211,7 +228,10 @@ pub(crate) async fn apply(live: &Live, service: &str, change: &Change, flags: &F
             .map(|(k, a, b)| json!({"parameter": k, "from": a, "to": b})).collect::<Vec<_>>()}),
     );
     let warning = next_deploy(service, manifest);
-    say::step(format!("warning: {warning}"), json!({"type": "warning", "text": warning}));
+    say::step(
+        format!("warning: {warning}"),
+        json!({"type": "warning", "text": warning}),
+    );
     let logical = live.service(service)?.logical.clone();
     let root = Template::new(template);
     // the report's new side: the stacks as deployed, with the root's template and the service
@@ -277,19 +297,44 @@ mod tests {
     fn a_scale_changes_only_the_services_formation() {
         let mut t = template();
         let before = t.clone();
-        let changes = rescale(&mut t, "ServiceWeb", &Change { count: Some(3), ..Change::default() }).unwrap();
+        let changes = rescale(
+            &mut t,
+            "ServiceWeb",
+            &Change {
+                count: Some(3),
+                ..Change::default()
+            },
+        )
+        .unwrap();
         assert_eq!(changes, vec![("Count".to_string(), "1".to_string(), "3".to_string())]);
         let mut expected = before.clone();
         expected["Resources"]["ServiceWeb"]["Properties"]["Parameters"]["Count"] = json!("3");
         assert_eq!(t, expected);
         // what it already is changes nothing
         let mut same = before.clone();
-        let none = rescale(&mut same, "ServiceWorker", &Change { count: Some(2), cpu: Some(256), memory: None }).unwrap();
+        let none = rescale(
+            &mut same,
+            "ServiceWorker",
+            &Change {
+                count: Some(2),
+                cpu: Some(256),
+                memory: None,
+            },
+        )
+        .unwrap();
         assert!(none.is_empty());
         assert_eq!(same, before);
         // an agent is passed no Count
         let mut agent = json!({"Resources": {"ServiceA": {"Properties": {"Parameters": {"Cpu": "256"}}}}});
-        let e = rescale(&mut agent, "ServiceA", &Change { count: Some(2), ..Change::default() }).unwrap_err();
+        let e = rescale(
+            &mut agent,
+            "ServiceA",
+            &Change {
+                count: Some(2),
+                ..Change::default()
+            },
+        )
+        .unwrap_err();
         assert!(e.0.contains("agent"), "{e}");
     }
 
@@ -301,8 +346,13 @@ mod tests {
         let manifest = "services:\n  web:\n    scale:\n      count: 2\n      memory: 1024\n  worker:\n    command: x\n";
         assert_eq!(pinned(manifest, "web").as_deref(), Some("count: 2, memory: 1024"));
         assert_eq!(pinned(manifest, "worker"), None);
-        assert!(next_deploy("web", Some(manifest)).starts_with("convox.yml sets the scale of web (count: 2, memory: 1024)"));
+        assert!(
+            next_deploy("web", Some(manifest)).starts_with("convox.yml sets the scale of web (count: 2, memory: 1024)")
+        );
         assert!(next_deploy("worker", Some(manifest)).contains("sets it back to 1 task"));
-        assert_eq!(pinned("services:\n  web:\n    scale: 3\n", "web").as_deref(), Some("count: 3"));
+        assert_eq!(
+            pinned("services:\n  web:\n    scale: 3\n", "web").as_deref(),
+            Some("count: 3")
+        );
     }
 }
