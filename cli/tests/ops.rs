@@ -277,7 +277,7 @@ fn run_prints_the_tasks_log_lines_as_they_come() {
     deployed(&moto);
     // a task that runs for a while (some 40 DescribeTasks calls), so that lines arrive meanwhile
     slow_tasks(&moto, 10);
-    let mut child = moto
+    let child = moto
         .command(&args(&["run", "web", "rake", "db:migrate", "--yes"]))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

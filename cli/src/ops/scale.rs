@@ -114,6 +114,16 @@ pub(crate) fn next_deploy(service: &str, manifest: Option<&str>) -> String {
     }
 }
 
+/// A stack's parameter value, as deployed.
+fn parameter(stack: Option<&aws_sdk_cloudformation::types::Stack>, key: &str) -> Option<String> {
+    stack?
+        .parameters()
+        .iter()
+        .find(|x| x.parameter_key() == Some(key))
+        .and_then(|x| x.parameter_value())
+        .map(str::to_string)
+}
+
 /// `scale` alone: each service's counts and reservations.
 pub(crate) async fn list(live: &Live, format: crate::args::ListFormat) -> Result<()> {
     let services: Vec<&Unit> = live.units.iter().filter(|u| u.kind == Kind::Service).collect();
@@ -123,14 +133,7 @@ pub(crate) async fn list(live: &Live, format: crate::args::ListFormat) -> Result
     for u in services {
         let s = described.iter().find(|s| s.service_arn() == u.service.as_deref());
         let params = describe_stack(&live.c, &u.stack).await?;
-        let param = |k: &str| {
-            params
-                .as_ref()
-                .and_then(|p| p.parameters().iter().find(|x| x.parameter_key() == Some(k)))
-                .and_then(|x| x.parameter_value())
-                .unwrap_or("-")
-                .to_string()
-        };
+        let param = |k: &str| parameter(params.as_ref(), k).unwrap_or_else(|| "-".into());
         let count =
             |f: fn(&aws_sdk_ecs::types::Service) -> i32| s.map(|s| f(s).to_string()).unwrap_or_else(|| "-".into());
         rows.push([
@@ -180,13 +183,7 @@ pub(crate) async fn rescaled(
     // Developer Guide); an instance takes any
     if change.cpu.is_some() || change.memory.is_some() {
         let nested = describe_stack(&live.c, &u.stack).await?;
-        let param = |k: &str| {
-            nested
-                .as_ref()
-                .and_then(|p| p.parameters().iter().find(|x| x.parameter_key() == Some(k)))
-                .and_then(|x| x.parameter_value())
-                .map(str::to_string)
-        };
+        let param = |k: &str| parameter(nested.as_ref(), k);
         let fargate = param("Fargate").is_some_and(|f| f != "No");
         let value = |k: &str, new: Option<u32>| new.or_else(|| param(k)?.parse().ok()).unwrap_or(0);
         let (cpu, memory) = (value("Cpu", change.cpu), value("Memory", change.memory));
