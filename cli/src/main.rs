@@ -13,6 +13,7 @@ mod images;
 mod input;
 mod lsp;
 mod names;
+mod ops;
 mod output;
 mod target;
 
@@ -67,6 +68,20 @@ enum Command {
     /// An app's logs (its CloudWatch log group), every service's and timer's lines prefixed by
     /// their stream; follows until Ctrl-C unless --no-follow.
     Logs(commands::logs::LogsArgs),
+    /// The app's tasks (services', timers' and one-offs'): ID, service, build, status, where, CPU and
+    /// memory; `ps stop TASK`.
+    Ps(commands::ps::PsArgs),
+    /// A one-off task of a service (a migration, a console): its task definition, network and
+    /// launch type, the command given; streams its lines and exits with its exit code.
+    Run(commands::run::RunArgs),
+    /// A new deployment of the app's services (or one), of what they run now, followed to a steady
+    /// state.
+    Restart(commands::restart::RestartArgs),
+    /// Each service's desired and running tasks, cpu and memory; `scale SERVICE --count N --cpu N
+    /// --memory N` changes them through a change set.
+    Scale(commands::scale::ScaleArgs),
+    /// A command in a running task (ECS Exec, through AWS's session-manager-plugin).
+    Exec(commands::exec::ExecArgs),
     /// The language server for editors, over stdio: the compiler's diagnostics, hover, completion,
     /// definitions, references, symbols, quick fixes.
     Lsp(commands::lsp::LspArgs),
@@ -134,7 +149,12 @@ fn main() -> ExitCode {
         | Command::Racks(_)
         | Command::Apps(_)
         | Command::Env(_)
-        | Command::Logs(_) => false,
+        | Command::Logs(_)
+        | Command::Ps(_)
+        | Command::Run(_)
+        | Command::Restart(_)
+        | Command::Scale(_)
+        | Command::Exec(_) => false,
     };
     if offline {
         quiet_pipe();
@@ -154,6 +174,11 @@ fn main() -> ExitCode {
         Command::Apps(args) => commands::apps::run(args),
         Command::Env(args) => commands::env::run(args),
         Command::Logs(args) => commands::logs::run(args),
+        Command::Ps(args) => commands::ps::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Restart(args) => commands::restart::run(args),
+        Command::Scale(args) => commands::scale::run(args),
+        Command::Exec(args) => commands::exec::run(args),
         Command::Lsp(args) => commands::lsp::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -79,6 +79,26 @@ does where `convoxc apply` depends on it (each point is a wrapper around moto's
     definition's environment values made strings, as a GetAtt's port reaches ECS); then the
     execution fails as CloudFormation fails it when the circuit breaker trips (UPDATE_FAILED with
     the handler's message, then the rollback of (4)).
+24. Not a correction but a seed: moto answers every ECS container with exit code 0 and no runtime
+    ID. A one-off task (`startedBy` convoxc-run) takes the exit code in CONVOXC_MOTO_RUN_EXIT, or,
+    with CONVOXC_MOTO_RUN_NEVER_RAN set, no exit code and that text as its stopped reason (a task
+    that could not start: ECS's documented `CannotPullContainerError` shape); every container gets
+    a runtime ID of ECS's shape (`<task id>-<n>`), which `exec` targets, and its cpu and memory
+    as the strings ECS's API has them (moto writes numbers, which the Rust SDK refuses).
+25. ECS ExecuteCommand is not implemented by moto; the shim answers it with the documented shape
+    (clusterArn, containerName, taskArn, interactive, session {sessionId, streamUrl, tokenValue})
+    for a task the cluster has. No session is ever opened.
+26. RunTask with a `capacityProviderStrategy` (a Fargate service's) drops the strategy and, without
+    a launchType, looks for EC2 instances; AWS places it on the strategy's capacity provider. The
+    shim places a FARGATE / FARGATE_SPOT strategy's task on Fargate, and writes every RunTask
+    request (as sent) as a JSON line to CONVOXC_MOTO_RECORD when that is set, for the tests to read
+    what was asked.
+27. moto's `AWS::ECS::Service` from CloudFormation drops NetworkConfiguration, LaunchType,
+    CapacityProviderStrategy and EnableExecuteCommand (the service is described as EC2 with no
+    network); the shim gives the service what its template says, as ECS describes it. A task
+    definition made from a template keeps the numbers it was given where ECS's API has strings (the
+    task's cpu and memory, environment values: `DATABASE_PORT`'s 5432), which the Rust SDK refuses;
+    the shim makes them strings.
 """
 import os
 import socket
@@ -498,6 +518,148 @@ def filter_log_events(self):
 
 
 LogsResponse.filter_log_events = filter_log_events
+
+def ecs_task_init(original):
+    """Point 24."""
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        for n, c in enumerate(self.containers):
+            c.runtime_id = f"{self.id}-{1000 + n}"
+            c.runtimeId = c.runtime_id
+            c.cpu = None if c.cpu is None else str(c.cpu)
+            c.memory = None if c.memory is None else str(c.memory)
+        if self.started_by != "convoxc-run":
+            return
+        never = os.environ.get("CONVOXC_MOTO_RUN_NEVER_RAN")
+        code = os.environ.get("CONVOXC_MOTO_RUN_EXIT")
+        for c in self.containers:
+            if never:
+                c.exitCode = None
+                c.reason = never
+            elif code is not None:
+                c.exitCode = int(code)
+        if never:
+            self.stopped_reason = never
+            self.stop_code = "TaskFailedToStart"
+
+    return init
+
+
+def execute_command(self):
+    """Point 25."""
+    from moto.core.responses import ActionResult
+    from moto.ecs.exceptions import InvalidParameterException
+
+    cluster = self._get_param("cluster", "default")
+    task = self._get_param("task")
+    tasks = self.ecs_backend.describe_tasks(cluster, [task])
+    if not tasks:
+        raise InvalidParameterException("The task provided in the request was not found.")
+    t = tasks[0]
+    session = f"ecs-execute-command-{t.id[:12]}"
+    return ActionResult({
+        "clusterArn": t.cluster_arn,
+        "containerArn": t.containers[0].container_arn,
+        "containerName": self._get_param("container"),
+        "interactive": True,
+        "session": {
+            "sessionId": session,
+            "streamUrl": f"wss://ssmmessages.{t.region_name}.amazonaws.com/v1/data-channel/{session}?role=publish_subscribe",
+            "tokenValue": "AAEAAseeded-token-value",
+        },
+        "taskArn": t.task_arn,
+    })
+
+
+from moto.ecs import models as ecs_models  # noqa: E402
+from moto.ecs.responses import EC2ContainerServiceResponse  # noqa: E402
+
+def run_task_placed(original):
+    """Point 26."""
+
+    def run_task(self):
+        body = json.loads(self.body or "{}")
+        record = os.environ.get("CONVOXC_MOTO_RECORD")
+        if record:
+            with open(record, "a") as f:
+                f.write(json.dumps(body, sort_keys=True) + "\n")
+        strategy = body.get("capacityProviderStrategy") or []
+        if not body.get("launchType") and any(
+            str(s.get("capacityProvider", "")).startswith("FARGATE") for s in strategy
+        ):
+            body["launchType"] = "FARGATE"
+            if getattr(self, "automated_parameter_parsing", False):
+                self.params["launchType"] = "FARGATE"
+            else:
+                self.body = json.dumps(body)
+        return original(self)
+
+    return run_task
+
+
+def _lower_first(value):
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _lower_first(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lower_first(v) for v in value]
+    return value
+
+
+def service_from_template(original):
+    """Point 27."""
+
+    def create(cls, *args, **kwargs):
+        service = original.__func__(cls, *args, **kwargs)
+        template = next(a for a in args if isinstance(a, dict) and "Properties" in a)
+        props = template.get("Properties", {})
+        strategy = props.get("CapacityProviderStrategy")
+        if strategy:
+            service.capacity_provider_strategy = [
+                {"capacityProvider": s["CapacityProvider"], "weight": int(s.get("Weight", 0)), "base": int(s.get("Base", 0))}
+                for s in strategy
+            ]
+            service.launch_type = None
+        elif props.get("LaunchType"):
+            service.launch_type = props["LaunchType"]
+        network = props.get("NetworkConfiguration")
+        if network:
+            service.network_configuration = _lower_first(network)
+        enabled = props.get("EnableExecuteCommand")
+        service.enable_execute_command = enabled in (True, "true", "True")
+        return service
+
+    return classmethod(create)
+
+
+ecs_models.Service.create_from_cloudformation_json = service_from_template(
+    ecs_models.Service.create_from_cloudformation_json
+)
+ecs_models.Service.update_from_cloudformation_json = service_from_template(
+    ecs_models.Service.update_from_cloudformation_json
+)
+def task_definition_init(original):
+    """Point 27."""
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        for attr in ("cpu", "memory"):
+            value = getattr(self, attr, None)
+            if isinstance(value, (int, float)):
+                setattr(self, attr, str(value))
+        for c in self.container_definitions or []:
+            for e in c.get("environment") or []:
+                if not isinstance(e.get("value"), str) and e.get("value") is not None:
+                    e["value"] = str(e["value"])
+
+    return init
+
+
+ecs_models.TaskDefinition.__init__ = task_definition_init(ecs_models.TaskDefinition.__init__)
+ecs_models.Task.__init__ = ecs_task_init(ecs_models.Task.__init__)
+EC2ContainerServiceResponse.run_task = run_task_placed(EC2ContainerServiceResponse.run_task)
+EC2ContainerServiceResponse.execute_command = execute_command
+
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0

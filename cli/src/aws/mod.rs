@@ -3,13 +3,15 @@
 //! (the rack an app goes to, the racks there are), `apps` and `rack_resources` (a rack's app and
 //! resource stacks), `changeset` (create, read, delete), `upload` (templates to S3, by content),
 //! `secrets` (SSM values and the generated resource password), `staged` (environment changes
-//! waiting for the next deploy), `logs` (a log group's events, read).
+//! waiting for the next deploy), `logs` (a log group's events, read), `ecs` (an app's services,
+//! timers and tasks; RunTask, StopTask, a new deployment).
 
 pub(crate) mod apps;
 pub(crate) mod builds;
 pub(crate) mod changeset;
 pub(crate) mod clients;
 pub(crate) mod ecr;
+pub(crate) mod ecs;
 pub(crate) mod logs;
 pub(crate) mod lookup;
 pub(crate) mod rack_resources;

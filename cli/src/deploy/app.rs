@@ -83,6 +83,7 @@ pub(crate) async fn deploy_app(c: &Clients, d: AppDeploy<'_>, existing: Option<S
             consented: d.consented,
             app: Some(app.to_string()),
             part: false,
+            side: None,
         },
         existing,
         Some(bundle),

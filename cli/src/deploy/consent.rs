@@ -62,7 +62,7 @@ pub(crate) async fn consent(flags: &Flags, question: &str, destroys: &[String]) 
 }
 
 /// Print a question and read the answer from the terminal; Ctrl-C is an error.
-async fn ask(question: &str) -> Result<String> {
+pub(crate) async fn ask(question: &str) -> Result<String> {
     say::prompt(&format!("{question} "));
     let read = tokio::task::spawn_blocking(|| {
         let mut answer = String::new();
@@ -94,5 +94,30 @@ pub(crate) fn confirm(flags: &Flags, question: &str) -> Result<()> {
         Ok(())
     } else {
         err("not executed (answer was not yes)")
+    }
+}
+
+/// `--yes` of a command that changes nothing in the stacks but acts on what runs (`run`, `ps stop`,
+/// `restart`): it asks first on a terminal, and needs `--yes` elsewhere.
+#[derive(Args, Clone, Debug)]
+pub struct Ask {
+    /// Go ahead without asking (needed when stdin is not a terminal).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+impl Ask {
+    /// Ask `question` (a y/N answer), unless --yes; refused on a non-terminal without --yes.
+    pub(crate) async fn ask(&self, question: &str) -> Result<()> {
+        if self.yes {
+            return Ok(());
+        }
+        if !std::io::stdin().is_terminal() {
+            return err("not asking on a non-terminal: use --yes to go ahead");
+        }
+        match ask(&format!("{question} [y/N]")).await? {
+            a if matches!(a.as_str(), "y" | "Y" | "yes") => Ok(()),
+            _ => err("not done (the answer was not yes)"),
+        }
     }
 }

@@ -43,6 +43,9 @@ pub(crate) struct Deployment<'a> {
     /// One part of a bigger deploy (a first `deploy`'s app stack before its images): its success
     /// is a step (`stack-ready`), not the verdict, which the whole deploy says once.
     pub(crate) part: bool,
+    /// The new side of the report when it is not the bundle's (`scale`: the deployed stacks with
+    /// one service's formation changed).
+    pub(crate) side: Option<convoxc_compiler::diff::Stack>,
 }
 
 pub(crate) async fn deploy(
@@ -140,6 +143,7 @@ pub(crate) async fn deploy(
             bundle,
             params: &d.params,
             tags: &d.tags,
+            side: d.side.as_ref(),
         };
         let mut report = preview::report(c, deploy, &set.changes).await?;
         report.environment = d.environment.clone();

@@ -51,6 +51,8 @@ pub(crate) struct Deploy<'a> {
     pub bundle: Option<&'a Bundle>,
     pub params: &'a BTreeMap<String, ParamValue>,
     pub tags: &'a BTreeMap<String, String>,
+    /// The new side as it is, when it is not the bundle's.
+    pub side: Option<&'a Stack>,
 }
 
 /// The report of a deploy, with what its change set said.
@@ -60,6 +62,9 @@ pub(crate) async fn report(c: &Clients, d: Deploy<'_>, changes: &[Change]) -> Re
     } else {
         None
     };
+    if let Some(side) = d.side {
+        return Ok(diff::compare_with(old.as_ref(), Some(side), &changeset::said(changes)));
+    }
     let mut new = new_side(d.root, d.bundle, d.params, d.tags, old.as_ref());
     if d.bundle.is_none() {
         // a lone stack (the rack, a rack resource) goes by its name, not "app"

@@ -92,6 +92,7 @@ pub(crate) async fn deploy_rack(args: RackDeploy, rack: Rack, params: BTreeMap<S
             consented: false,
             app: None,
             part: false,
+            side: None,
         },
         existing,
         None,

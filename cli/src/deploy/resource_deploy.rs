@@ -181,6 +181,7 @@ pub(crate) async fn deploy_resource(
             consented: false,
             app: None,
             part: false,
+            side: None,
         },
         existing,
         None,

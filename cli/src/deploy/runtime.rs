@@ -33,3 +33,18 @@ fn events_finish_line() {
         print!("\r\x1b[K");
     }
 }
+
+/// Run an async command whose success has its own exit code (`run`: the container's; `exec`: the
+/// session's).
+pub(crate) fn block_on_code(fut: impl std::future::Future<Output = Result<u8>>) -> ExitCode {
+    let mut code = 0;
+    let exit = block_on(async {
+        code = fut.await?;
+        Ok(())
+    });
+    if exit == ExitCode::SUCCESS {
+        ExitCode::from(code)
+    } else {
+        exit
+    }
+}

@@ -266,6 +266,7 @@ async fn make_registry(
         consented,
         app: Some(app.to_string()),
         part: consented,
+        side: None,
     };
     flow::deploy(c, deployment, None, Some(&bootstrap.bundle)).await
 }

@@ -86,7 +86,7 @@ fn reader_gone() -> bool {
 }
 
 /// Write the lines to stdout: false when the reader has gone (a closed pipe).
-fn print(events: &[Event], format: ListFormat) -> Result<bool> {
+pub(crate) fn print(events: &[Event], format: ListFormat) -> Result<bool> {
     let mut out = std::io::stdout().lock();
     let written = events
         .iter()

@@ -51,6 +51,8 @@ pub struct RootView {
     timers: Vec<NestedView>,
     agents: Vec<String>,
     service_names: Vec<String>,
+    /// ECS Exec is on: the app's service role may open the SSM channels it needs.
+    exec: bool,
 }
 
 impl RootView {
@@ -325,6 +327,7 @@ impl AppView {
             timers,
             agents: self.agents.clone(),
             service_names: self.service_names.clone(),
+            exec: self.services.iter().any(|s| s.exec && s.policies.is_empty()),
         }
     }
 

@@ -37,6 +37,10 @@ impl From<minijinja::Error> for RenderError {
 const TEMPLATES: &[(&str, &str)] = &[
     ("_container.json", include_str!("../../../templates/_container.json")),
     ("_record.json", include_str!("../../../templates/_record.json")),
+    (
+        "_exec_policy.json",
+        include_str!("../../../templates/_exec_policy.json"),
+    ),
     ("app.json", include_str!("../../../templates/app.json")),
     ("group.json", include_str!("../../../templates/group.json")),
     ("rack.json", include_str!("../../../templates/rack.json")),

@@ -192,6 +192,12 @@ struct CustomView {
     dimensions: BTreeMap<String, String>,
 }
 
+/// Whether the app asks for ECS Exec (convox's app param `ECSExec`). A compile-time value, as
+/// count, cpu and memory are: convox.yml's `params:` say it.
+pub(super) fn ecs_exec(ir: &App) -> bool {
+    ir.params.get("ECSExec").is_some_and(|v| v == "Yes")
+}
+
 /// Count, cpu and memory of a service: convox.yml's `<Service>Formation` param if it has one,
 /// else its scale.
 #[derive(Serialize, Clone, Copy)]
@@ -238,6 +244,9 @@ pub struct ServiceView {
     load_balancers: Vec<LoadBalancerView>,
     depends_on: Vec<String>,
     legacy_service_role: bool,
+    /// ECS Exec (the app param `ECSExec: Yes`): the service runs its tasks with it, and its own
+    /// task role may open the SSM channels it needs.
+    pub(super) exec: bool,
     nlb: Vec<NlbView>,
     autoscaling: Option<ScalingView>,
     pub(super) formation: Formation,
@@ -512,6 +521,7 @@ impl ServiceView {
             load_balancers: Vec::new(),
             depends_on: Vec::new(),
             legacy_service_role: s.port.is_some() && !s.internal_and_external && s.nlb.is_empty(),
+            exec: ecs_exec(ir),
             nlb: Vec::new(),
             autoscaling: None,
             formation,

@@ -20,6 +20,7 @@ pub fn env_name(name: &str) -> String {
 pub const APP_PARAMS: &[(&str, &[&str], &str)] = &[
     ("AutoMinorVersionUpgrade", &["true", "false"], "true"),
     ("CircuitBreaker", &["Yes", "No"], "Yes"),
+    ("ECSExec", &["Yes", "No"], "No"),
     ("EnableContainerReadonlyRootFilesystem", &["Yes", "No"], "No"),
     ("FargateServices", &["Yes", "Spot", "No"], "No"),
     ("FargateTimers", &["Yes", "Spot", "No"], "No"),

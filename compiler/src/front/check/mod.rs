@@ -8,7 +8,7 @@ mod names;
 mod params;
 mod rack;
 mod references;
-mod scaling;
+pub mod scaling;
 pub mod secrets;
 
 use crate::front::cx::Cx;
