@@ -78,3 +78,139 @@ fn a_refused_nested_value_is_reported_at_its_line() {
     let fine = convoxc_compiler::back::build(l.app.as_ref().unwrap(), &options).unwrap();
     assert!(violations(&fine).is_empty());
 }
+
+/// The table of AWS rules (`data/aws-rules.tsv`): for each rule, its service, resource type and
+/// property, how it is enforced (error, warning, template, out-of-reach), the diagnostic code,
+/// a case that triggers it (a manifest, `manifest || rack params`, `rack:` params, `rack-stack:`
+/// params for `rack build`, `test:` a unit test by name, `golden:` a snapshot and the text it
+/// holds) or, out of reach, why; the documentation page and the rule's words.
+struct Rule {
+    service: String,
+    enforced: String,
+    code: String,
+    case: String,
+    source: String,
+}
+
+fn rules() -> Vec<Rule> {
+    let text = read(&repo().join("tests/tests/data/aws-rules.tsv"));
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "service\tresource_type\tproperty\trule\tenforced\tcode\tcase\tsource\twords"
+    );
+    lines
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            assert_eq!(c.len(), 9, "{l}");
+            assert!(c.iter().all(|x| !x.is_empty()), "an empty column: {l}");
+            Rule {
+                service: c[0].into(),
+                enforced: c[4].into(),
+                code: c[5].into(),
+                case: c[6].replace("\\n", "\n"),
+                source: c[7].into(),
+            }
+        })
+        .collect()
+}
+
+/// The diagnostics of a manifest (and rack params) through load, build and the bundle's checks,
+/// as `convoxc build --app myapp --rack production` gives them.
+fn diagnostics_of(manifest: &str, rack: Option<&str>) -> Vec<convoxc_compiler::Diagnostic> {
+    let l = load_with_rack("convox.yml", manifest, None, rack);
+    let mut out = l.diagnostics.clone();
+    if let (Some(app), Some(at)) = (&l.app, &l.locations) {
+        let options = convoxc_compiler::back::BuildOptions {
+            app: "myapp".into(),
+            rack: Some("production".into()),
+            ..Default::default()
+        };
+        let bundle = convoxc_compiler::back::build(app, &options).unwrap();
+        out.extend(convoxc_compiler::back::check(
+            &bundle,
+            app,
+            l.rack.as_ref(),
+            &options,
+            at,
+        ));
+    }
+    out
+}
+
+fn source_has_test(name: &str) -> bool {
+    let mut todo = vec![repo().join("compiler/src"), repo().join("tests/tests")];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") && read(&p).contains(&format!("fn {name}()")) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[test]
+fn the_rule_table_holds_against_the_compiler() {
+    use convoxc_compiler::diagnostic::{Code, Severity};
+    let rules = rules();
+    let mut counts: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    let mut failures = Vec::new();
+    for r in &rules {
+        *counts.entry((r.service.as_str(), r.enforced.as_str())).or_default() += 1;
+        assert!(r.source.starts_with("https://docs.aws.amazon.com/"), "{}", r.source);
+        let severity = match r.enforced.as_str() {
+            "error" => Severity::Error,
+            "warning" => Severity::Warning,
+            "template" => {
+                let (path, text) = r.case.strip_prefix("golden:").and_then(|c| c.split_once('#')).unwrap();
+                assert!(read(&repo().join(path)).contains(text), "{path} lacks {text}");
+                continue;
+            }
+            "out-of-reach" => {
+                assert!(r.case.len() > 20, "say why it is out of reach: {}", r.case);
+                continue;
+            }
+            other => panic!("enforced is error, warning, template or out-of-reach, not {other}"),
+        };
+        let code = Code::ALL
+            .iter()
+            .find(|c| c.as_str() == r.code)
+            .unwrap_or_else(|| panic!("no diagnostic code {}", r.code));
+        let diags = if let Some(name) = r.case.strip_prefix("test:") {
+            assert!(source_has_test(name), "no test {name}");
+            continue;
+        } else if let Some(params) = r.case.strip_prefix("rack:") {
+            load_with_rack("convox.yml", "", None, Some(params)).diagnostics
+        } else if let Some(params) = r.case.strip_prefix("rack-stack:") {
+            let mut l = load_with_rack("convox.yml", "", None, Some(params));
+            l.check_rack_stack();
+            l.diagnostics
+        } else {
+            match r.case.split_once(" || ") {
+                Some((manifest, rack)) => diagnostics_of(manifest, Some(rack)),
+                None => diagnostics_of(&r.case, None),
+            }
+        };
+        if !diags.iter().any(|d| d.code == *code && d.severity == severity) {
+            failures.push(format!(
+                "{} {:?} not triggered by:\n{}\ngot: {:?}",
+                r.code,
+                severity,
+                r.case,
+                diags
+                    .iter()
+                    .map(|d| format!("{} {}", d.code, d.message))
+                    .collect::<Vec<_>>()
+            ));
+        }
+    }
+    eprintln!("{} rules:", rules.len());
+    for ((service, how), n) in &counts {
+        eprintln!("  {service}: {n} {how}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

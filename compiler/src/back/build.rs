@@ -194,6 +194,9 @@ pub fn check(
     let mut diags = limits::check(bundle, at);
     diags.extend(super::constraints::check(bundle, at));
     diags.extend(limits::rds_identifiers(app, options.rack.as_deref(), &options.app, at));
+    if !options.app.is_empty() {
+        diags.extend(limits::host_labels(app, &options.app, at));
+    }
     // with rack params: every export the app imports must be one the rack makes
     if let Some(rack) = rack {
         let exports = rack::exports(rack);
