@@ -214,3 +214,14 @@ fn the_rule_table_holds_against_the_compiler() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Writes every golden bundle resolved (`write_resolved_bundle`) under `$CONVOXC_RESOLVED_OUT`,
+/// to run cfn-lint on by hand (`cfn_lint.rs` runs it over these and the corpus in CI).
+#[test]
+#[ignore = "writes files for a manual cfn-lint run"]
+fn write_resolved_golden_bundles() {
+    let out = std::path::PathBuf::from(std::env::var("CONVOXC_RESOLVED_OUT").expect("CONVOXC_RESOLVED_OUT"));
+    for case in golden_cases() {
+        write_resolved_bundle(&build_path(&case.path, &case.vars), &out.join(&case.name));
+    }
+}
