@@ -339,3 +339,80 @@ pub fn snapshot_body(path: &Path) -> String {
         None => text,
     }
 }
+
+/// Write each template of a bundle with its parameter defaults replaced by the values it gets
+/// when deployed: the root's are the manifest's already (its `params:` are the defaults), a nested
+/// stack's are what its parent passes, as far as known at build (an output or an import is left
+/// as the default), so that cfn-lint's value rules check what will be deployed, not `Ref`s.
+pub fn write_resolved_bundle(bundle: &convoxc_compiler::back::Bundle, dir: &Path) -> Vec<PathBuf> {
+    use convoxc_compiler::back::Template;
+    use convoxc_compiler::back::constraints::{passed, resolved};
+    use convoxc_compiler::back::eval::Params;
+    let by_key: std::collections::HashMap<String, (String, &Template)> =
+        bundle.nested().map(|(rel, t)| (t.key(), (rel, t))).collect();
+    let mut out = Vec::new();
+    let mut todo: Vec<(String, &Template, Option<Params>)> = vec![("app.json".into(), &bundle.app, None)];
+    while let Some((rel, t, given)) = todo.pop() {
+        let mut v = t.value().clone();
+        let params = resolved(&v, given.as_ref());
+        for (k, value) in given.iter().flatten() {
+            let Some(decl) = v.pointer_mut(&format!("/Parameters/{k}")) else {
+                continue;
+            };
+            let text = value.as_str().unwrap_or_default();
+            let number = (decl["Type"] == "Number").then(|| text.parse::<i64>().ok()).flatten();
+            decl["Default"] = number.map_or_else(|| serde_json::json!(text), |n| serde_json::json!(n));
+        }
+        for (child_rel, child, known, _) in passed(t.value(), &params, &by_key) {
+            todo.push((child_rel, child, Some(known)));
+        }
+        let p = dir.join(&rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        out.push(p);
+    }
+    out.sort();
+    out
+}
+
+/// A manifest to build: (name, path, env).
+pub type Manifest = (String, PathBuf, Vec<(String, String)>);
+
+/// Every file of the real-world corpus, sorted.
+pub fn corpus_files() -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every file of the real-world corpus with the env its tests use.
+pub fn corpus_manifests() -> Vec<Manifest> {
+    corpus_files()
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .map(|path| {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let vars = env_for(&name)
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            (name, path, vars)
+        })
+        .collect()
+}
+
+/// A takeover case's manifest and env (its `case.json`).
+pub fn takeover_case(case: &Path) -> (PathBuf, Vec<(String, String)>) {
+    let meta: serde_json::Value = serde_json::from_str(&read(&case.join("case.json"))).unwrap();
+    let manifest = shared().join(meta["manifest"].as_str().unwrap());
+    let vars = meta["env"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+        .collect();
+    (manifest, vars)
+}

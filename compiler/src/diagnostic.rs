@@ -82,6 +82,7 @@ codes! {
     Policy = "policy", Error, "A policy that is not an IAM managed-policy ARN.";
     Ignored = "ignored", Warning, "A setting that has no effect as written.";
     EnvFile = "env-file", Error, "A line of an env file that is not KEY=VALUE.";
+    NestedParameter = "nested-parameter", Error, "A value a stack passes its nested stack that the nested stack's parameter constraints refuse: CloudFormation would roll the app back.";
     Limit = "limit", Error, "A compiled template over a CloudFormation quota (size, resources, parameters, outputs, logical IDs).";
     Encoding = "encoding", Error, "A file that is not UTF-8 text.";
     Unreadable = "unreadable", Error, "A file that cannot be read (missing, a folder, no permission).";

@@ -1,5 +1,6 @@
 //! cfn-lint (pinned, pip) over every template of every golden bundle and of every accepted
-//! real-world corpus file: zero errors, zero warnings.
+//! real-world corpus file, as built and with each template's parameter defaults replaced by the
+//! values it gets when deployed (`write_resolved_bundle`): zero errors, zero warnings.
 
 use convoxc_tests::*;
 
@@ -7,43 +8,45 @@ use convoxc_tests::*;
 fn every_template_passes_cfn_lint() {
     let dir = tempfile::tempdir().unwrap();
     let mut golden = Vec::new();
+    // each bundle as built, and resolved: every template's parameter defaults replaced by the
+    // values it gets when deployed (what its parent passes), so that enum and range rules see them
+    let mut resolved = Vec::new();
     for case in golden_cases() {
-        golden.extend(write_bundle(
-            &build_path(&case.path, &case.vars),
-            &dir.path().join("golden").join(&case.name),
+        let bundle = build_path(&case.path, &case.vars);
+        golden.extend(write_bundle(&bundle, &dir.path().join("golden").join(&case.name)));
+        resolved.extend(write_resolved_bundle(
+            &bundle,
+            &dir.path().join("resolved/golden").join(&case.name),
         ));
     }
     let mut corpus = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(corpus_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for path in files {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let vars: Vec<(String, String)> = env_for(&name)
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+    for (name, path, vars) in corpus_manifests() {
         let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         if load_interpolated(&path, &pairs).has_errors() {
             continue; // the rejected files are listed in corpus.rs
         }
+        let bundle = build_path(&path, &vars);
         corpus.extend(write_bundle(
-            &build_path(&path, &vars),
+            &bundle,
             &dir.path().join("corpus").join(name.trim_end_matches(".yml")),
+        ));
+        resolved.extend(write_resolved_bundle(
+            &bundle,
+            &dir.path().join("resolved/corpus").join(name.trim_end_matches(".yml")),
         ));
     }
     // an app too big for one stack: its app stack and group stacks (and one service)
     let large = large_app(&dir.path().join("large"));
     eprintln!(
-        "cfn-lint: {} golden templates, {} corpus templates, {} of a 241-service app",
+        "cfn-lint: {} golden templates, {} corpus templates, {} of a 241-service app, {} resolved",
         golden.len(),
         corpus.len(),
-        large.len()
+        large.len(),
+        resolved.len()
     );
     assert!(golden.len() > 100 && corpus.len() > 300);
-    let all: Vec<_> = golden.into_iter().chain(corpus).chain(large).collect();
+    assert_eq!(resolved.len(), golden.len() + corpus.len());
+    let all: Vec<_> = golden.into_iter().chain(corpus).chain(large).chain(resolved).collect();
     let (code, findings) = cfn_lint(&all);
     assert!(
         code == 0 && findings.trim().is_empty(),

@@ -244,17 +244,33 @@ fn takeover_report(case: &Path) -> Report {
     diff::compare(Some(&old), Some(&new))
 }
 
-/// A takeover case's manifest and env.
-fn takeover_case(case: &Path) -> (std::path::PathBuf, Vec<(String, String)>) {
-    let meta: Value = serde_json::from_str(&read(&case.join("case.json"))).unwrap();
-    let manifest = shared().join(meta["manifest"].as_str().unwrap());
-    let vars = meta["env"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
-        .collect();
-    (manifest, vars)
+/// Takeover cases whose manifest AWS refuses (convox passed the value on; CloudFormation's create
+/// of the resource fails, so no such stack can exist to take over): the error convoxc gives
+/// instead of a bundle, as `code@line`.
+const REFUSED_BY_AWS: &[(&str, &str, &str)] = &[(
+    "corpus-002-afreutorocelz-del-django",
+    "resource-option@5",
+    "postgres storage 10 GiB: RDS allocates 20 GiB or more of gp2 storage",
+)];
+
+/// The takeover cases, without those AWS refuses (each checked to be refused for its reason).
+fn takeover_cases() -> Vec<std::path::PathBuf> {
+    let root = shared().join("takeover/cases");
+    let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    cases.sort();
+    assert!(cases.len() >= 90, "{} takeover cases", cases.len());
+    cases.retain(|case| {
+        let name = case.file_name().unwrap().to_string_lossy();
+        let Some((_, expected, _)) = REFUSED_BY_AWS.iter().find(|(n, ..)| *n == name) else {
+            return true;
+        };
+        let (manifest, vars) = takeover_case(case);
+        let pairs: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let l = load_interpolated(&manifest, &pairs);
+        assert_eq!(error_summary(&l), [*expected], "{name}");
+        false
+    });
+    cases
 }
 
 /// The convox-made side of a case and `convoxc build` of its manifest, keeping `keep`.
@@ -283,10 +299,7 @@ fn takeover_sides(
 
 #[test]
 fn takeover_preview() {
-    let root = shared().join("takeover/cases");
-    let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
-    cases.sort();
-    assert!(cases.len() >= 90, "{} takeover cases", cases.len());
+    let cases = takeover_cases();
     // without the deployed values (a plain build): nothing refused, no data lost, and what is
     // replaced is one of these, which the deployed values keep (the test after this one)
     const STILL_REPLACED: &[(&str, &str)] = &[
@@ -423,10 +436,8 @@ fn takeover_preview() {
 /// rebuilt bundle replaces nothing of any convox-made app but task definitions.
 #[test]
 fn takeover_keeping_the_deployed_values_replaces_nothing() {
-    let root = shared().join("takeover/cases");
-    let mut cases: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
-    cases.sort();
-    let (mut kept, mut unencrypted) = (0, 0);
+    let cases = takeover_cases();
+    let (mut kept, mut unencrypted, mut node_types) = (0, 0, 0);
     for case in &cases {
         let (manifest, vars) = takeover_case(case);
         let (old, new) = takeover_sides(case, &manifest, &vars, Vec::new());
@@ -444,8 +455,17 @@ fn takeover_keeping_the_deployed_values_replaces_nothing() {
                 .contains(&k.pointer.as_str())
             })
             .count();
+        // convox's caches on cache.t2.micro, which ElastiCache no longer creates (convoxc gives a
+        // new cache cache.t3.micro): kept on their node type, not moved
+        node_types += keep.iter().filter(|k| k.pointer == "/Properties/CacheNodeType").count();
         let (old, new) = takeover_sides(case, &manifest, &vars, keep);
         let report = diff::compare(Some(&old), Some(&new));
+        let moved: Vec<&str> = report
+            .resources()
+            .filter(|r| r.properties.iter().any(|p| p.edit.path.contains("CacheNodeType")))
+            .map(|r| r.logical_id.as_str())
+            .collect();
+        assert!(moved.is_empty(), "{}: node types change: {moved:?}", case.display());
         let replaced: Vec<String> = report
             .resources()
             .filter(|r| r.class >= Class::Replace)
@@ -464,4 +484,6 @@ fn takeover_keeping_the_deployed_values_replaces_nothing() {
         unencrypted >= 10,
         "{unencrypted} unencrypted data stores kept as they are"
     );
+    // the four caches of the takeover that name no class (corpus 024, 092, 107, 115)
+    assert!(node_types >= 4, "{node_types} cache node types kept as deployed");
 }

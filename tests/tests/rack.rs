@@ -197,10 +197,35 @@ fn rack_stack_problems_point_at_the_param() {
 fn params_convoxc_does_differently_are_warned_about() {
     let l = load_rack(
         "rack.yml",
-        "RouterHost: a.example.com\nAutoscaleExtra: 2\nPlaceLambdaInVpc: Yes\nApiCount: 3\n",
+        "RouterHost: a.example.com\nRouterHostedZoneId: Z0123456789ABC\nAutoscaleExtra: 2\nPlaceLambdaInVpc: Yes\nApiCount: 3\n",
     );
     let warned: Vec<String> = located(&l, Severity::Warning).into_iter().map(|d| d.path).collect();
     assert_eq!(warned, ["AutoscaleExtra", "PlaceLambdaInVpc", "ApiCount"]);
+}
+
+/// A router certificate validated by DNS with nothing to validate it through (no zone, no
+/// certificate of one's own) keeps the rack stack waiting: said at the RouterHost line.
+#[test]
+fn a_router_certificate_without_a_zone_is_warned_about() {
+    let cases = [
+        ("RouterHost: a.example.com\n", true),
+        ("RouterHost: a.example.com\nRouterHostedZoneId: Z0123456789ABC\n", false),
+        (
+            "RouterHost: a.example.com\nRouterCertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/x\n",
+            false,
+        ),
+    ];
+    for (text, warned) in cases {
+        let l = load_rack("rack.yml", text);
+        let w: Vec<_> = located(&l, Severity::Warning)
+            .into_iter()
+            .filter(|d| d.message.contains("a.example.com") && d.message.contains("72 hours"))
+            .collect();
+        assert_eq!(w.len(), usize::from(warned), "{text}: {}", explain(&l));
+        if warned {
+            assert_eq!((w[0].path.as_str(), w[0].line), ("RouterHost", 1));
+        }
+    }
 }
 
 #[test]

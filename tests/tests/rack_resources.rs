@@ -557,6 +557,24 @@ fn snapshot_restore_warns_about_ignored_options() {
     assert!(l.resource.is_some(), "warnings do not stop the build");
 }
 
+/// ElastiCache no longer creates T2 (or previous-generation) nodes: given explicitly, a warning
+/// with the fix; the default is cache.t3.micro.
+#[test]
+fn a_cache_on_a_node_type_elasticache_no_longer_creates_is_warned_about() {
+    for kind in ["redis", "valkey", "memcached"] {
+        let l = front::rack_resource::load(request(kind, &["instance-type=cache.t2.small"], None));
+        let got = diagnostics(&l);
+        assert!(
+            got.iter()
+                .any(|d| d.starts_with("resource-option options.InstanceType") && d.contains("cache.t2.*")),
+            "{kind}: {got:#?}"
+        );
+        assert!(l.resource.is_some(), "a warning does not stop the build");
+        let t = build(kind, &[], None);
+        assert!(t.text.contains("\"cache.t3.micro\""), "{kind}: the default node type");
+    }
+}
+
 #[test]
 fn options_are_camelized_as_convox_does() {
     assert_eq!(front::rack_resource::camelize("allocated-storage"), "AllocatedStorage");

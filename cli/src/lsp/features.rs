@@ -205,7 +205,12 @@ pub fn completion(doc: &Document, offset: usize) -> Vec<CompletionItem> {
                 .iter()
                 .map(|o| {
                     let key = lower_first(o.param);
-                    let detail = format!("{} (default `{}`)", o.description, o.default);
+                    // an empty default is convoxc's choice, which the description says
+                    let detail = if o.default.is_empty() {
+                        o.description.to_string()
+                    } else {
+                        format!("{} (default `{}`)", o.description, o.default)
+                    };
                     item(
                         &key,
                         CompletionItemKind::PROPERTY,

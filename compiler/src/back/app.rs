@@ -7,6 +7,7 @@ use super::outline::{MAX_BODY_S3, MAX_RESOURCES};
 use super::resource::ResourceView;
 use super::service::{Priorities, ServiceView};
 use super::timer::TimerView;
+use crate::ir::aws::validation_zone;
 use crate::ir::naming::{APP_PARAMS, RACK_OWNED, certificate_id, record_id, service_id};
 use crate::ir::*;
 use serde::Serialize;
@@ -133,6 +134,9 @@ pub struct CertificateView {
     pub(super) logical: String,
     pub(super) service: String,
     domains: Vec<String>,
+    /// Each domain that lies in the rack's Route 53 zone, with that zone: ACM validates it
+    /// through the zone (`ir::aws::validation_zone`).
+    validation: Vec<(String, String)>,
 }
 
 impl AppView {
@@ -170,6 +174,11 @@ impl AppView {
                 logical: certificate_id(&s.ir.logical_name),
                 service: s.name.clone(),
                 domains: s.domains.clone(),
+                validation: s
+                    .domains
+                    .iter()
+                    .filter_map(|d| Some((d.clone(), validation_zone(d, ir.rack.as_ref())?.to_string())))
+                    .collect(),
             })
             .collect();
         let agents = services.iter().filter(|s| s.agent).map(|s| s.name.clone()).collect();

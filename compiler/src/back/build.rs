@@ -1,6 +1,6 @@
 //! IR → the app's bundle: the view models of every stack, rendered (nested stacks in parallel),
 //! with services moved into group stacks when the app stack would break a quota; and the checks
-//! of a built bundle (quotas, RDS identifiers, the rack's exports).
+//! of a built bundle (quotas, RDS identifiers, nested parameters' constraints, the rack's exports).
 
 use super::app::{AppView, NestedKeys};
 use super::group;
@@ -192,7 +192,11 @@ pub fn check(
     at: &Locations,
 ) -> Vec<Diagnostic> {
     let mut diags = limits::check(bundle, at);
+    diags.extend(super::constraints::check(bundle, at));
     diags.extend(limits::rds_identifiers(app, options.rack.as_deref(), &options.app, at));
+    if !options.app.is_empty() {
+        diags.extend(limits::host_labels(app, &options.app, at));
+    }
     // with rack params: every export the app imports must be one the rack makes
     if let Some(rack) = rack {
         let exports = rack::exports(rack);

@@ -3,8 +3,9 @@
 //! nested stack), so an import in an `Fn::If` branch that is not taken, or in a resource whose
 //! condition is false, is not counted. A condition that cannot be decided here counts both ways.
 
-use super::eval::{Conditions, Params, scalar};
-use super::template::{Bundle, KEY_PREFIX, Template};
+use super::constraints::{passed, resolved};
+use super::eval::{Conditions, Params};
+use super::template::{Bundle, Template};
 use crate::diagnostic::{Code, Diagnostic, Locations};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -72,14 +73,7 @@ fn walk_stack(
     by_key: &HashMap<String, (String, &Template)>,
     out: &mut BTreeSet<Import>,
 ) {
-    let mut params: Params = template
-        .get("Parameters")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, p)| p.get("Default").and_then(scalar).map(|d| (k.clone(), Value::String(d))))
-        .collect();
-    params.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let params = resolved(template, Some(given));
     let mut stack = Stack {
         conditions: Conditions::new(template, &params),
     };
@@ -98,27 +92,10 @@ fn walk_stack(
                 stack: path.to_string(),
                 logical: logical.clone(),
             }));
-            if item.get("Type").and_then(Value::as_str) != Some("AWS::CloudFormation::Stack") {
-                continue;
-            }
-            let props = &item["Properties"];
-            let url = props["TemplateURL"]
-                .get("Fn::Sub")
-                .and_then(Value::as_str)
-                .or(props["TemplateURL"].as_str())
-                .unwrap_or("");
-            let Some((rel, child)) = url.rfind(KEY_PREFIX).and_then(|i| by_key.get(&url[i..])) else {
-                continue;
-            };
-            let passed: Params = props
-                .get("Parameters")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-                .filter_map(|(k, v)| stack.conditions.value(v).map(|v| (k.clone(), Value::String(v))))
-                .collect();
-            walk_stack(child.value(), rel, &passed, by_key, out);
         }
+    }
+    for (rel, child, passed, _) in passed(template, &params, by_key) {
+        walk_stack(child.value(), &rel, &passed, by_key, out);
     }
 }
 

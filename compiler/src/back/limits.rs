@@ -182,6 +182,30 @@ pub fn rds_identifiers(app: &crate::ir::App, rack: Option<&str>, app_name: &str,
         .collect()
 }
 
+/// A service with a port answers on `<app>-<service>.<RouterHost>`: `<app>-<service>` is one DNS
+/// label, at most 63 characters (RFC 1035; Route 53 "each label can be up to 63 characters"), and
+/// the router's `*.<RouterHost>` certificate covers exactly one label.
+pub fn host_labels(app: &crate::ir::App, app_name: &str, at: &Locations) -> Vec<Diagnostic> {
+    app.services
+        .iter()
+        .filter(|s| s.port.is_some())
+        .filter_map(|s| {
+            let len = app_name.len() + 1 + s.name.len();
+            (len > 63).then(|| {
+                at.diagnostic(
+                    Code::Limit,
+                    &[&format!("services.{}#name", s.name), &format!("services.{}", s.name)],
+                    format!(
+                        "service {} answers on {app_name}-{}.<RouterHost>, whose first label is {len} characters; a DNS label is at most 63",
+                        s.name, s.name
+                    ),
+                )
+                .help("use a shorter service or app name")
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

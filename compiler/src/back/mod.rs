@@ -7,6 +7,7 @@
 mod app;
 mod build;
 pub mod canon;
+pub mod constraints;
 pub mod eval;
 mod group;
 pub mod imports;

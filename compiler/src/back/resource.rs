@@ -114,6 +114,18 @@ impl ResourceView {
         if tls.is_some() {
             defaults.push("DBParameterGroupName");
         }
+        // a new cache gets a node type ElastiCache still creates; one that exists keeps its own
+        let cache = matches!(
+            r.kind,
+            ResourceType::Redis | ResourceType::Valkey | ResourceType::Memcached
+        );
+        let mut ir_resource = r.clone();
+        if cache && option("Class").is_empty() {
+            defaults.push("CacheNodeType");
+            ir_resource
+                .options
+                .insert("Class".into(), resource_options::NEW_CACHE_CLASS.into());
+        }
         let mut metadata = serde_json::Map::new();
         if matches!(r.kind, ResourceType::Redis | ResourceType::Valkey) || sql {
             // W1011 prefers a Secrets Manager dynamic reference; the password is a NoEcho
@@ -151,7 +163,7 @@ impl ResourceView {
             tls,
             metadata: Value::Object(metadata),
             tags: user_tags(&r.tags),
-            ir: r.clone(),
+            ir: ir_resource,
         }
     }
 

@@ -17,7 +17,23 @@ pub fn keeps(report: &Report) -> Vec<Keep> {
     let mut out = Vec::new();
     for s in &report.stacks {
         for r in &s.resources {
-            if r.action != Action::Modify || r.replacement == Replacement::No || r.class == Class::Benign {
+            if r.action != Action::Modify || r.class == Class::Benign {
+                continue;
+            }
+            if r.replacement == Replacement::No {
+                // changed in place only where convoxc's default changed (a cache's node type): the
+                // deployed value stays, unless unknown (an expression of the old template's own)
+                out.extend(
+                    r.deployed
+                        .iter()
+                        .filter(|(_, v)| v.as_ref().is_some_and(known))
+                        .map(|(pointer, value)| Keep {
+                            stack: s.path.clone(),
+                            resource: r.logical_id.clone(),
+                            pointer: pointer.clone(),
+                            value: value.clone(),
+                        }),
+                );
                 continue;
             }
             let deliberate = facts::deliberate(&r.resource_type);

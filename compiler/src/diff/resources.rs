@@ -337,10 +337,23 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
             PropertyChange { edit, replacement: r }
         })
         .collect();
+    let defaulted: Vec<String> = y
+        .pointer("/Metadata/convoxc/Defaults")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    // the create-only paths that cause a replacement, and the defaulted properties that change
+    // in place (a new cache's node type): what the resource keeps when the deployed value wins
+    let in_place = defaulted.iter().filter(|p| {
+        !causes.iter().any(|(c, _)| c == *p)
+            && x.pointer(&format!("/Properties/{p}")) != y.pointer(&format!("/Properties/{p}"))
+    });
     let deployed = causes
         .iter()
-        .filter(|(p, _)| p != "Type")
-        .map(|(p, _)| {
+        .map(|(p, _)| p)
+        .filter(|p| *p != "Type")
+        .chain(in_place)
+        .map(|p| {
             let pointer = format!("/Properties/{p}");
             let old = x.pointer(&pointer).cloned();
             (pointer, old)
@@ -360,11 +373,7 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
         source: Source::Predicted,
         deployed,
         same_names: names(x) == names(y),
-        defaulted: y
-            .pointer("/Metadata/convoxc/Defaults")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default(),
+        defaulted,
     };
     for (v, what) in [(Replacement::Yes, "replaced"), (Replacement::Maybe, "may be replaced")] {
         let paths: Vec<&str> = causes

@@ -59,6 +59,11 @@ impl Loaded {
             let d = at.diagnostic(Code::RackParam, &[p.param], p.message).help_opt(p.help);
             self.diagnostics.push(d);
         }
+        for p in rack_params::warnings(params) {
+            let mut d = at.diagnostic(Code::RackParam, &[p.param], p.message).help_opt(p.help);
+            d.severity = crate::diagnostic::Severity::Warning;
+            self.diagnostics.push(d);
+        }
         diagnostic::sort(&mut self.diagnostics);
     }
 

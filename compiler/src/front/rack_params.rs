@@ -310,6 +310,29 @@ pub struct Problem {
     pub help: Option<String>,
 }
 
+/// What makes the rack stack wait or go wrong without refusing it, as warnings: a router
+/// certificate with no zone to validate it through (ACM keeps the stack CREATE_IN_PROGRESS until
+/// the validation CNAME is added by hand, up to 72 hours).
+pub fn warnings(p: &RackParams) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let public = !p.yes("InternalOnly");
+    let host = p.text("RouterHost");
+    if public
+        && !host.is_empty()
+        && p.text("RouterHostedZoneId").is_empty()
+        && p.text("RouterCertificateArn").is_empty()
+    {
+        out.push(Problem {
+            param: "RouterHost",
+            message: format!(
+                "the router's certificate for *.{host} is validated by DNS with no RouterHostedZoneId: the rack stack waits (up to 72 hours, then fails) until its validation CNAME is added"
+            ),
+            help: Some("set RouterHostedZoneId (the Route 53 zone of RouterHost) or RouterCertificateArn (an issued certificate), or add the CNAME ACM shows as soon as the stack starts".into()),
+        });
+    }
+    out
+}
+
 /// What the rack template needs beyond what the param table checks: the domain of its routers
 /// and consistent scaling schedules.
 pub fn problems(p: &RackParams) -> Vec<Problem> {

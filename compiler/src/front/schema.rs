@@ -43,7 +43,12 @@ pub fn rack_params() -> Value {
                 if yes_no {
                     any.push(json!({"type": "boolean"}));
                 }
-                if p.allowed.iter().all(|a| a.parse::<f64>().is_ok()) {
+                // numbers, or blank and numbers (LogRetention): the numbers may be written unquoted
+                if p.allowed
+                    .iter()
+                    .filter(|a| !a.is_empty())
+                    .all(|a| a.parse::<f64>().is_ok())
+                {
                     any.push(json!({"type": "number", "enum": p.allowed.iter().filter_map(|a| a.parse::<i64>().ok()).collect::<Vec<_>>()}));
                 }
                 s.insert("anyOf".into(), Value::Array(any));

@@ -3,6 +3,7 @@
 //! the naming rules). It names neither side.
 
 mod app;
+pub mod aws;
 pub mod naming;
 pub mod rack;
 pub mod rack_resource;

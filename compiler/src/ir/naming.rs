@@ -37,7 +37,7 @@ pub const APP_PARAMS: &[(&str, &[&str], &str)] = &[
     ("LoadBalancerSuccessCodes", &[], "200-399,401"),
     ("LogBucket", &[], ""),
     ("LogDriver", &["CloudWatch", "Syslog", ""], "CloudWatch"),
-    ("LogRetention", &[], "7"),
+    ("LogRetention", super::aws::LOG_RETENTION, "7"),
     ("PlaceLambdaInVpc", &["Yes", "No"], "No"),
     ("Private", &["Yes", "No"], "No"),
     ("RackUrl", &["Yes", "No"], "No"),

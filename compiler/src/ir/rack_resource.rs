@@ -194,7 +194,7 @@ const PASSWORD: RackOption = o(
 );
 const CACHE_CLASS: RackOption = o(
     "InstanceType",
-    "cache.t2.micro",
+    "cache.t3.micro",
     Check::Base(Base::Prefix("cache.")),
     "The type of instance to use",
 );

@@ -596,7 +596,8 @@ pub static PARAMS: &[ParamSpec] = &[
         name: "LogRetention",
         kind: Kind::String,
         default: Some("7"),
-        allowed: &[],
+        // convox's template takes any text; CloudWatch Logs only these (`ir::aws::LOG_RETENTION`)
+        allowed: super::aws::LOG_RETENTION,
         min: None,
         max: None,
         no_echo: false,

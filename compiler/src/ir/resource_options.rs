@@ -62,8 +62,8 @@ macro_rules! rds {
             o(
                 "Iops",
                 "0",
-                Check::Int(0, 256_000),
-                "provisioned IOPS (io2 storage) or 0 for gp2",
+                Check::Int(0, RDS_IOPS.1),
+                "provisioned IOPS (io2 storage: 1000 to 256000, 0.5 to 50 per GiB) or 0 for gp2",
             ),
             o(
                 "ParameterGroupName",
@@ -90,21 +90,92 @@ macro_rules! rds {
                 "make this a read replica of another database",
             ),
             o("Snapshot", "", Check::Any, "snapshot identifier to restore from"),
-            o("Storage", "20", Check::Int(5, 65_536), "allocated storage in GB"),
+            o(
+                "Storage",
+                "20",
+                Check::Int(RDS_STORAGE.0, RDS_STORAGE.1),
+                "allocated storage in GiB (gp2: 20 to 65536; with iops, io2: 100 to 65536)",
+            ),
             o("Version", $version, Check::Version, "engine version"),
         ]
     };
+}
+
+/// RDS storage for MariaDB, MySQL and PostgreSQL, in GiB (CreateDBInstance, AllocatedStorage):
+/// "General Purpose (SSD) storage (gp2, gp3): Must be an integer from 20 to 65536"; "Provisioned
+/// IOPS storage (io1, io2): Must be an integer from 100 to 65536".
+pub const RDS_STORAGE: (i64, i64) = (20, 65_536);
+pub const RDS_IOPS_STORAGE_MIN: i64 = 100;
+/// Provisioned IOPS (CreateDBInstance, Iops; the RDS storage page): 1,000 to 256,000, "a multiple
+/// between .5 and 50 of the storage amount".
+pub const RDS_IOPS: (i64, i64) = (1_000, 256_000);
+
+/// What RDS refuses of a storage size and IOPS (0: gp2, else io2), each problem with the option
+/// it is about (`Storage` or `Iops`).
+pub fn rds_storage_problems(storage: i64, iops: i64) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    if iops == 0 {
+        return out;
+    }
+    if iops < RDS_IOPS.0 {
+        out.push((
+            "Iops",
+            format!(
+                "RDS provisions {} to {} IOPS (io2 storage), or 0 for gp2",
+                RDS_IOPS.0, RDS_IOPS.1
+            ),
+        ));
+    }
+    if storage < RDS_IOPS_STORAGE_MIN {
+        out.push((
+            "Storage",
+            format!(
+                "provisioned IOPS (io2) storage is {RDS_IOPS_STORAGE_MIN} to {} GiB",
+                RDS_STORAGE.1
+            ),
+        ));
+    }
+    if iops > storage * 50 || iops * 2 < storage {
+        out.push((
+            "Iops",
+            format!(
+                "RDS takes 0.5 to 50 IOPS per GiB of storage: {iops} IOPS for {storage} GiB is outside {} to {}",
+                (storage + 1) / 2,
+                storage * 50
+            ),
+        ));
+    }
+    out
 }
 
 const POSTGRES: &[OptionSpec] = rds!("12");
 const MYSQL: &[OptionSpec] = rds!("5.7");
 const MARIADB: &[OptionSpec] = rds!("10.4");
 
+/// The node type of a new cache whose manifest names none. convox's `cache.t2.micro` no longer
+/// creates ("You will no longer be able to create new ElastiCache clusters using T2 instances",
+/// ElastiCache's supported node types); T3 is offered in every region, with every engine version
+/// convoxc accepts (T4g needs memcached 1.5.16 or redis 5.0.6). A cache that exists keeps its own
+/// node type (`Metadata.convoxc.Defaults`: the deployed value wins).
+pub const NEW_CACHE_CLASS: &str = "cache.t3.micro";
+
+/// ElastiCache node types it no longer creates clusters on (previous generation, and T2): an
+/// existing cluster keeps running on them.
+pub const CACHE_CLASSES_NOT_CREATED: &[&str] = &[
+    "cache.t1.",
+    "cache.t2.",
+    "cache.m1.",
+    "cache.m2.",
+    "cache.m3.",
+    "cache.c1.",
+    "cache.r3.",
+];
+
 const CACHE_CLASS: OptionSpec = o(
     "Class",
-    "cache.t2.micro",
+    "",
     Check::Prefix("cache."),
-    "ElastiCache node type",
+    "ElastiCache node type (default: cache.t3.micro for a new cache; one that exists keeps its own)",
 );
 
 /// redis and valkey (ElastiCache replication groups) differ only in their default version.

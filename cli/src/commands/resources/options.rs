@@ -48,7 +48,7 @@ mod tests {
         assert_eq!(
             t,
             "NAME           DEFAULT         DESCRIPTION\n\
-             InstanceType   cache.t2.micro  The type of instance to use\n\
+             InstanceType   cache.t3.micro  The type of instance to use\n\
              NumCacheNodes  1               The number of cache nodes\n"
         );
         let t = options_table(Kind::Mysql);

@@ -2,6 +2,7 @@
 //! required env, app params, engine versions, scaling, Fargate sizes, and (when rack params are
 //! given) what the rack supports, secrets that would reach a template. One file per concern.
 
+mod certificates;
 mod engines;
 mod env;
 mod names;
@@ -32,6 +33,7 @@ pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, St
     scaling::scaling(cx, app);
     scaling::fargate(cx, app);
     if let Some(rack) = rack {
+        certificates::certificates(cx, app, rack);
         rack::rack_support(cx, app, rack);
     }
 }

@@ -61,7 +61,18 @@ pub(super) fn params(cx: &mut Cx, app: &Decoded) {
             );
             continue;
         };
-        if !allowed.is_empty() && !allowed.contains(&value.as_str()) {
+        if name == "LogRetention" && !allowed.contains(&value.as_str()) {
+            cx.report(
+                Code::Params,
+                &p,
+                &p,
+                format!(
+                    "LogRetention `{value}`: CloudWatch Logs keeps logs for {} days, or forever (blank)",
+                    crate::ir::aws::log_retention_list()
+                ),
+                Some("pick the nearest of those values (docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html)".into()),
+            );
+        } else if !allowed.is_empty() && !allowed.contains(&value.as_str()) {
             let shown: Vec<String> = allowed
                 .iter()
                 .map(|a| {
@@ -85,14 +96,6 @@ pub(super) fn params(cx: &mut Cx, app: &Decoded) {
                 &p,
                 &p,
                 format!("SlowStartDuration must be 0 or 30-900 seconds, found `{value}`"),
-                None,
-            );
-        } else if name == "LogRetention" && !value.is_empty() && value.parse::<u32>().is_err() {
-            cx.report(
-                Code::Params,
-                &p,
-                &p,
-                format!("LogRetention must be a number of days or blank, found `{value}`"),
                 None,
             );
         } else if RACK_OWNED.contains(&name.as_str()) {

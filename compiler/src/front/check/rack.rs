@@ -8,6 +8,9 @@ use crate::ir::*;
 
 pub(super) fn rack_support(cx: &mut Cx, app: &Decoded, rack: &RackParams) {
     let yes = |k: &str| rack.get(k) == Some("Yes");
+    if rack.get("LogDriver") == Some("Syslog") {
+        fargate_log_driver(cx, app);
+    }
     for s in &app.services {
         let sp = join("services", &s.name);
         if s.internal && !yes("Internal") {
@@ -70,5 +73,34 @@ pub(super) fn rack_support(cx: &mut Cx, app: &Decoded, rack: &RackParams) {
                 );
             }
         }
+    }
+}
+
+/// The rack's `LogDriver=Syslog` gives every container the syslog log driver, which Fargate does
+/// not have (`ir::aws::FARGATE_LOG_DRIVERS`): each param that puts a service or timer on Fargate.
+fn fargate_log_driver(cx: &mut Cx, app: &Decoded) {
+    let mut on_fargate: Vec<String> = ["FargateServices", "FargateTimers"]
+        .into_iter()
+        .filter(|k| matches!(app.params.get(*k).map(String::as_str), Some("Yes" | "Spot")))
+        .map(str::to_string)
+        .collect();
+    on_fargate.extend(
+        app.services
+            .iter()
+            .map(|s| format!("{}Formation", s.logical_name))
+            .filter(|k| app.params.get(k).is_some_and(|f| f.contains("FARGATE"))),
+    );
+    for param in on_fargate {
+        let p = join("params", &param);
+        cx.report(
+            Code::Fargate,
+            &p,
+            &p,
+            format!(
+                "{param} runs tasks on Fargate, and the rack's LogDriver is Syslog: Fargate supports only the {} log drivers, so ECS refuses the task definition",
+                crate::ir::aws::FARGATE_LOG_DRIVERS.join(", ")
+            ),
+            Some("set the rack param LogDriver=CloudWatch (a rack syslog resource can forward the log group), or run these tasks on EC2".into()),
+        );
     }
 }

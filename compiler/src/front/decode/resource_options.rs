@@ -5,7 +5,7 @@
 use crate::diagnostic::Code;
 use crate::front::cx::{Cx, join};
 use crate::ir::ResourceType;
-use crate::ir::resource_options::{Check, options};
+use crate::ir::resource_options::{CACHE_CLASSES_NOT_CREATED, Check, NEW_CACHE_CLASS, options, rds_storage_problems};
 use crate::names::{suggest, upper_name};
 use crate::source::Span;
 use std::collections::BTreeMap;
@@ -68,14 +68,35 @@ pub fn resolve_options(
             value.push_str(".0"); // convox appends .0 to a cache version without a dot
         }
         if let Some(problem) = check_value(spec.check, &value) {
+            let help = (spec.param == "Storage").then(|| {
+                "RDS allocates 20 to 65536 GiB of General Purpose (gp2) storage to mariadb, mysql and postgres, 100 or more with provisioned IOPS (CreateDBInstance, AllocatedStorage)".to_string()
+            });
             let d = at(
                 cx,
                 Code::ResourceOption,
                 format!("invalid value `{value}` for option `{key}`: {problem}"),
-                None,
+                help,
             );
             cx.push(d);
             continue;
+        }
+        if spec.param == "Class"
+            && let Some(old) = CACHE_CLASSES_NOT_CREATED.iter().find(|p| value.starts_with(*p))
+        {
+            let mut d = at(
+                cx,
+                Code::ResourceOption,
+                format!(
+                    "ElastiCache no longer creates clusters on {}* node types: a new {} resource with `{value}` fails to create (one that exists keeps running)",
+                    old,
+                    kind.as_str()
+                ),
+                Some(format!(
+                    "use a current node type such as {NEW_CACHE_CLASS} or cache.t4g.micro (docs.aws.amazon.com/AmazonElastiCache/latest/dg/CacheNodes.SupportedTypes.html)"
+                )),
+            );
+            d.severity = crate::diagnostic::Severity::Warning;
+            cx.push(d);
         }
         out.insert(spec.param.to_string(), value);
     }
@@ -96,6 +117,20 @@ pub fn resolve_options(
         )
         .help("set `nodes: 2` or more");
         cx.push(d);
+    }
+    if matches!(
+        kind,
+        ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb
+    ) {
+        let number = |k: &str| out.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+        for (param, problem) in rds_storage_problems(number("Storage"), number("Iops")) {
+            let key = lower_first(param);
+            let p = join(&join(path, "options"), &key);
+            let span = cx.spans.get(&p).copied().unwrap_or_else(|| cx.at(path));
+            let d = crate::diagnostic::Diagnostic::new(Code::ResourceOption, cx.source, span, p, problem)
+                .help("set `storage:` and `iops:` within RDS's ranges (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html)");
+            cx.push(d);
+        }
     }
     out
 }

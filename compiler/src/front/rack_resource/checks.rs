@@ -5,6 +5,7 @@ use crate::diagnostic::{Code, Severity};
 use crate::front::decode::resource_options::check_value;
 use crate::ir::rack_resource::{Check, Kind, MAX_NAME, RackOption};
 use crate::ir::resource_options::Check as Base;
+use crate::ir::resource_options::{CACHE_CLASSES_NOT_CREATED, NEW_CACHE_CLASS};
 use std::collections::BTreeMap;
 
 /// One problem found across options.
@@ -210,6 +211,20 @@ pub(super) fn cross_check(
             }
         }
         _ => {}
+    }
+    if matches!(kind, Kind::Redis | Kind::Valkey | Kind::Memcached)
+        && let Some((class, _)) = given.get("InstanceType")
+        && let Some(old) = CACHE_CLASSES_NOT_CREATED.iter().find(|p| class.starts_with(*p))
+    {
+        out.push(Problem {
+            code: Code::ResourceOption,
+            severity: Severity::Warning,
+            at: vec!["InstanceType"],
+            message: format!(
+                "ElastiCache no longer creates clusters on {old}* node types: a new resource with InstanceType={class} fails to create (one that exists keeps running)"
+            ),
+            help: Some(format!("use a current node type such as {NEW_CACHE_CLASS} or cache.t4g.micro")),
+        });
     }
     if matches!(kind, Kind::Mysql | Kind::Postgres) && !o["DatabaseSnapshotIdentifier"].is_empty() {
         for (k, why) in [
