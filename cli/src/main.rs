@@ -64,6 +64,9 @@ enum Command {
     /// An app's environment (masked unless --reveal); `env set`, `env unset` stage changes for its
     /// next apply.
     Env(commands::env::EnvArgs),
+    /// An app's releases (what each deploy deployed together), the active one marked; `releases
+    /// info`, `releases manifest`, `releases rollback` (an earlier release again), `releases promote`.
+    Releases(commands::releases::ReleasesArgs),
     /// An app's logs (its CloudWatch log group), every service's and timer's lines prefixed by
     /// their stream; follows until Ctrl-C unless --no-follow.
     Logs(commands::logs::LogsArgs),
@@ -134,6 +137,7 @@ fn main() -> ExitCode {
         | Command::Racks(_)
         | Command::Apps(_)
         | Command::Env(_)
+        | Command::Releases(_)
         | Command::Logs(_) => false,
     };
     if offline {
@@ -153,6 +157,7 @@ fn main() -> ExitCode {
         Command::Racks(args) => commands::racks::run(args),
         Command::Apps(args) => commands::apps::run(args),
         Command::Env(args) => commands::env::run(args),
+        Command::Releases(args) => commands::releases::run(args),
         Command::Logs(args) => commands::logs::run(args),
         Command::Lsp(args) => commands::lsp::run(args),
         Command::Completions { shell } => {

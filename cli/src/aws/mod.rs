@@ -3,7 +3,8 @@
 //! (the rack an app goes to, the racks there are), `apps` and `rack_resources` (a rack's app and
 //! resource stacks), `changeset` (create, read, delete), `upload` (templates to S3, by content),
 //! `secrets` (SSM values and the generated resource password), `staged` (environment changes
-//! waiting for the next deploy), `logs` (a log group's events, read).
+//! waiting for the next deploy), `builds` and `releases` (the records of
+//! what was pushed and deployed), `logs` (a log group's events, read).
 
 pub(crate) mod apps;
 pub(crate) mod builds;
@@ -14,6 +15,7 @@ pub(crate) mod logs;
 pub(crate) mod lookup;
 pub(crate) mod rack_resources;
 pub(crate) mod rack_stack;
+pub(crate) mod releases;
 pub(crate) mod secrets;
 pub(crate) mod staged;
 pub(crate) mod upload;

@@ -12,6 +12,7 @@ pub mod logs;
 pub mod lsp;
 pub mod rack;
 pub mod racks;
+pub mod releases;
 pub mod resources;
 pub mod schema;
 pub mod switch;

@@ -11,6 +11,7 @@ use crate::aws::upload;
 use crate::deploy::consent::{Flags, consent};
 use crate::deploy::events;
 use crate::deploy::preview;
+use crate::deploy::release::{Draft, Outcome, finish};
 use crate::deploy::say;
 use crate::deploy::stack::{self, ParamValue, Preflight};
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter, Stack, Tag};
@@ -40,6 +41,8 @@ pub(crate) struct Deployment<'a> {
     /// One part of a bigger deploy (a first `deploy`'s app stack before its images): its success
     /// is a step (`stack-ready`), not the verdict, which the whole deploy says once.
     pub(crate) part: bool,
+    /// The release this deploy records once it has an outcome (`deploy/release.rs`); None: none.
+    pub(crate) release: Option<Draft>,
 }
 
 pub(crate) async fn deploy(
@@ -172,6 +175,8 @@ pub(crate) async fn deploy(
             return store_only(c, &d).await;
         }
         Ok(Some(false)) => {
+            let unstored = d.pending.env.keys().cloned().collect();
+            finish(c, d.release.as_ref(), Outcome::Held(&id, unstored)).await;
             say::verdict(
                 format!("--no-execute: stopping here; nothing was stored, and the change set is left for review: {id}"),
                 json!({"stack": stack_name, "result": "held", "change_set": id}),
@@ -231,6 +236,7 @@ pub(crate) async fn deploy(
         )),
     };
     follower.finish();
+    finish(c, d.release.as_ref(), Outcome::Ran(&set_id, &status)).await;
     let secs = started.elapsed().as_secs_f32();
     let seconds = (started.elapsed().as_secs_f64() * 10.0).round() / 10.0;
     if stack::outcome(&status) == Some(true) {
@@ -364,6 +370,7 @@ async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
         consent(d.flags, &format!("Store these values for {stack_name}?"), &[]).await?;
     }
     d.pending.commit(c).await?;
+    finish(c, d.release.as_ref(), Outcome::Stored).await;
     say::verdict(
         format!("ok: {stack_name} is unchanged: no service reads these values yet"),
         json!({"stack": stack_name, "result": "stored"}),

@@ -4,7 +4,8 @@
 //! (`events`) → verdict (`stack`: pure decisions over recorded responses; `say`: text or JSON
 //! lines). What it deploys: `app` (an app, for `apply` and `deploy`), `rack_deploy` (the rack),
 //! `resource_deploy` (a rack resource), `remove` (deleting a stack after saying what it keeps),
-//! `verdict` (`diff --change-set`). `tail` prints a log group (`logs`, `rack logs`). `runtime` turns a command's result into an exit code.
+//! `verdict` (`diff --change-set`), `release` (the release record a deploy writes), `rollback`
+//! (`releases rollback`/`promote`: an earlier release deployed again). `tail` prints a log group (`logs`, `rack logs`). `runtime` turns a command's result into an exit code.
 
 pub(crate) mod app;
 pub(crate) mod consent;
@@ -14,8 +15,10 @@ pub(crate) mod flow;
 pub(crate) mod plan;
 pub(crate) mod preview;
 pub(crate) mod rack_deploy;
+pub(crate) mod release;
 pub(crate) mod remove;
 pub(crate) mod resource_deploy;
+pub(crate) mod rollback;
 pub(crate) mod runtime;
 pub(crate) mod say;
 pub(crate) mod settle;

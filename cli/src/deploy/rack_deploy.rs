@@ -91,6 +91,7 @@ pub(crate) async fn deploy_rack(args: RackDeploy, rack: Rack, params: BTreeMap<S
             environment: Vec::new(),
             consented: false,
             part: false,
+            release: None,
         },
         existing,
         None,

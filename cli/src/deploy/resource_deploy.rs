@@ -180,6 +180,7 @@ pub(crate) async fn deploy_resource(
             environment: Vec::new(),
             consented: false,
             part: false,
+            release: None,
         },
         existing,
         None,

@@ -265,6 +265,7 @@ async fn make_registry(
         environment: Vec::new(),
         consented,
         part: consented,
+        release: None,
     };
     flow::deploy(c, deployment, None, Some(&bootstrap.bundle)).await
 }

@@ -51,6 +51,8 @@ pub struct RootView {
     timers: Vec<NestedView>,
     agents: Vec<String>,
     service_names: Vec<String>,
+    /// The registry's lifecycle policy (`lifecycle.rs`), as its JSON text.
+    lifecycle_policy: String,
 }
 
 impl RootView {
@@ -325,6 +327,7 @@ impl AppView {
             timers,
             agents: self.agents.clone(),
             service_names: self.service_names.clone(),
+            lifecycle_policy: super::lifecycle::policy(self.services.iter().filter(|s| s.ir.image.is_none()).count()),
         }
     }
 

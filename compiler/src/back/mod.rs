@@ -10,6 +10,7 @@ pub mod canon;
 pub mod eval;
 mod group;
 pub mod imports;
+pub mod lifecycle;
 pub mod limits;
 mod options;
 mod outline;

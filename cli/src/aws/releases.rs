@@ -1,0 +1,253 @@
+//! Release records: what each `deploy`/`apply` that executed a change set or stored environment
+//! values deployed together, kept in the rack's settings bucket at
+//! `convoxc/releases/<app>/<id>.json` (schema: `schema/release.schema.json`).
+//!
+//! A record holds the manifest text, the digest of the rack params, every template's content
+//! address, the app stack's parameter values (never a NoEcho one), the build each service runs, the
+//! SSM **version** of each environment value (never the value), the change set and the stack's
+//! final status. The app stack's `Release` output names the active one.
+//!
+//! The reader's API (`list`, `read`, `active`) is what other commands build on (`run --release`).
+
+use crate::aws::clients::{Clients, Error, Result, describe};
+use crate::aws::lookup::{describe_stack, output};
+use aws_sdk_s3::primitives::ByteStream;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// The record's format version (`schema/release.schema.json`).
+pub const VERSION: u32 = 1;
+
+/// One release of an app.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub version: u32,
+    /// `R` + UTC time to the millisecond + 4 random letters: sorts by time.
+    pub id: String,
+    pub app: String,
+    pub rack: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    /// The caller's identity ARN (STS GetCallerIdentity); None when it could not be read.
+    pub who: Option<String>,
+    /// The git commit of the manifest's folder (`<sha> <subject>`), when it is a git repository.
+    pub description: Option<String>,
+    /// The release this one deploys again (`releases rollback`/`promote`).
+    pub rollback_of: Option<String>,
+    pub manifest: Manifest,
+    /// SHA-256 of the rack params the app was compiled against.
+    pub rack_params_sha256: String,
+    /// Every template's S3 key (its content address), by bundle path: `app.json`, `services/web.json` …
+    pub templates: BTreeMap<String, String>,
+    /// The app stack's parameter values (a NoEcho one is never recorded).
+    pub parameters: BTreeMap<String, String>,
+    /// The app stack's `Build`.
+    pub build: Option<String>,
+    /// The image tag each built service runs (`<service>.<build>` in the app's registry).
+    pub images: BTreeMap<String, String>,
+    /// Each environment variable's SSM parameter version (never its value).
+    pub environment: BTreeMap<String, i64>,
+    /// Environment variables given to a deploy held by `--no-execute`: never stored, so never
+    /// restorable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unstored: Vec<String>,
+    /// The change set (None: only environment values were stored).
+    pub change_set: Option<String>,
+    /// The change set ran (false: held by `--no-execute`, for `releases promote`).
+    pub executed: bool,
+    /// The stack's status when the deploy ended (`UPDATE_COMPLETE`, `UPDATE_ROLLBACK_COMPLETE` …),
+    /// `NOT_EXECUTED` for a held one.
+    pub status: String,
+}
+
+/// The manifest a release was compiled from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub name: String,
+    pub sha256: String,
+    pub text: String,
+}
+
+/// A deploy that succeeded: its stack status ends in `_COMPLETE` and is not a rollback.
+pub fn succeeded(status: &str) -> bool {
+    status.ends_with("_COMPLETE") && !status.contains("ROLLBACK")
+}
+
+/// Hex SHA-256.
+pub fn sha256(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn prefix(app: &str) -> String {
+    format!("convoxc/releases/{app}/")
+}
+
+fn key(app: &str, id: &str) -> String {
+    format!("{}{id}.json", prefix(app))
+}
+
+/// A new release ID at this moment: `R` + `YYYYMMDDhhmmssSSS` (UTC) + 4 random letters.
+pub fn new_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut random = [0u8; 4];
+    let _ = getrandom::fill(&mut random);
+    let letters: String = random.iter().map(|b| (b'A' + b % 26) as char).collect();
+    format!("R{}{letters}", stamp(now.as_millis() as i64))
+}
+
+/// `YYYYMMDDhhmmssSSS` of a Unix time in milliseconds (UTC; the civil-from-days algorithm).
+fn stamp(millis: i64) -> String {
+    let (days, ms) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (h, mi, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    format!("{y:04}{m:02}{d:02}{h:02}{mi:02}{s:02}{milli:03}")
+}
+
+/// Write a release's record.
+pub async fn write(c: &Clients, bucket: &str, r: &Record) -> Result<()> {
+    let key = key(&r.app, &r.id);
+    let body = serde_json::to_vec_pretty(r).map_err(|e| Error(format!("writing the release record: {e}")))?;
+    c.s3.put_object()
+        .bucket(bucket)
+        .key(&key)
+        .content_type("application/json")
+        .body(ByteStream::from(body))
+        .send()
+        .await
+        .map_err(|e| describe(&format!("writing the release record s3://{bucket}/{key}"), &e))?;
+    Ok(())
+}
+
+/// A release's record, when there is one.
+pub async fn read(c: &Clients, bucket: &str, app: &str, id: &str) -> Result<Option<Record>> {
+    let key = key(app, id);
+    let out = match c.s3.get_object().bucket(bucket).key(&key).send().await {
+        Ok(o) => o,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+        Err(e) => return Err(describe(&format!("reading s3://{bucket}/{key}"), &e)),
+    };
+    let bytes = out
+        .body
+        .collect()
+        .await
+        .map_err(|e| Error(format!("reading s3://{bucket}/{key}: {e}")))?
+        .into_bytes();
+    parse(&bytes)
+        .map(Some)
+        .map_err(|e| Error(format!("s3://{bucket}/{key} is not a release record: {e}")))
+}
+
+/// A record from its JSON.
+pub fn parse(bytes: &[u8]) -> std::result::Result<Record, String> {
+    serde_json::from_slice(bytes).map_err(|e| e.to_string())
+}
+
+/// Every release recorded for the app, oldest first.
+pub async fn list(c: &Clients, bucket: &str, app: &str) -> Result<Vec<Record>> {
+    let prefix = prefix(app);
+    let mut pages =
+        c.s3.list_objects_v2()
+            .bucket(bucket)
+            .prefix(&prefix)
+            .into_paginator()
+            .send();
+    let mut ids = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| describe(&format!("listing s3://{bucket}/{prefix}"), &e))?;
+        for o in page.contents() {
+            if let Some(id) = o
+                .key()
+                .and_then(|k| k.strip_prefix(&prefix))
+                .and_then(|k| k.strip_suffix(".json"))
+            {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some(r) = read(c, bucket, app, &id).await? {
+            out.push(r);
+        }
+    }
+    out.sort_by(|a, b| (&a.created, &a.id).cmp(&(&b.created, &b.id)));
+    Ok(out)
+}
+
+/// The active release: the app stack's `Release` output (None: the stack has none, e.g. an app
+/// convox made and convoxc never deployed).
+pub async fn active(c: &Clients, stack: &str) -> Result<Option<String>> {
+    Ok(describe_stack(c, stack)
+        .await?
+        .and_then(|s| output(&s, "Release").map(str::to_string))
+        .filter(|r| !r.is_empty()))
+}
+
+/// Who is deploying: the caller's identity ARN (None, with no error, when STS does not answer:
+/// a release is still recorded).
+pub async fn caller(c: &Clients) -> Option<String> {
+    c.sts
+        .get_caller_identity()
+        .send()
+        .await
+        .ok()
+        .and_then(|o| o.arn().map(str::to_string))
+}
+
+/// The git commit of a folder: `<short sha> <subject>`, when it is in a git repository.
+pub fn git_description(dir: &std::path::Path) -> Option<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["log", "-1", "--format=%h %s"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let text = text.trim();
+    (out.status.success() && !text.is_empty()).then(|| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_sort_by_time_and_stamps_are_utc() {
+        assert_eq!(stamp(0), "19700101000000000");
+        // 2026-12-07T14:10:29.123Z
+        assert_eq!(stamp(1_796_652_629_123), "20261207141029123");
+        assert_eq!(stamp(951_782_400_000), "20000229000000000");
+        let a = new_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let b = new_id();
+        assert!(a < b, "{a} {b}");
+        assert_eq!(a.len(), 22);
+    }
+
+    #[test]
+    fn a_record_round_trips_and_says_what_succeeded() {
+        let text = include_str!("../../tests/fixtures/release.json");
+        let r = parse(text.as_bytes()).unwrap();
+        assert_eq!(r.environment["GREETING"], 2);
+        let again = serde_json::to_string_pretty(&r).unwrap();
+        assert_eq!(parse(again.as_bytes()).unwrap(), r);
+        assert!(succeeded("UPDATE_COMPLETE") && succeeded("CREATE_COMPLETE"));
+        assert!(!succeeded("UPDATE_ROLLBACK_COMPLETE") && !succeeded("NOT_EXECUTED"));
+        assert!(parse(br#"{"id":"R1"}"#).is_err());
+    }
+}
