@@ -68,9 +68,11 @@ impl World {
 
     fn apply(&self, extra: &[&str]) -> Run {
         let m = self.dir.path().join("convox.yml").display().to_string();
-        let mut args = vec![
-            "apply", &m, "--app", "myapp", "--rack", "r", "--yes", "--format", "json",
-        ];
+        let mut args = vec!["apply", &m, "--app", "myapp", "--rack", "r", "--format", "json"];
+        // --no-execute stops before asking (it conflicts with --yes)
+        if !extra.contains(&"--no-execute") {
+            args.push("--yes");
+        }
         args.extend_from_slice(extra);
         self.run(&args)
     }
@@ -157,6 +159,12 @@ fn three_deploys_listed_and_the_first_rolled_back() {
     let r1 = recorded(&w.apply(&["--build", "B1", "-e", "GREETING=hello"]).ok());
     let (template1, params1) = w.deployed();
     let r2 = recorded(&w.apply(&["--build", "B2"]).ok());
+    // the images a deployed release ran are marked for the registry's lifecycle policy
+    let tags = w.registry.tags(&w.moto.physical_id("r-myapp", "Registry"));
+    assert!(
+        tags.contains(&"kept_web.B1".to_string()) && tags.contains(&"kept_web.B2".to_string()),
+        "{tags:?}"
+    );
     // a no-op: no change set, no release
     let sets = w.moto.change_set_count("r-myapp");
     let noop = w.apply(&[]).ok();
@@ -227,6 +235,10 @@ fn three_deploys_listed_and_the_first_rolled_back() {
     assert!(refused.out.contains("destroys data"), "{}", refused.out);
     assert_eq!(w.moto.parameter("/convoxc/r/myapp/GREETING").unwrap().1, "bye");
     let held = rollback(&["--no-execute"]).ok();
+    // a held rollback is a release that never ran (promote runs it)
+    let held_id = recorded(&held);
+    assert_eq!(w.record(&held_id)["executed"], false);
+    assert_eq!(w.record(&held_id)["rollback_of"], r1.as_str());
     let plan = events(&held).into_iter().find(|e| e["type"] == "plan").unwrap();
     let report = &plan["report"];
     assert_eq!(report["environment"][0]["name"], "GREETING", "{report}");
@@ -242,6 +254,10 @@ fn three_deploys_listed_and_the_first_rolled_back() {
     );
 
     let done = rollback(&["--yes", "--allow-destroy"]).ok();
+    if std::env::var_os("CONVOXC_TEST_SHOW").is_some() {
+        // what the rollback said, for the issue's note
+        eprintln!("{}\n{}", held.out, done.out);
+    }
     let r4 = recorded(&done);
     let (template4, params4) = w.deployed();
     assert_eq!(template4, template1);
@@ -260,14 +276,17 @@ fn three_deploys_listed_and_the_first_rolled_back() {
 }
 
 /// A rollback whose image was deleted from the registry is refused before any change set, and
-/// stores nothing.
+/// stores nothing; a release held by --no-execute is promoted as it was, unless a value it was
+/// given was never stored.
 #[test]
 fn a_rollback_to_a_deleted_image_is_refused_before_any_change_set() {
     let w = World::new();
     let r1 = recorded(&w.apply(&["--build", "B1", "-e", "GREETING=hello"]).ok());
     recorded(&w.apply(&["--build", "B2", "-e", "GREETING=bye"]).ok());
     let repo = w.moto.physical_id("r-myapp", "Registry");
+    // B1 and B2 are one image (seeded alike): deleting it by digest takes every tag; B2 is pushed again
     w.registry.delete(&repo, "web.B1");
+    w.registry.seed(&repo, &["web.B2".into()]);
     let sets = w.moto.change_set_count("r-myapp");
     let run = w
         .run(&["releases", "rollback", &r1, "--app", "myapp", "--rack", "r", "--yes"])
@@ -280,4 +299,30 @@ fn a_rollback_to_a_deleted_image_is_refused_before_any_change_set() {
         .run(&["releases", "rollback", "R1", "--app", "myapp", "--rack", "r", "--yes"])
         .fails();
     assert!(unknown.out.contains("has no release R1"), "{}", unknown.out);
+
+    // held by --no-execute: recorded, never executed; a value given then was never stored, so
+    // promoting that release is refused, naming it
+    let held = recorded(&w.apply(&["-e", "GREETING=held", "--no-execute"]).ok());
+    assert_eq!(w.record(&held)["executed"], false);
+    assert_eq!(w.record(&held)["status"], "NOT_EXECUTED");
+    let promote = |id: &str| {
+        w.run(&[
+            "releases", "promote", id, "--app", "myapp", "--rack", "r", "--yes", "--format", "json",
+        ])
+    };
+    let refused = promote(&held).fails();
+    assert!(refused.out.contains("GREETING"), "{}", refused.out);
+    // one held with the stored values: promoted as it was, a new release and the active one
+    edit(w.dir.path(), "port: 3000", "port: 3001");
+    let held = recorded(&w.apply(&["--no-execute"]).ok());
+    let sets = w.moto.change_set_count("r-myapp");
+    let done = promote(&held).ok();
+    let promoted = recorded(&done);
+    assert!(w.moto.change_set_count("r-myapp") > sets);
+    assert_eq!(w.record(&promoted)["rollback_of"], held.as_str());
+    assert_eq!(w.record(&promoted)["templates"], w.record(&held)["templates"]);
+    assert_eq!(w.releases()[0]["active"], true);
+    assert_eq!(w.releases()[0]["id"], promoted.as_str());
+    let again = promote(&promoted).fails();
+    assert!(again.out.contains("ran already"), "{}", again.out);
 }

@@ -15,6 +15,7 @@ pub(crate) mod logs;
 pub(crate) mod lookup;
 pub(crate) mod rack_resources;
 pub(crate) mod rack_stack;
+pub(crate) mod records;
 pub(crate) mod releases;
 pub(crate) mod secrets;
 pub(crate) mod staged;

@@ -9,9 +9,9 @@
 //!
 //! The reader's API (`list`, `read`, `active`) is what other commands build on (`run --release`).
 
-use crate::aws::clients::{Clients, Error, Result, describe};
+use crate::aws::clients::{Clients, Error, Result};
 use crate::aws::lookup::{describe_stack, output};
-use aws_sdk_s3::primitives::ByteStream;
+use crate::aws::records;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -119,33 +119,16 @@ fn stamp(millis: i64) -> String {
 
 /// Write a release's record.
 pub async fn write(c: &Clients, bucket: &str, r: &Record) -> Result<()> {
-    let key = key(&r.app, &r.id);
     let body = serde_json::to_vec_pretty(r).map_err(|e| Error(format!("writing the release record: {e}")))?;
-    c.s3.put_object()
-        .bucket(bucket)
-        .key(&key)
-        .content_type("application/json")
-        .body(ByteStream::from(body))
-        .send()
-        .await
-        .map_err(|e| describe(&format!("writing the release record s3://{bucket}/{key}"), &e))?;
-    Ok(())
+    records::put(c, bucket, &key(&r.app, &r.id), body, "release record").await
 }
 
 /// A release's record, when there is one.
 pub async fn read(c: &Clients, bucket: &str, app: &str, id: &str) -> Result<Option<Record>> {
     let key = key(app, id);
-    let out = match c.s3.get_object().bucket(bucket).key(&key).send().await {
-        Ok(o) => o,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-        Err(e) => return Err(describe(&format!("reading s3://{bucket}/{key}"), &e)),
+    let Some(bytes) = records::get(c, bucket, &key).await? else {
+        return Ok(None);
     };
-    let bytes = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| Error(format!("reading s3://{bucket}/{key}: {e}")))?
-        .into_bytes();
     parse(&bytes)
         .map(Some)
         .map_err(|e| Error(format!("s3://{bucket}/{key} is not a release record: {e}")))
@@ -158,28 +141,8 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Record, String> {
 
 /// Every release recorded for the app, oldest first.
 pub async fn list(c: &Clients, bucket: &str, app: &str) -> Result<Vec<Record>> {
-    let prefix = prefix(app);
-    let mut pages =
-        c.s3.list_objects_v2()
-            .bucket(bucket)
-            .prefix(&prefix)
-            .into_paginator()
-            .send();
-    let mut ids = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| describe(&format!("listing s3://{bucket}/{prefix}"), &e))?;
-        for o in page.contents() {
-            if let Some(id) = o
-                .key()
-                .and_then(|k| k.strip_prefix(&prefix))
-                .and_then(|k| k.strip_suffix(".json"))
-            {
-                ids.push(id.to_string());
-            }
-        }
-    }
     let mut out = Vec::new();
-    for id in ids {
+    for id in records::ids(c, bucket, &prefix(app)).await? {
         if let Some(r) = read(c, bucket, app, &id).await? {
             out.push(r);
         }

@@ -124,6 +124,7 @@ pub(crate) async fn finish(c: &Clients, draft: Option<&Draft>, outcome: Outcome<
         }
         Outcome::Held(set, unstored) => {
             r.change_set = Some(set.to_string());
+            r.executed = false;
             r.status = "NOT_EXECUTED".into();
             r.unstored = unstored;
         }

@@ -268,6 +268,8 @@ pub(crate) async fn rollback(c: &Clients, r: Rollback<'_>) -> Result<()> {
     new.created = builds::now();
     new.who = releases::caller(c).await;
     new.rollback_of = Some(record.id.clone());
+    // how it ends is this deploy's own
+    (new.change_set, new.executed, new.status) = (None, false, String::new());
     new.description = Some(format!(
         "{} of {}{}",
         if r.promote { "promote" } else { "rollback" },
