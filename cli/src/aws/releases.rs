@@ -101,20 +101,14 @@ pub fn new_id() -> String {
     format!("R{}{letters}", stamp(now.as_millis() as i64))
 }
 
-/// `YYYYMMDDhhmmssSSS` of a Unix time in milliseconds (UTC; the civil-from-days algorithm).
+/// `YYYYMMDDhhmmssSSS` of a Unix time in milliseconds (UTC): RFC 3339's digits, to the millisecond.
 fn stamp(millis: i64) -> String {
-    let (days, ms) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let (h, mi, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
-    format!("{y:04}{m:02}{d:02}{h:02}{mi:02}{s:02}{milli:03}")
+    use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
+    let rfc = DateTime::from_millis(millis.div_euclid(1000) * 1000)
+        .fmt(DateTimeFormat::DateTime)
+        .unwrap_or_default();
+    let digits: String = rfc.chars().take(19).filter(char::is_ascii_digit).collect();
+    format!("{digits}{:03}", millis.rem_euclid(1000))
 }
 
 /// Write a release's record.
