@@ -65,6 +65,9 @@ enum Command {
     /// An app's environment (masked unless --reveal); `env set`, `env unset` stage changes for its
     /// next apply.
     Env(commands::env::EnvArgs),
+    /// An app's releases (what each deploy deployed together), the active one marked; `releases
+    /// info`, `releases manifest`, `releases rollback` (an earlier release again), `releases promote`.
+    Releases(commands::releases::ReleasesArgs),
     /// An app's logs (its CloudWatch log group), every service's and timer's lines prefixed by
     /// their stream; follows until Ctrl-C unless --no-follow.
     Logs(commands::logs::LogsArgs),
@@ -150,6 +153,7 @@ fn main() -> ExitCode {
         | Command::Apps(_)
         | Command::Env(_)
         | Command::Logs(_)
+        | Command::Releases(_)
         | Command::Ps(_)
         | Command::Run(_)
         | Command::Restart(_)
@@ -173,6 +177,7 @@ fn main() -> ExitCode {
         Command::Racks(args) => commands::racks::run(args),
         Command::Apps(args) => commands::apps::run(args),
         Command::Env(args) => commands::env::run(args),
+        Command::Releases(args) => commands::releases::run(args),
         Command::Logs(args) => commands::logs::run(args),
         Command::Ps(args) => commands::ps::run(args),
         Command::Run(args) => commands::run::run(args),

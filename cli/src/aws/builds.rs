@@ -4,8 +4,9 @@
 //! them together), when it was pushed. Never a value of the environment: build args are not
 //! recorded.
 
-use crate::aws::clients::{Clients, Result, describe};
-use aws_sdk_s3::primitives::{ByteStream, DateTime, DateTimeFormat};
+use crate::aws::clients::{Clients, Result};
+use crate::aws::records;
+use aws_sdk_s3::primitives::{DateTime, DateTimeFormat};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -36,59 +37,19 @@ pub(crate) async fn write(c: &Clients, bucket: &str, app: &str, r: &Record) -> R
         return Ok(());
     }
     let body = json!({"id": r.id, "app": app, "services": r.services, "pushed": r.pushed});
-    let key = key(app, &r.id);
-    c.s3.put_object()
-        .bucket(bucket)
-        .key(&key)
-        .content_type("application/json")
-        .body(ByteStream::from(serde_json::to_vec_pretty(&body).unwrap_or_default()))
-        .send()
-        .await
-        .map_err(|e| describe(&format!("writing the build record s3://{bucket}/{key}"), &e))?;
-    Ok(())
+    let body = serde_json::to_vec_pretty(&body).unwrap_or_default();
+    records::put(c, bucket, &key(app, &r.id), body, "build record").await
 }
 
 /// A build's record, when there is one.
 pub(crate) async fn read(c: &Clients, bucket: &str, app: &str, id: &str) -> Result<Option<Record>> {
-    let key = key(app, id);
-    let out = match c.s3.get_object().bucket(bucket).key(&key).send().await {
-        Ok(o) => o,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-        Err(e) => return Err(describe(&format!("reading s3://{bucket}/{key}"), &e)),
-    };
-    let bytes = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| crate::aws::clients::Error(format!("reading s3://{bucket}/{key}: {e}")))?
-        .into_bytes();
-    Ok(parse(&bytes))
+    Ok(records::get(c, bucket, &key(app, id)).await?.and_then(|b| parse(&b)))
 }
 
 /// Every build recorded for the app, oldest first.
 pub(crate) async fn list(c: &Clients, bucket: &str, app: &str) -> Result<Vec<Record>> {
-    let prefix = format!("convoxc/builds/{app}/");
-    let mut pages =
-        c.s3.list_objects_v2()
-            .bucket(bucket)
-            .prefix(&prefix)
-            .into_paginator()
-            .send();
-    let mut ids = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| describe(&format!("listing s3://{bucket}/{prefix}"), &e))?;
-        for o in page.contents() {
-            if let Some(id) = o
-                .key()
-                .and_then(|k| k.strip_prefix(&prefix))
-                .and_then(|k| k.strip_suffix(".json"))
-            {
-                ids.push(id.to_string());
-            }
-        }
-    }
     let mut out = Vec::new();
-    for id in ids {
+    for id in records::ids(c, bucket, &format!("convoxc/builds/{app}/")).await? {
         if let Some(r) = read(c, bucket, app, &id).await? {
             out.push(r);
         }

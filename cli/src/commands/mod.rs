@@ -14,6 +14,7 @@ pub mod lsp;
 pub mod ps;
 pub mod rack;
 pub mod racks;
+pub mod releases;
 pub mod resources;
 pub mod restart;
 pub mod run;

@@ -6,6 +6,7 @@ use crate::aws::secrets;
 use crate::deploy::consent::Flags;
 use crate::deploy::flow::{Deployment, deploy};
 use crate::deploy::plan::{self, Compiled, Password};
+use crate::deploy::release;
 use crate::deploy::stack::ParamValue;
 use aws_sdk_cloudformation::types::Stack;
 use convoxc_compiler::back::Template;
@@ -66,6 +67,14 @@ pub(crate) async fn deploy_app(c: &Clients, d: AppDeploy<'_>, existing: Option<S
         };
         params.insert("ResourcePassword".into(), value);
     }
+    // the app stack's `Release` output names the release this deploy records (a template
+    // compiled before releases has no such parameter)
+    let id = crate::aws::releases::new_id();
+    if compiled.bundle.app.value().pointer("/Parameters/Release").is_some() {
+        params.insert("Release".into(), ParamValue::Plain(id.clone()));
+    }
+    let images = crate::images::resolve::wanted(compiled, d.build, existing.as_ref());
+    let draft = release::draft(c, (rack, app, &id), compiled, &params, existing.as_ref(), &images).await;
     let bundle = &compiled.bundle;
     let nested: Vec<&Template> = bundle.nested().map(|(_, t)| t).collect();
     deploy(
@@ -84,6 +93,7 @@ pub(crate) async fn deploy_app(c: &Clients, d: AppDeploy<'_>, existing: Option<S
             app: Some(app.to_string()),
             part: false,
             side: None,
+            release: Some(draft),
         },
         existing,
         Some(bundle),

@@ -12,6 +12,7 @@ use crate::deploy::consent::{Flags, consent};
 use crate::deploy::events;
 use crate::deploy::follow;
 use crate::deploy::preview;
+use crate::deploy::release::{Draft, Outcome, finish};
 use crate::deploy::say;
 use crate::deploy::stack::{self, ParamValue};
 use aws_sdk_cloudformation::types::{ChangeSetType, Parameter, Stack, Tag};
@@ -46,6 +47,8 @@ pub(crate) struct Deployment<'a> {
     /// The new side of the report when it is not the bundle's (`scale`: the deployed stacks with
     /// one service's formation changed).
     pub(crate) side: Option<convoxc_compiler::diff::Stack>,
+    /// The release this deploy records once it has an outcome (`deploy/release.rs`); None: none.
+    pub(crate) release: Option<Draft>,
 }
 
 pub(crate) async fn deploy(
@@ -179,6 +182,8 @@ pub(crate) async fn deploy(
             return store_only(c, &d).await;
         }
         Ok(Some(false)) => {
+            let unstored = d.pending.env.keys().cloned().collect();
+            finish(c, d.release.as_ref(), Outcome::Held(&id, unstored)).await;
             say::verdict(
                 format!("--no-execute: stopping here; nothing was stored, and the change set is left for review: {id}"),
                 json!({"stack": stack_name, "result": "held", "change_set": id}),
@@ -221,6 +226,7 @@ pub(crate) async fn deploy(
     };
     let ended = follow::follow(c, stack_name, &mut follower, &mut interrupt, wait, &cancel).await?;
     let (status, seconds) = (ended.status.clone(), ended.seconds);
+    finish(c, d.release.as_ref(), Outcome::Ran(&set_id, &status)).await;
     if stack::outcome(&status) == Some(true) {
         let mut text = format!("ok: {stack_name} {status} in {seconds:.1} s");
         let mut outputs = serde_json::Map::new();
@@ -312,6 +318,7 @@ async fn store_only(c: &Clients, d: &Deployment<'_>) -> Result<()> {
         consent(d.flags, &format!("Store these values for {stack_name}?"), &[]).await?;
     }
     d.pending.commit(c).await?;
+    finish(c, d.release.as_ref(), Outcome::Stored).await;
     say::verdict(
         format!("ok: {stack_name} is unchanged: no service reads these values yet"),
         json!({"stack": stack_name, "result": "stored"}),

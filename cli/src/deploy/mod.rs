@@ -5,7 +5,8 @@
 //! rollout, events, stopped tasks and their logs) and `certs` (a certificate's DNS records)) → verdict (`stack`: pure decisions over recorded responses; `say`: text or JSON
 //! lines). What it deploys: `app` (an app, for `apply` and `deploy`), `rack_deploy` (the rack),
 //! `resource_deploy` (a rack resource), `remove` (deleting a stack after saying what it keeps),
-//! `verdict` (`diff --change-set`), `cancel` (`apps cancel`). `tail` prints a log group (`logs`, `rack logs`). `runtime` turns a command's result into an exit code.
+//! `verdict` (`diff --change-set`), `cancel` (`apps cancel`), `release` (the release record a deploy
+//! writes), `rollback` (`releases rollback`/`promote`: an earlier release deployed again). `tail` prints a log group (`logs`, `rack logs`). `runtime` turns a command's result into an exit code.
 
 pub(crate) mod app;
 pub(crate) mod cancel;
@@ -19,8 +20,10 @@ pub(crate) mod follow;
 pub(crate) mod plan;
 pub(crate) mod preview;
 pub(crate) mod rack_deploy;
+pub(crate) mod release;
 pub(crate) mod remove;
 pub(crate) mod resource_deploy;
+pub(crate) mod rollback;
 pub(crate) mod runtime;
 pub(crate) mod say;
 pub(crate) mod settle;

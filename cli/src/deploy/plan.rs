@@ -57,6 +57,21 @@ pub(crate) struct Compiled {
     pub builds: BTreeMap<String, String>,
     /// The services whose image is built (in the app's registry), in manifest order.
     pub built: Vec<String>,
+    /// What a release records of the inputs: the manifest, the rack params' digest, and the
+    /// names of the environment values.
+    pub source: Source,
+}
+
+/// What a release records of what the app was compiled from.
+#[derive(Clone, Default)]
+pub(crate) struct Source {
+    /// The manifest's file name, as given.
+    pub name: String,
+    pub text: String,
+    /// SHA-256 of the rack params the app was compiled against (of nothing, without them).
+    pub rack_params_sha256: String,
+    /// Every environment variable with a value (stored or given).
+    pub env_names: BTreeSet<String>,
 }
 
 /// The app loaded against its rack and stored environment, not yet compiled: the build each
@@ -78,6 +93,7 @@ pub(crate) struct Prepared {
     staged: Vec<(String, i64)>,
     key: Option<String>,
     deployed: Option<Side>,
+    source: Source,
 }
 
 /// Read the rack and the stored environment, and compile the app against them (diagnostics are
@@ -99,6 +115,7 @@ pub(crate) async fn prepare(c: &Clients, input: AppInput<'_>) -> Result<Prepared
         .filter_map(|o| Some((o.output_key()?.to_string(), o.output_value()?.to_string())))
         .collect();
     let rack_params = rack_params(c, &rack_stack).await?;
+    let rack_params_sha256 = crate::aws::releases::sha256(rack_params.as_ref().map(|f| f.text.as_str()).unwrap_or(""));
     let app_params = app_params(&rack_stack, &outputs);
     let Some(bucket) = outputs.get("SettingsBucket").cloned() else {
         return err(format!(
@@ -151,6 +168,12 @@ pub(crate) async fn prepare(c: &Clients, input: AppInput<'_>) -> Result<Prepared
     let mut env_names: BTreeSet<String> = given_here.keys().cloned().collect();
     env_names.extend(base.keys().cloned());
     let file = input.manifest.name.clone();
+    let source = Source {
+        name: file.clone(),
+        text: input.manifest.text.clone(),
+        rack_params_sha256,
+        env_names: env_names.iter().filter(|n| !n.starts_with('.')).cloned().collect(),
+    };
     let loaded = load(Input {
         manifest: Some(input.manifest),
         env_file: input.env_file,
@@ -205,6 +228,7 @@ pub(crate) async fn prepare(c: &Clients, input: AppInput<'_>) -> Result<Prepared
         staged: staged.paths,
         key: secrets_key(&rack_stack),
         deployed,
+        source,
     })
 }
 
@@ -290,6 +314,7 @@ impl Prepared {
             deployed: None,
             builds: BTreeMap::new(),
             built: Vec::new(),
+            source: self.source.clone(),
         })
     }
 
@@ -334,6 +359,7 @@ impl Prepared {
                         .collect()
                 })
                 .unwrap_or_default(),
+            source: self.source,
         })
     }
 }
@@ -463,7 +489,16 @@ pub(crate) fn parameters(
         None if deployed_has("ResourcePassword") => Password::KeepDeployed,
         None => Password::Generate,
     });
-    let tags: BTreeMap<String, String> = [
+    Ok(StackInput {
+        params,
+        password,
+        tags: app_tags(rack, app),
+    })
+}
+
+/// The app stack's tags (convox's).
+pub(crate) fn app_tags(rack: &str, app: &str) -> BTreeMap<String, String> {
+    [
         ("Generation", "2"),
         ("Name", app),
         ("Rack", rack),
@@ -472,6 +507,5 @@ pub(crate) fn parameters(
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    Ok(StackInput { params, password, tags })
+    .collect()
 }

@@ -93,6 +93,7 @@ pub(crate) async fn deploy_rack(args: RackDeploy, rack: Rack, params: BTreeMap<S
             app: None,
             part: false,
             side: None,
+            release: None,
         },
         existing,
         None,

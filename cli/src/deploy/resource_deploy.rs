@@ -182,6 +182,7 @@ pub(crate) async fn deploy_resource(
             app: None,
             part: false,
             side: None,
+            release: None,
         },
         existing,
         None,

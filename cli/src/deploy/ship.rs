@@ -267,6 +267,7 @@ async fn make_registry(
         app: Some(app.to_string()),
         part: consented,
         side: None,
+        release: None,
     };
     flow::deploy(c, deployment, None, Some(&bootstrap.bundle)).await
 }

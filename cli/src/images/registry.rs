@@ -1,5 +1,6 @@
 //! The registry v2 API (the OCI distribution API, which ECR also speaks): what a repository holds, read
-//! with basic auth. Only what a deploy asks: the digest of a tag, and every tag.
+//! with basic auth. Only what a deploy asks: the digest of a tag, every tag, and a second tag for an image
+//! a release ran (`add_tag`).
 
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -164,6 +165,43 @@ impl Registry {
             }
         }
         Ok(tags)
+    }
+
+    /// Give the image that `tag` names a second tag, `new` (its manifest put again under that
+    /// name: the image is not copied). A tag that is there already is left as it is (tags are
+    /// immutable in the app's registry).
+    pub(crate) async fn add_tag(&self, tag: &str, new: &str) -> Result<(), RegistryError> {
+        if self.digest(new).await?.is_some() {
+            return Ok(());
+        }
+        let what = format!("the manifest of tag {tag}");
+        let url = format!("{}/v2/{}/manifests/{tag}", self.base(), self.repository);
+        let get = self.send(reqwest::Method::GET, &url).await?;
+        match get.status().as_u16() {
+            200 => {}
+            s => return Err(self.refusal(&what, s, message(get).await)),
+        }
+        let kind = header(&get, "content-type").unwrap_or_else(|| "application/vnd.oci.image.manifest.v1+json".into());
+        let body = get.bytes().await.map_err(|e| self.invalid(&what, &e))?;
+        let http = self.http.as_ref().map_err(|e| RegistryError::Unreachable {
+            at: self.at(),
+            cause: e.clone(),
+        })?;
+        let mut req = http
+            .put(format!("{}/v2/{}/manifests/{new}", self.base(), self.repository))
+            .header(reqwest::header::CONTENT_TYPE, kind)
+            .body(body);
+        if !self.user.is_empty() || !self.password.is_empty() {
+            req = req.basic_auth(&self.user, Some(&self.password));
+        }
+        let put = req.send().await.map_err(|e| RegistryError::Unreachable {
+            at: self.at(),
+            cause: chain(&e),
+        })?;
+        match put.status().as_u16() {
+            200 | 201 => Ok(()),
+            s => Err(self.refusal(&format!("tagging {new}"), s, message(put).await)),
+        }
     }
 
     fn base(&self) -> String {

@@ -66,24 +66,35 @@ pub(crate) async fn check_present(
     build: Option<&str>,
     existing: Option<&Stack>,
 ) -> Result<()> {
+    let wanted = wanted(compiled, build, existing);
+    check_tags(c, &compiled.stack_name, &wanted).await
+}
+
+/// The image tag each built service runs: its own build, else the app stack's `Build` as given,
+/// else the deployed one.
+pub(crate) fn wanted(compiled: &Compiled, build: Option<&str>, existing: Option<&Stack>) -> Vec<(String, String)> {
     let deployed_root = existing.and_then(|s| {
         s.parameters()
             .iter()
             .find(|p| p.parameter_key() == Some("Build"))
             .and_then(|p| p.parameter_value())
     });
-    let wanted: Vec<(String, String)> = compiled
+    compiled
         .built
         .iter()
         .filter_map(|s| {
             let b = compiled.builds.get(s).map(String::as_str).or(build).or(deployed_root)?;
             Some((s.clone(), tag(s, b)))
         })
-        .collect();
+        .collect()
+}
+
+/// Stop before any change set when one of these images (`(service, tag)`) is not in the registry
+/// of `stack`.
+pub(crate) async fn check_tags(c: &Clients, stack: &str, wanted: &[(String, String)]) -> Result<()> {
     if wanted.is_empty() {
         return Ok(());
     }
-    let stack = &compiled.stack_name;
     let Some((access, registry)) = open_registry(c, stack).await? else {
         let list = wanted
             .iter()
@@ -97,7 +108,7 @@ pub(crate) async fn check_present(
         )));
     };
     let mut missing = Vec::new();
-    for (service, t) in &wanted {
+    for (service, t) in wanted {
         let found = registry.digest(t).await.map_err(|e| {
             Error(format!(
                 "checking that {} is in the app's registry: {e}",

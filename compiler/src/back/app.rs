@@ -54,6 +54,8 @@ pub struct RootView {
     service_names: Vec<String>,
     /// ECS Exec is on: the app's service role may open the SSM channels it needs.
     exec: bool,
+    /// The registry's lifecycle policy (`lifecycle.rs`), as its JSON text.
+    lifecycle_policy: String,
 }
 
 impl RootView {
@@ -337,6 +339,7 @@ impl AppView {
             agents: self.agents.clone(),
             service_names: self.service_names.clone(),
             exec: self.services.iter().any(|s| s.exec && s.policies.is_empty()),
+            lifecycle_policy: super::lifecycle::policy(self.services.iter().filter(|s| s.ir.image.is_none()).count()),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod constraints;
 pub mod eval;
 mod group;
 pub mod imports;
+pub mod lifecycle;
 pub mod limits;
 mod options;
 mod outline;
