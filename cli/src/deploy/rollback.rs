@@ -306,7 +306,9 @@ pub(crate) async fn rollback(c: &Clients, r: Rollback<'_>) -> Result<()> {
         },
         environment: plan.changes,
         consented: false,
+        app: Some(app.to_string()),
         part: false,
+        side: None,
         release: Some(draft),
     };
     deploy(c, d, Some(existing), Some(&bundle)).await

@@ -273,6 +273,8 @@ pub(crate) async fn apply(
         app: Some(live.app.clone()),
         part: false,
         side: Some(side),
+        // a scale is a change to the deployed stack, not a release (no manifest, no build)
+        release: None,
     };
     flow::deploy(c, d, Some(live.stack.clone()), None).await
 }

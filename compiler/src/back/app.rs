@@ -7,8 +7,8 @@ use super::outline::{MAX_BODY_S3, MAX_RESOURCES};
 use super::resource::ResourceView;
 use super::service::{Priorities, ServiceView};
 use super::timer::TimerView;
-use crate::ir::aws::validation_zone;
 use crate::ir::naming::{APP_PARAMS, RACK_OWNED, certificate_id, record_id, service_id};
+use crate::ir::rack::validation_zone;
 use crate::ir::*;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -137,7 +137,7 @@ pub struct CertificateView {
     pub(super) service: String,
     domains: Vec<String>,
     /// Each domain that lies in the rack's Route 53 zone, with that zone: ACM validates it
-    /// through the zone (`ir::aws::validation_zone`).
+    /// through the zone (`ir::rack::validation_zone`).
     validation: Vec<(String, String)>,
 }
 

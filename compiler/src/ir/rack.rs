@@ -197,6 +197,24 @@ impl RackParams {
     }
 }
 
+/// The Route 53 zone through which ACM validates a certificate for `domain` (its
+/// `DomainValidationOptions`): the rack's `RouterHostedZoneId`, when the domain is its `RouterHost`
+/// or under it (the rack writes `*.<RouterHost>` in that zone, so the zone holds those names).
+/// None otherwise: then ACM waits, up to 72 hours, for the validation record to be added by hand
+/// ("Setting up DNS validation": the certificate stays pending until the CNAME is found).
+pub fn validation_zone<'a>(domain: &str, rack: Option<&'a RackParams>) -> Option<&'a str> {
+    let rack = rack?;
+    let zone = rack.get("RouterHostedZoneId").filter(|z| !z.is_empty())?;
+    let host = rack.get("RouterHost").filter(|h| !h.is_empty())?.trim_end_matches('.');
+    let name = domain.strip_prefix("*.").unwrap_or(domain).trim_end_matches('.');
+    let (name, host) = (name.as_bytes(), host.as_bytes());
+    let inside = name.eq_ignore_ascii_case(host)
+        || (name.len() > host.len()
+            && name[name.len() - host.len()..].eq_ignore_ascii_case(host)
+            && name[name.len() - host.len() - 1] == b'.');
+    inside.then_some(zone)
+}
+
 #[cfg(test)]
 mod secure_defaults {
     use super::*;

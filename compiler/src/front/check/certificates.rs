@@ -1,5 +1,5 @@
 //! Certificates that would wait: a service's `domain:` gets an ACM certificate validated by DNS.
-//! When a domain lies in the rack's Route 53 zone (`ir::aws::validation_zone`) CloudFormation
+//! When a domain lies in the rack's Route 53 zone (`ir::rack::validation_zone`) CloudFormation
 //! adds the validation record itself; otherwise the stack stays CREATE_IN_PROGRESS until
 //! someone adds it, up to 72 hours, and then fails. Said at build, with the domain, when the rack
 //! is known (its params given, as `apply` always gives them: what is deployed is compiled
@@ -9,7 +9,7 @@ use crate::diagnostic::Code;
 use crate::front::cx::{Cx, join};
 use crate::front::decode::Decoded;
 use crate::ir::RackParams;
-use crate::ir::aws::validation_zone;
+use crate::ir::rack::validation_zone;
 
 pub(super) fn certificates(cx: &mut Cx, app: &Decoded, rack: &RackParams) {
     let rack = Some(rack);
