@@ -394,7 +394,16 @@ fn json_lines_for_ci() {
     let created = lines(&["-e", "SECRET_KEY_BASE=s3cr3t-json-77"], 0);
     assert_eq!(
         kinds(&created),
-        ["upload", "plan", "stored", "executing", "event", "verdict"],
+        [
+            "upload",
+            "plan",
+            "stored",
+            "executing",
+            "event",
+            "api-calls",
+            "release",
+            "verdict"
+        ],
         "{created:?}"
     );
     let plan = &created[1];
@@ -433,10 +442,16 @@ fn json_lines_for_ci() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(kinds(&held), ["upload", "differs", "plan", "verdict"], "{held:?}");
+    // a held deploy is recorded too (a release never executed, for `releases promote`)
+    assert_eq!(
+        kinds(&held),
+        ["upload", "differs", "plan", "release", "verdict"],
+        "{held:?}"
+    );
     let v = held.last().unwrap();
     assert_eq!(v["result"], "held");
     assert_eq!(v["change_set"], held[2]["change_set"]);
+    assert_eq!(held[3]["executed"], false, "{}", held[3]);
     assert_eq!(held[2]["report"]["summary"]["stacks_changed"], 1, "{}", held[2]);
     assert!(
         moto.change_sets("r-myapp").iter().any(|(name, _, _)| v["change_set"]

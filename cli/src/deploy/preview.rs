@@ -38,6 +38,11 @@ pub(crate) fn new_side(
         };
         new.parameters.insert(k.clone(), value);
     }
+    // the app stack's `Release` is bookkeeping, new on every deploy that changes anything (the
+    // record it names is said as its own step), absent from `diff`: not a change the report shows
+    if let Some(deployed) = old.and_then(|o| o.parameters.get("Release")) {
+        new.parameters.insert("Release".to_string(), deployed.clone());
+    }
     new.tags = tags.clone();
     new
 }

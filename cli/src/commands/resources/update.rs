@@ -57,6 +57,7 @@ async fn update(args: UpdateArgs, rack: String) -> Result<()> {
             None => options.insert(o.clone(), String::new()),
         };
     }
+    keep_deployed_defaults(&mut options, &rack_resources::options(&c, &d).await?);
     let resource = checked(
         &c,
         &rack,
@@ -68,4 +69,47 @@ async fn update(args: UpdateArgs, rack: String) -> Result<()> {
     )
     .await?;
     deploy_resource(&c, &rack, &resource, url_option(&args.options), &args.flags, false).await
+}
+
+/// Options whose default convoxc has changed since such a resource could have been made: a cache's
+/// node type (`cache.t2.micro`, which ElastiCache no longer creates, became `cache.t3.micro` for
+/// new caches). An update that does not give one keeps the deployed value rather than moving the
+/// resource to the new default (a memcached cluster cannot even change its node type).
+const CHANGED_DEFAULTS: &[&str] = &["InstanceType"];
+
+fn keep_deployed_defaults(options: &mut BTreeMap<String, String>, deployed: &BTreeMap<String, String>) {
+    for key in CHANGED_DEFAULTS {
+        if !options.contains_key(*key)
+            && let Some(v) = deployed.get(*key).filter(|v| !v.is_empty())
+        {
+            options.insert((*key).to_string(), v.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    /// A cache made with convox's old default keeps its node type through an update that does not
+    /// give one; one given wins; a resource without the option gets none.
+    #[test]
+    fn an_update_keeps_a_default_that_changed_since() {
+        let deployed = map(&[("InstanceType", "cache.t2.micro"), ("Version", "6.2")]);
+        let mut options = map(&[("Version", "7.1")]);
+        keep_deployed_defaults(&mut options, &deployed);
+        assert_eq!(options, map(&[("InstanceType", "cache.t2.micro"), ("Version", "7.1")]));
+
+        let mut given = map(&[("InstanceType", "cache.t4g.small")]);
+        keep_deployed_defaults(&mut given, &deployed);
+        assert_eq!(given["InstanceType"], "cache.t4g.small");
+
+        let mut bucket = map(&[("Versioning", "true")]);
+        keep_deployed_defaults(&mut bucket, &map(&[("Versioning", "false")]));
+        assert_eq!(bucket, map(&[("Versioning", "true")]));
+    }
 }
