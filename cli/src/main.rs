@@ -60,7 +60,7 @@ enum Command {
     Racks(commands::racks::RacksArgs),
     /// Make a rack the current one (the rack commands use when they name none), or print it.
     Switch(commands::switch::SwitchArgs),
-    /// The rack's apps with their status; `apps info`, `apps delete`.
+    /// The rack's apps with their status; `apps info`, `apps create`, `apps cancel`, `apps delete`.
     Apps(commands::apps::AppsArgs),
     /// An app's environment (masked unless --reveal); `env set`, `env unset` stage changes for its
     /// next apply.
