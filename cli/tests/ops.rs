@@ -4,7 +4,7 @@
 //! the SDK.
 //!
 //! Where moto cannot show a behaviour, the launcher seeds what AWS documents (`moto_server.py`,
-//! points 22–24): the exit code of a one-off's container (moto answers 0) or a task that never
+//! points 24–27): the exit code of a one-off's container (moto answers 0) or a task that never
 //! started (`CannotPullContainerError`, no exit code); containers' runtime IDs; ExecuteCommand's
 //! answer (moto has none); and the RunTask requests as sent (moto drops a capacity provider
 //! strategy). moto's ECS services start no tasks: a service's and a timer's tasks are started
