@@ -15,33 +15,8 @@ mod moto;
 
 use moto::*;
 use serde_json::Value;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 const TASK: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
-
-fn put_log(moto: &Moto, group: &str, stream: &str, lines: &[&str]) {
-    let c = aws_sdk_cloudwatchlogs::Client::new(&moto.conf());
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64;
-    moto.rt.block_on(async {
-        c.create_log_stream()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .send()
-            .await
-            .unwrap();
-        let mut put = c.put_log_events().log_group_name(group).log_stream_name(stream);
-        for (i, l) in lines.iter().enumerate() {
-            put = put.log_events(
-                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                    .timestamp(now + i as i64)
-                    .message(*l)
-                    .build()
-                    .unwrap(),
-            );
-        }
-        put.send().await.unwrap();
-    });
-}
 
 fn apply_app(moto: &Moto, dir: &std::path::Path, extra: &[&str]) -> Apart {
     let manifest = dir.join("convox.yml");
@@ -61,10 +36,10 @@ fn a_failing_service_says_its_exit_code_reason_and_log_lines() {
     let dir = app_dir(str::to_string);
     apply(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=one"]).ok();
     let group = moto.physical_id("r-myapp", "LogGroup");
-    put_log(
-        &moto,
+    moto.put_log(
         &group,
         &format!("service/web/{TASK}"),
+        now_ms(),
         &[
             "booting",
             "Traceback (most recent call last):",

@@ -14,33 +14,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 const APP: &[&str] = &["--app", "myapp", "--rack", "r"];
 
-fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as i64
-}
-
-fn logs_client(moto: &Moto) -> aws_sdk_cloudwatchlogs::Client {
-    aws_sdk_cloudwatchlogs::Client::new(&moto.conf())
-}
-
 /// Put one event (time in ms) into a stream of the group, making the stream if it is new.
 fn put(moto: &Moto, group: &str, stream: &str, time: i64, message: &str) {
-    let c = logs_client(moto);
-    let event = aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-        .timestamp(time)
-        .message(message)
-        .build()
-        .unwrap();
-    moto.rt.block_on(async {
-        // an error here is a stream that is there already
-        let _ = c
-            .create_log_stream()
-            .log_group_name(group)
-            .log_stream_name(stream)
-            .send()
-            .await;
-        let put = c.put_log_events().log_group_name(group).log_stream_name(stream);
-        put.log_events(event).send().await.unwrap();
-    });
+    moto.put_log(group, stream, time, &[message]);
 }
 
 /// The rack and the fixture app deployed; two services' and a timer's lines in the app's group,

@@ -304,32 +304,12 @@ fn run_prints_the_tasks_log_lines_as_they_come() {
         std::thread::sleep(Duration::from_millis(100));
     };
     let group = moto.physical_id("r-myapp", "LogGroup");
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.conf());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    moto.rt.block_on(async {
-        let stream = format!("service/web/{id}");
-        logs.create_log_stream()
-            .log_group_name(&group)
-            .log_stream_name(&stream)
-            .send()
-            .await
-            .unwrap();
-        let e = aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-            .timestamp(now)
-            .message("== CreateUsers: migrated")
-            .build()
-            .unwrap();
-        logs.put_log_events()
-            .log_group_name(&group)
-            .log_stream_name(&stream)
-            .log_events(e)
-            .send()
-            .await
-            .unwrap();
-    });
+    moto.put_log(
+        &group,
+        &format!("service/web/{id}"),
+        now_ms(),
+        &["== CreateUsers: migrated"],
+    );
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(

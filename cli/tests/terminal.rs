@@ -151,31 +151,12 @@ fn logs_follow_ends_on_ctrl_c_in_a_terminal() {
     let dir = app_dir(str::to_string);
     apply(&moto, dir.path(), &["-e", "SECRET_KEY_BASE=x"]).ok();
     let group = moto.physical_id("r-myapp", "LogGroup");
-    let logs = aws_sdk_cloudwatchlogs::Client::new(&moto.conf());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64;
-    moto.rt.block_on(async {
-        logs.create_log_stream()
-            .log_group_name(&group)
-            .log_stream_name("service/web/task1")
-            .send()
-            .await
-            .unwrap();
-        let event = aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-            .timestamp(now - 1000)
-            .message("GET / 200 in the terminal")
-            .build()
-            .unwrap();
-        logs.put_log_events()
-            .log_group_name(&group)
-            .log_stream_name("service/web/task1")
-            .log_events(event)
-            .send()
-            .await
-            .unwrap();
-    });
+    moto.put_log(
+        &group,
+        "service/web/task1",
+        now_ms() - 1000,
+        &["GET / 200 in the terminal"],
+    );
     let t = Tmux::start(
         &format!("convoxc-logs-{}", std::process::id()),
         // bash, as an interactive shell does, goes on after a child that handled Ctrl-C exits

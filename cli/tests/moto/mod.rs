@@ -183,6 +183,32 @@ impl Moto {
         });
     }
 
+    /// Put log lines into a stream of a group (made if it is new), the first at `time` (ms since
+    /// the epoch), each next a millisecond later — as ECS's awslogs driver writes a task's lines.
+    pub fn put_log(&self, group: &str, stream: &str, time: i64, lines: &[&str]) {
+        let c = aws_sdk_cloudwatchlogs::Client::new(&self.conf());
+        self.rt.block_on(async {
+            // an error here is a stream that is there already
+            let _ = c
+                .create_log_stream()
+                .log_group_name(group)
+                .log_stream_name(stream)
+                .send()
+                .await;
+            let mut put = c.put_log_events().log_group_name(group).log_stream_name(stream);
+            for (i, l) in lines.iter().enumerate() {
+                put = put.log_events(
+                    aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                        .timestamp(time + i as i64)
+                        .message(*l)
+                        .build()
+                        .unwrap(),
+                );
+            }
+            put.send().await.unwrap();
+        });
+    }
+
     /// An SSM parameter: (type, decrypted value).
     pub fn parameter(&self, name: &str) -> Option<(String, String)> {
         let ssm = aws_sdk_ssm::Client::new(&self.conf());
@@ -515,4 +541,12 @@ pub fn apply_until_executing(moto: &Moto, dir: &Path, extra: &[&str], env: &[(&s
             return (child, seen);
         }
     }
+}
+
+/// Now, in ms since the epoch (log event times).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
 }
