@@ -234,7 +234,7 @@ fn run_takes_the_services_definition_network_and_launch_and_exits_with_its_code(
     let sent = recorded(record.path());
     assert_eq!(sent.len(), 3);
 
-    // --release: that task definition, not the service's
+    // --release with a task definition: that one, not the service's
     moto.run(&args(&[
         "run",
         "web",
@@ -244,6 +244,125 @@ fn run_takes_the_services_definition_network_and_launch_and_exits_with_its_code(
         "--yes",
     ]));
     assert_eq!(recorded(record.path())[3]["taskDefinition"], "r-old-service-web:1");
+
+    // --release with a release ID. The active one: the service's task definition as it is.
+    let (bucket, key, text) = moto
+        .objects_by_bucket()
+        .into_iter()
+        .find(|(_, k, _)| k.starts_with("convoxc/releases/myapp/"))
+        .expect("the deploy recorded a release");
+    let active: Value = serde_json::from_str(&text).unwrap();
+    let id = active["id"].as_str().unwrap();
+    moto.run(&args(&["run", "web", "true", "--release", id, "--yes"]));
+    assert_eq!(
+        recorded(record.path())[4]["taskDefinition"],
+        web.task_definition().unwrap()
+    );
+    // A held one (deploy --no-execute of a new build): a revision registered for the task from
+    // the service's, with that release's image of web, deregistered once the task started.
+    let mut held = active.clone();
+    held["id"] = "R20991231000000000HELD".into();
+    held["build"] = "B2".into();
+    held["images"] = serde_json::json!({"web": "web.B2"});
+    held["executed"] = false.into();
+    held["status"] = "NOT_EXECUTED".into();
+    moto.put_object(&bucket, &key.replace(id, "R20991231000000000HELD"), &held.to_string());
+    let run = moto.run(&args(&[
+        "run",
+        "web",
+        "rake",
+        "db:migrate",
+        "--release",
+        "R20991231000000000HELD",
+        "--yes",
+    ]));
+    assert_eq!(run.code, Some(3), "the seeded exit code: {}", run.out);
+    assert!(
+        run.out
+            .contains("release R20991231000000000HELD (held, not deployed): image web.B2"),
+        "{}",
+        run.out
+    );
+    let sent = &recorded(record.path())[5];
+    let fresh = sent["taskDefinition"].as_str().unwrap().to_string();
+    assert_ne!(fresh, web.task_definition().unwrap());
+    let (before, now) = moto.rt.block_on(async {
+        let c = ecs(&moto);
+        let get = |arn: String| {
+            let c = c.clone();
+            async move {
+                c.describe_task_definition()
+                    .task_definition(arn)
+                    .send()
+                    .await
+                    .unwrap()
+                    .task_definition
+                    .unwrap()
+            }
+        };
+        (
+            get(web.task_definition().unwrap().to_string()).await,
+            get(fresh.clone()).await,
+        )
+    });
+    assert_eq!(now.family(), before.family(), "a revision of the service's family");
+    let image = |d: &aws_sdk_ecs::types::TaskDefinition| {
+        d.container_definitions()
+            .iter()
+            .find(|c| c.name() == Some("web"))
+            .and_then(|c| c.image())
+            .unwrap()
+            .to_string()
+    };
+    assert!(image(&now).ends_with(":web.B2"), "{}", image(&now));
+    assert_eq!(
+        image(&now).rsplit_once(':').unwrap().0,
+        image(&before).rsplit_once(':').unwrap().0,
+        "the same repository"
+    );
+    let web_of = |d: &aws_sdk_ecs::types::TaskDefinition| {
+        d.container_definitions()
+            .iter()
+            .find(|c| c.name() == Some("web"))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(web_of(&now).docker_labels().unwrap()["convox.release"], "B2");
+    // everything else as the service's: environment, secrets, roles, network mode, cpu/memory
+    assert_eq!(web_of(&now).secrets(), web_of(&before).secrets());
+    assert_eq!(web_of(&now).environment(), web_of(&before).environment());
+    assert_eq!(
+        (
+            now.task_role_arn(),
+            now.execution_role_arn(),
+            now.network_mode(),
+            now.cpu(),
+            now.memory()
+        ),
+        (
+            before.task_role_arn(),
+            before.execution_role_arn(),
+            before.network_mode(),
+            before.cpu(),
+            before.memory()
+        )
+    );
+    assert_eq!(
+        now.status().map(|s| s.as_str()),
+        Some("INACTIVE"),
+        "deregistered after the task started"
+    );
+    // the service still runs what it ran
+    assert_eq!(service(&moto, "web").1.task_definition(), web.task_definition());
+    // a release that is not the app's
+    let unknown = moto
+        .run(&args(&["run", "web", "true", "--release", "R1NOPE", "--yes"]))
+        .fails();
+    assert!(
+        unknown.out.contains("app myapp has no release R1NOPE"),
+        "{}",
+        unknown.out
+    );
 
     // a service the app does not have
     let missing = moto.run(&args(&["run", "wbe", "true", "--yes"])).fails();

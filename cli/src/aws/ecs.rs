@@ -6,7 +6,7 @@
 use crate::aws::clients::{Clients, Result, describe, err};
 use crate::aws::lookup::{describe_stack, output};
 use crate::aws::rack_stack::rack_stack;
-use aws_sdk_ecs::types::{Service, Task};
+use aws_sdk_ecs::types::{Service, Task, TaskDefinition};
 use std::collections::BTreeMap;
 
 /// What started a task: its service's scheduler, a timer's rule, or a one-off (`run`).
@@ -326,6 +326,66 @@ pub(crate) async fn force_deployment(c: &Clients, cluster: &str, service: &str) 
         .and_then(|s| s.deployments().iter().find(|d| d.status() == Some("PRIMARY")))
         .and_then(|d| d.id())
         .map(str::to_string))
+}
+
+/// A task definition (ACTIVE or INACTIVE), described.
+pub(crate) async fn describe_task_definition(c: &Clients, arn: &str) -> Result<TaskDefinition> {
+    let r = c
+        .ecs
+        .describe_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+        .map_err(|e| describe(&format!("describing task definition {arn}"), &e))?;
+    match r.task_definition() {
+        Some(d) => Ok(d.clone()),
+        None => err(format!("ECS did not describe task definition {arn}")),
+    }
+}
+
+/// Register `d` again as a new revision of its family (what ECS lets a task definition carry
+/// from one revision to the next: every setting but its ARN, revision, status and who registered
+/// it); the new revision's ARN.
+pub(crate) async fn register_copy(c: &Clients, d: &TaskDefinition) -> Result<String> {
+    let family = d.family().unwrap_or_default();
+    let r = c
+        .ecs
+        .register_task_definition()
+        .family(family)
+        .set_task_role_arn(d.task_role_arn().map(str::to_string))
+        .set_execution_role_arn(d.execution_role_arn().map(str::to_string))
+        .set_network_mode(d.network_mode().cloned())
+        .set_container_definitions(Some(d.container_definitions().to_vec()))
+        .set_volumes(Some(d.volumes().to_vec()))
+        .set_placement_constraints(Some(d.placement_constraints().to_vec()))
+        .set_requires_compatibilities(Some(d.requires_compatibilities().to_vec()))
+        .set_cpu(d.cpu().map(str::to_string))
+        .set_memory(d.memory().map(str::to_string))
+        .set_pid_mode(d.pid_mode().cloned())
+        .set_ipc_mode(d.ipc_mode().cloned())
+        .set_proxy_configuration(d.proxy_configuration().cloned())
+        .set_ephemeral_storage(d.ephemeral_storage().cloned())
+        .set_runtime_platform(d.runtime_platform().cloned())
+        .send()
+        .await
+        .map_err(|e| describe(&format!("registering a task definition of {family}"), &e))?;
+    match r.task_definition().and_then(|t| t.task_definition_arn()) {
+        Some(a) => Ok(a.to_string()),
+        None => err(format!(
+            "ECS did not say which task definition of {family} it registered"
+        )),
+    }
+}
+
+/// Deregister a revision (it goes INACTIVE: tasks already started from it run on).
+pub(crate) async fn deregister(c: &Clients, arn: &str) -> Result<()> {
+    c.ecs
+        .deregister_task_definition()
+        .task_definition(arn)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| describe(&format!("deregistering task definition {arn}"), &e))
 }
 
 #[cfg(test)]

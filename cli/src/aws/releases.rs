@@ -133,6 +133,27 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Record, String> {
     serde_json::from_slice(bytes).map_err(|e| e.to_string())
 }
 
+/// A release's record, or an error saying how to list the app's releases.
+pub async fn find(c: &Clients, bucket: &str, app: &str, id: &str) -> Result<Record> {
+    read(c, bucket, app, id).await?.ok_or_else(|| {
+        Error(format!(
+            "app {app} has no release {id}: `convoxc releases --app {app}` lists them"
+        ))
+    })
+}
+
+/// The rack's settings bucket, where the records are.
+pub async fn bucket(c: &Clients, rack: &str) -> Result<String> {
+    let s = crate::aws::rack_stack::rack_stack(c, rack).await?;
+    Ok(output(&s, "SettingsBucket")
+        .ok_or_else(|| {
+            Error(format!(
+                "stack {rack} has no SettingsBucket output: is it a convox rack?"
+            ))
+        })?
+        .to_string())
+}
+
 /// Every release recorded for the app, oldest first.
 pub async fn list(c: &Clients, bucket: &str, app: &str) -> Result<Vec<Record>> {
     let mut out = Vec::new();

@@ -4,9 +4,7 @@
 //! `releases rollback ID` and `releases promote ID` (`deploy/rollback.rs`).
 
 use crate::args::ListFormat;
-use crate::aws::clients::{Clients, Error, Result};
-use crate::aws::lookup::output;
-use crate::aws::rack_stack;
+use crate::aws::clients::{Clients, Result};
 use crate::aws::releases::{self, Record};
 use crate::deploy::consent::Flags;
 use crate::deploy::rollback::{Rollback, rollback, value_at};
@@ -88,7 +86,7 @@ pub(crate) fn run(args: ReleasesArgs) -> ExitCode {
         Some(ReleasesCommand::Manifest(mut m)) => match m.target.resolve() {
             Ok(at) => runtime::block_on(async move {
                 let (c, bucket) = connect(&m.target, &at.0).await?;
-                let r = find(&c, &bucket, &at.1, &m.id).await?;
+                let r = releases::find(&c, &bucket, &at.1, &m.id).await?;
                 print!("{}", r.manifest.text);
                 Ok(())
             }),
@@ -120,23 +118,8 @@ fn deploy_again(mut m: MoveArgs, promote: bool) -> ExitCode {
 /// The clients and the rack's settings bucket (where the records are).
 async fn connect(target: &AppTarget, rack: &str) -> Result<(Clients, String)> {
     let c = Clients::connect(&target.rack.aws).await?;
-    let s = rack_stack::rack_stack(&c, rack).await?;
-    let bucket = output(&s, "SettingsBucket")
-        .ok_or_else(|| {
-            Error(format!(
-                "stack {rack} has no SettingsBucket output: is it a convox rack?"
-            ))
-        })?
-        .to_string();
+    let bucket = releases::bucket(&c, rack).await?;
     Ok((c, bucket))
-}
-
-async fn find(c: &Clients, bucket: &str, app: &str, id: &str) -> Result<Record> {
-    releases::read(c, bucket, app, id).await?.ok_or_else(|| {
-        Error(format!(
-            "app {app} has no release {id}: `convoxc releases --app {app}` lists them"
-        ))
-    })
 }
 
 /// A release's status as the list says it: how its deploy ended.
@@ -224,7 +207,7 @@ async fn list(target: AppTarget, (rack, app): (String, String), format: ListForm
 
 async fn info(i: InfoArgs, (rack, app): (String, String)) -> Result<()> {
     let (c, bucket) = connect(&i.one.target, &rack).await?;
-    let r = find(&c, &bucket, &app, &i.one.id).await?;
+    let r = releases::find(&c, &bucket, &app, &i.one.id).await?;
     let active = releases::active(&c, &format!("{rack}-{app}")).await?;
     let mut values = serde_json::Map::new();
     if i.reveal {

@@ -19,8 +19,9 @@ pub struct RunArgs {
     /// `sh -c`). Words that start with `-` go after `--`: `run web -- ls -la`.
     #[arg(required = true, value_name = "COMMAND")]
     command: Vec<String>,
-    /// Run the task definition of this release (a task definition ARN or `family:revision`)
-    /// instead of the one the service runs now.
+    /// Run the service's image of this release (an ID of `convoxc releases`, e.g. one held by
+    /// `deploy --no-execute`: a migration before the new build takes traffic), or this task
+    /// definition (an ARN or `family:revision`), instead of what the service runs now.
     #[arg(long, value_name = "ID")]
     release: Option<String>,
     /// Print the task's ID and return, without following it.
@@ -61,7 +62,7 @@ pub(crate) fn run(mut args: RunArgs) -> ExitCode {
         let spec = Spec {
             service: &args.service,
             command: &args.command,
-            task_definition: args.release.clone(),
+            release: args.release.clone(),
             detach: args.detach,
             cpu: args.cpu,
             memory: args.memory,

@@ -9,12 +9,13 @@ use crate::args::ListFormat;
 use crate::aws::clients::{Clients, Error, Result, describe, err};
 use crate::aws::ecs::{self, Ending};
 use crate::aws::logs::{self, Query, Seen};
+use crate::aws::releases;
 use crate::deploy::consent::{Ask, ask};
 use crate::deploy::events::poll_interval;
 use crate::deploy::say;
 use crate::deploy::tail;
 use crate::ops::Live;
-use aws_sdk_ecs::types::{ContainerOverride, Service, Task, TaskOverride};
+use aws_sdk_ecs::types::{ContainerOverride, Service, Task, TaskDefinition, TaskOverride};
 use serde_json::json;
 use std::io::IsTerminal;
 use tokio::signal::unix::{SignalKind, signal};
@@ -23,8 +24,8 @@ use tokio::signal::unix::{SignalKind, signal};
 pub(crate) struct Spec<'a> {
     pub service: &'a str,
     pub command: &'a [String],
-    /// A task definition to run instead of the service's (a release's).
-    pub task_definition: Option<String>,
+    /// `--release`: a release ID (or, as before, a task definition ARN or `family:revision`).
+    pub release: Option<String>,
     pub detach: bool,
     pub cpu: Option<u32>,
     pub memory: Option<u32>,
@@ -120,18 +121,15 @@ pub(crate) async fn run(live: &Live, spec: Spec<'_>) -> Result<u8> {
         .into_iter()
         .next()
         .ok_or_else(|| Error(format!("ECS has no service {arn}")))?;
-    let definition = match &spec.task_definition {
-        Some(d) => d.clone(),
-        None => svc.task_definition().unwrap_or_default().to_string(),
-    };
+    let chosen = choose(live, &svc, &spec).await?;
     let command = command_of(spec.command);
-    let shown = ecs::family(&definition).to_string() + ":" + definition.rsplit(':').next().unwrap_or("");
     say::step(
         format!(
-            "run in app {}, service {}: {}\n  task definition {shown}; {}{}",
+            "run in app {}, service {}: {}\n  {}; {}{}",
             live.app,
             spec.service,
             shell_words(&command),
+            chosen.said,
             placement(&svc),
             match (spec.cpu, spec.memory) {
                 (None, None) => String::new(),
@@ -143,15 +141,30 @@ pub(crate) async fn run(live: &Live, spec: Spec<'_>) -> Result<u8> {
             }
         ),
         json!({"type": "plan", "app": live.app, "service": spec.service, "command": command,
-               "task_definition": definition, "placement": placement(&svc)}),
+               "task_definition": chosen.arn, "release": spec.release, "placement": placement(&svc)}),
     );
     spec.ask
         .ask(&format!("Run this in production app {}?", live.app))
         .await?;
-    let r = request(c, &live.cluster, &svc, &spec, &definition)
-        .send()
-        .await
-        .map_err(|e| describe(&format!("starting a task of {}", spec.service), &e))?;
+    let (definition, registered) = match chosen.copy {
+        None => (chosen.arn.unwrap_or_default(), None),
+        Some(d) => {
+            let arn = ecs::register_copy(c, &d).await?;
+            say::step(
+                format!("registered task definition {} for this task", short(&arn)),
+                json!({"type": "registered", "task_definition": arn}),
+            );
+            (arn.clone(), Some(arn))
+        }
+    };
+    let sent = request(c, &live.cluster, &svc, &spec, &definition).send().await;
+    // the revision served this task only: a started task runs on after it is deregistered
+    if let Some(arn) = &registered
+        && let Err(e) = ecs::deregister(c, arn).await
+    {
+        say::note(format!("warning: {e}"));
+    }
+    let r = sent.map_err(|e| describe(&format!("starting a task of {}", spec.service), &e))?;
     let Some(task) = r.tasks().first() else {
         let why: Vec<String> = r
             .failures()
@@ -190,6 +203,119 @@ pub(crate) async fn run(live: &Live, spec: Spec<'_>) -> Result<u8> {
         json!({"type": "started", "task": id}),
     );
     follow(live, spec.service, &id, spec.format).await
+}
+
+/// The task definition a one-off runs, and how the plan says it.
+struct Chosen {
+    /// What RunTask is given; None when `copy` is registered for it after consent.
+    arn: Option<String>,
+    /// A revision to register for the task (a release that is not the active one).
+    copy: Option<TaskDefinition>,
+    said: String,
+}
+
+/// `family:revision` of a task definition ARN.
+fn short(arn: &str) -> String {
+    format!("{}:{}", ecs::family(arn), arn.rsplit(':').next().unwrap_or(""))
+}
+
+/// What `--release` asks for. None: the service's task definition. A task definition
+/// (`family:revision` or an ARN): that one. A release ID: the service's task definition when that
+/// release is the active one; otherwise a revision registered for this task from the service's
+/// task definition with the release's image of the service (its `<service>.<build>` tag) — a
+/// deregistered revision cannot start tasks (ECS's DeregisterTaskDefinition), and a held release
+/// (`deploy --no-execute`) has none: this is how a migration runs against a new build before it
+/// takes traffic. Its settings and environment are the service's as deployed now.
+async fn choose(live: &Live, svc: &Service, spec: &Spec<'_>) -> Result<Chosen> {
+    let current = svc.task_definition().unwrap_or_default().to_string();
+    let id = match &spec.release {
+        None => {
+            return Ok(Chosen {
+                said: format!("task definition {}", short(&current)),
+                arn: Some(current),
+                copy: None,
+            });
+        }
+        Some(d) if d.contains(':') => {
+            return Ok(Chosen {
+                said: format!("task definition {}", short(d)),
+                arn: Some(d.clone()),
+                copy: None,
+            });
+        }
+        Some(id) => id,
+    };
+    let c = &live.c;
+    let bucket = releases::bucket(c, &live.rack).await?;
+    let record = releases::find(c, &bucket, &live.app, id).await?;
+    if releases::active(c, live.stack_name()).await?.as_deref() == Some(id.as_str()) {
+        return Ok(Chosen {
+            said: format!("release {id} (active): task definition {}", short(&current)),
+            arn: Some(current),
+            copy: None,
+        });
+    }
+    let Some(tag) = record.images.get(spec.service) else {
+        return err(format!(
+            "release {id} built no image for service {} (it runs an `image:`, or the release has no build): \
+             run it without --release",
+            spec.service
+        ));
+    };
+    let d = ecs::describe_task_definition(c, &current).await?;
+    let Some(copy) = with_image(&d, spec.service, tag) else {
+        return err(format!(
+            "task definition {} has no container {}",
+            short(&current),
+            spec.service
+        ));
+    };
+    Ok(Chosen {
+        said: format!(
+            "release {id} ({}): image {tag} on a revision of {} registered for this task \
+             (settings and environment as the service has them now)",
+            if record.executed {
+                "not the active one"
+            } else {
+                "held, not deployed"
+            },
+            short(&current)
+        ),
+        arn: None,
+        copy: Some(copy),
+    })
+}
+
+/// `d` with the container `name` running the image tagged `tag` of its repository, its
+/// `convox.release` label the tag's build (`<service>.<build>`); None when it has no such container.
+fn with_image(d: &TaskDefinition, name: &str, tag: &str) -> Option<TaskDefinition> {
+    let mut d = d.clone();
+    let container = d
+        .container_definitions
+        .iter_mut()
+        .flatten()
+        .find(|c| c.name.as_deref() == Some(name))?;
+    container.image = container.image.as_deref().map(|i| retag(i, tag));
+    if let Some(build) = tag.split_once('.').map(|(_, b)| b) {
+        container
+            .docker_labels
+            .get_or_insert_with(Default::default)
+            .insert("convox.release".into(), build.into());
+    }
+    Some(d)
+}
+
+/// An image reference with its tag (or digest) replaced by `tag`: `host:port/repo:old` →
+/// `host:port/repo:<tag>`.
+fn retag(image: &str, tag: &str) -> String {
+    let image = image.split('@').next().unwrap_or(image);
+    let (head, name) = image.rsplit_once('/').map_or(("", image), |(h, n)| (h, n));
+    let repo = name.split(':').next().unwrap_or(name);
+    if head.is_empty() {
+        format!("{repo}:{tag}")
+    } else {
+        format!("{head}/{repo}:{tag}")
+    }
 }
 
 /// The command as a shell would read it back.
@@ -294,6 +420,50 @@ mod tests {
 
     fn words(w: &[&str]) -> Vec<String> {
         w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_release_image_replaces_the_tag_or_digest_of_the_services_container() {
+        assert_eq!(
+            retag("123456789012.dkr.ecr.us-east-1.amazonaws.com/r-myapp:web.B1", "web.B2"),
+            "123456789012.dkr.ecr.us-east-1.amazonaws.com/r-myapp:web.B2"
+        );
+        assert_eq!(
+            retag("127.0.0.1:5000/r-myapp:web.B1", "web.B2"),
+            "127.0.0.1:5000/r-myapp:web.B2"
+        );
+        assert_eq!(
+            retag("127.0.0.1:5000/r-myapp", "web.B2"),
+            "127.0.0.1:5000/r-myapp:web.B2"
+        );
+        assert_eq!(retag("repo@sha256:abc", "web.B2"), "repo:web.B2");
+        use aws_sdk_ecs::types::ContainerDefinition;
+        let d = TaskDefinition::builder()
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("agent")
+                    .image("datadog/agent:7")
+                    .build(),
+            )
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("web")
+                    .image("h:5000/r-myapp:web.B1")
+                    .docker_labels("convox.release", "B1")
+                    .docker_labels("convox.app", "myapp")
+                    .build(),
+            )
+            .build();
+        let n = with_image(&d, "web", "web.B2").unwrap();
+        let c = n.container_definitions();
+        assert_eq!(c[0], d.container_definitions()[0], "another container is left as it is");
+        assert_eq!(c[1].image(), Some("h:5000/r-myapp:web.B2"));
+        let labels = c[1].docker_labels().unwrap();
+        assert_eq!(
+            (labels["convox.release"].as_str(), labels["convox.app"].as_str()),
+            ("B2", "myapp")
+        );
+        assert!(with_image(&d, "worker", "worker.B2").is_none());
     }
 
     #[test]
