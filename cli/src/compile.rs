@@ -49,8 +49,9 @@ pub(crate) fn compile_keeping(
     let bundle = compile_and_report(loaded, options, format)?;
     let Some(deployed) = deployed else { return Some(bundle) };
     let new = side::from_bundle(&bundle);
-    let keep = diff::keeps(&diff::compare(Some(deployed), Some(&new)));
-    if keep.is_empty() {
+    let mut keep = diff::keeps(&diff::compare(Some(deployed), Some(&new)));
+    let scale = scale_keeps(loaded, deployed, &new);
+    if keep.is_empty() && scale.is_empty() {
         return Some(bundle);
     }
     // one warning per resource, naming every value it keeps
@@ -72,6 +73,19 @@ pub(crate) fn compile_keeping(
             if values.len() == 1 { "it" } else { "them" },
         );
     }
+    for k in &scale {
+        eprintln!(
+            "warning: {} keeps its deployed {} {} (set by `convoxc scale`; convox.yml does not say it): \
+             `scale:` in convox.yml sets it",
+            label(&new, &[k.stack.as_slice(), std::slice::from_ref(&k.resource)].concat()),
+            k.pointer.rsplit('/').next().unwrap_or_default().to_lowercase(),
+            k.value
+                .as_ref()
+                .map(|v| v.as_str().map_or(v.to_string(), str::to_string))
+                .unwrap_or_default(),
+        );
+    }
+    keep.extend(scale);
     let options = BuildOptions {
         keep,
         ..options.clone()
@@ -81,6 +95,71 @@ pub(crate) fn compile_keeping(
         Err(diagnostics) => {
             output::print(&loaded.sources, &diagnostics, format);
             None
+        }
+    }
+}
+
+/// The live scale a deploy keeps: a service's count, and its cpu and memory together, that
+/// convox.yml does not say stay as deployed (`convoxc scale` set them), where convoxc would write its
+/// default; what convox.yml says wins. (convox took convox.yml's formation only on a service's
+/// first deploy, silently ignoring it after; here what the manifest says is what runs.) Each is a
+/// `Keep` of the value the parent stack passes the service's nested stack.
+fn scale_keeps(loaded: &Loaded, deployed: &Stack, new: &Stack) -> Vec<back::Keep> {
+    let mut out = Vec::new();
+    if let Some(at) = &loaded.locations {
+        scale_keeps_in(&at.spans, deployed, new, &mut Vec::new(), &mut out);
+    }
+    out
+}
+
+fn scale_keeps_in<S: std::hash::BuildHasher>(
+    said: &std::collections::HashMap<String, convoxc_compiler::Span, S>,
+    old: &Stack,
+    new: &Stack,
+    path: &mut Vec<String>,
+    out: &mut Vec<back::Keep>,
+) {
+    for (logical, child) in &new.nested {
+        let Some(old_child) = old.nested.get(logical) else {
+            continue;
+        };
+        let Some(name) = child.label.as_deref().and_then(|l| l.strip_prefix("service ")) else {
+            // a large app's group of services
+            path.push(logical.clone());
+            scale_keeps_in(said, old_child, child, path, out);
+            path.pop();
+            continue;
+        };
+        let says = |k: &str| said.contains_key(&format!("services.{name}.scale.{k}"));
+        let scalar = said.contains_key(&format!("services.{name}.scale"))
+            && !["count", "cpu", "memory", "targets", "cooldown"]
+                .iter()
+                .any(|k| says(k));
+        let mut kept: Vec<&str> = Vec::new();
+        if !says("count") && !scalar {
+            kept.push("Count");
+        }
+        if !says("cpu") && !says("memory") {
+            kept.extend(["Cpu", "Memory"]);
+        }
+        let passed = |s: &Stack, p: &str| {
+            s.template
+                .pointer(&format!("/Resources/{logical}/Properties/Parameters/{p}"))
+                .filter(|v| v.is_string() || v.is_number())
+                .cloned()
+        };
+        for p in kept {
+            match (passed(old, p), passed(new, p)) {
+                (Some(o), Some(n)) if o.to_string().trim_matches('"') != n.to_string().trim_matches('"') => {
+                    out.push(back::Keep {
+                        stack: path.clone(),
+                        resource: logical.clone(),
+                        pointer: format!("/Properties/Parameters/{p}"),
+                        value: Some(o),
+                    })
+                }
+                _ => {}
+            }
         }
     }
 }

@@ -605,6 +605,17 @@ fn scale_changes_only_the_formation_and_says_what_the_next_deploy_does() {
     let web_line = list.out.lines().find(|l| l.starts_with("web ")).unwrap();
     assert_eq!(web_line.split_whitespace().collect::<Vec<_>>()[1], "3", "{}", list.out);
 
+    // a deploy of convox.yml, which says no scale for web: the live count stays (said), the
+    // service is not updated, the others keep theirs
+    let again = moto::apply(&moto, dir.path(), &[]).ok();
+    assert!(
+        again.out.contains("service web keeps its deployed count 3"),
+        "{}",
+        again.out
+    );
+    assert_eq!(count(&moto).as_deref(), Some("3"));
+    assert_eq!(service(&moto, "web").1.desired_count(), 3);
+
     // a manifest that pins the scale: which wins next is said
     let text = std::fs::read_to_string(&manifest).unwrap();
     std::fs::write(
@@ -624,6 +635,12 @@ fn scale_changes_only_the_formation_and_says_what_the_next_deploy_does() {
         pinned.out
     );
     assert!(pinned.out.contains("back to convox.yml's"), "{}", pinned.out);
+    // and the deploy sets it
+    let set = moto::apply(&moto, dir.path(), &[]).ok();
+    assert!(!set.out.contains("keeps its deployed count"), "{}", set.out);
+    assert_eq!(count(&moto).as_deref(), Some("2"));
+    moto.run(&args(&["scale", "web", "--count", "3", "--yes", "-f", f]))
+        .ok();
 
     // the same scale again: nothing to do; a range and a missing change are usage errors
     let same = moto

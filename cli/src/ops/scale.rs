@@ -2,8 +2,9 @@
 //! service and `--count N`, `--cpu`, `--memory`, convox's scale: the deployed app template with
 //! only that service's formation changed (the `Count`, `Cpu`, `Memory` its nested stack is
 //! passed), deployed through the same change set, report and consent as every deploy (no manifest
-//! needed). The next deploy compiles count, cpu and memory from convox.yml again, so what
-//! convox.yml says of the service is said before asking.
+//! needed). A deploy keeps this scale where convox.yml says nothing of it and sets what
+//! convox.yml says (`compile::scale_keeps`), so what convox.yml says of the service is said
+//! before asking.
 
 use crate::aws::clients::{Result, err};
 use crate::aws::ecs::{self, Kind, Unit};
@@ -96,20 +97,23 @@ pub(crate) fn pinned(manifest: &str, service: &str) -> Option<String> {
     })
 }
 
-/// The warning of a scale: what the next deploy of convox.yml does to it.
+/// The warning of a scale: what the next deploy of convox.yml does to it. What convox.yml says of
+/// a service's scale wins on every deploy; what it does not say stays as scaled
+/// (`compile::scale_keeps`).
 pub(crate) fn next_deploy(service: &str, manifest: Option<&str>) -> String {
     match manifest.map(|m| pinned(m, service)) {
         Some(Some(scale)) => format!(
-            "convox.yml sets the scale of {service} ({scale}): this scale holds until the next deploy, which sets \
-             {service} back to convox.yml's; change convox.yml to keep it"
+            "convox.yml sets the scale of {service} ({scale}): convox.yml wins on the next deploy, which sets \
+             {service} back to convox.yml's there (what it does not say stays as scaled); change convox.yml to keep \
+             this"
         ),
         Some(None) => format!(
-            "convox.yml says no scale for {service}: the next deploy sets it back to 1 task of 256 CPU units and \
-             512 MiB; add `scale:` to convox.yml to keep this"
+            "convox.yml says no scale for {service}: deploys keep this scale until convox.yml's `scale:` says \
+             otherwise"
         ),
         None => format!(
-            "the next deploy sets {service} to what convox.yml says of its scale (1 task when it says nothing): \
-             put this scale there to keep it"
+            "deploys keep this scale of {service} unless convox.yml's `scale:` says otherwise (where it says count, \
+             cpu or memory, convox.yml wins)"
         ),
     }
 }
@@ -348,7 +352,7 @@ mod tests {
         assert!(
             next_deploy("web", Some(manifest)).starts_with("convox.yml sets the scale of web (count: 2, memory: 1024)")
         );
-        assert!(next_deploy("worker", Some(manifest)).contains("sets it back to 1 task"));
+        assert!(next_deploy("worker", Some(manifest)).contains("deploys keep this scale"));
         assert_eq!(
             pinned("services:\n  web:\n    scale: 3\n", "web").as_deref(),
             Some("count: 3")
