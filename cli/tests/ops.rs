@@ -651,7 +651,13 @@ fn scale_changes_only_the_formation_and_says_what_the_next_deploy_does() {
         "{}",
         same.out
     );
-    assert_eq!(moto.run(&args(&["scale", "web", "--count", "2-5"])).code, Some(2));
+    // a range bounds an autoscaled service (moto's CloudFormation makes no scalable targets: the
+    // range's templates are unit-tested in ops/scale.rs); web is not one
+    let range = moto
+        .run(&args(&["scale", "web", "--count", "2-5", "--yes", "-f", f]))
+        .fails();
+    assert!(range.out.contains("web does not autoscale"), "{}", range.out);
+    assert_eq!(moto.run(&args(&["scale", "web", "--count", "5-2"])).code, Some(2));
     assert_eq!(moto.run(&args(&["scale", "web"])).code, Some(2));
     // Fargate's pairs
     let bad = moto

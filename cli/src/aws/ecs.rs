@@ -38,10 +38,6 @@ pub(crate) struct Unit {
     pub name: String,
     /// The nested stack's name.
     pub stack: String,
-    /// Its logical ID in its parent stack, and the parent (the app stack, or a group stack of a
-    /// large app), as the ID the parent was asked by.
-    pub logical: String,
-    pub parent: String,
     /// The ECS service's ARN (services only).
     pub service: Option<String>,
     /// The task definition's ARN.
@@ -115,8 +111,6 @@ pub(crate) async fn units(c: &Clients, app_stack: &str) -> Result<Vec<Unit>> {
                 kind,
                 name: words.get(2).unwrap_or(&"").to_string(),
                 stack: name,
-                logical: r.logical_resource_id().unwrap_or_default().to_string(),
-                parent: stack.clone(),
                 service: if kind == Kind::Service {
                     physical("Service")
                 } else {

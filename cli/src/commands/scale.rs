@@ -1,5 +1,5 @@
 //! `convoxc scale`: each service's desired and running tasks, cpu and memory; `scale SERVICE
-//! --count N --cpu N --memory N` changes that service's formation in the deployed app through a
+//! --count N|MIN-MAX --cpu N --memory N` changes that service's formation in the deployed app through a
 //! change set, with the report and consent of every deploy (`ops/scale.rs`).
 
 use crate::args::{ListFormat, USAGE};
@@ -7,7 +7,7 @@ use crate::deploy::consent::Flags;
 use crate::deploy::runtime;
 use crate::deploy::say::{self, DeployFormat};
 use crate::ops::Live;
-use crate::ops::scale::{self, Change, parse_count};
+use crate::ops::scale::{self, Change, Count, parse_count};
 use crate::target::AppTarget;
 use clap::Args;
 use std::path::PathBuf;
@@ -17,9 +17,9 @@ use std::process::ExitCode;
 pub struct ScaleArgs {
     /// The service to scale (none: list every service's scale).
     service: Option<String>,
-    /// Tasks to run.
-    #[arg(long, value_name = "N", value_parser = parse_count)]
-    count: Option<u32>,
+    /// Tasks to run: N, or MIN-MAX for the bounds of an autoscaled service.
+    #[arg(long, value_name = "N|MIN-MAX", value_parser = parse_count)]
+    count: Option<Count>,
     /// CPU units of each task.
     #[arg(long, value_name = "UNITS")]
     cpu: Option<u32>,
@@ -42,7 +42,14 @@ pub(crate) fn run(mut args: ScaleArgs) -> ExitCode {
         Err(code) => return code,
     };
     let change = Change {
-        count: args.count,
+        count: match args.count {
+            Some(Count::Fixed(n)) => Some(n),
+            _ => None,
+        },
+        range: match args.count {
+            Some(Count::Range(lo, hi)) => Some((lo, hi)),
+            _ => None,
+        },
         cpu: args.cpu,
         memory: args.memory,
     };

@@ -259,8 +259,6 @@ mod tests {
             kind,
             name: "web".into(),
             stack: "r-myapp-ServiceWeb-X".into(),
-            logical: "ServiceWeb".into(),
-            parent: "r-myapp".into(),
             service: None,
             task_definition: Some("arn:aws:ecs:us-east-1:1:task-definition/r-myapp-ServiceWeb-X-service-web:3".into()),
         }
