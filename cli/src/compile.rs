@@ -101,7 +101,7 @@ pub(crate) fn compile_keeping(
 
 /// The live scale a deploy keeps: a service's count, and its cpu and memory together, that
 /// convox.yml does not say stay as deployed (`convoxc scale` set them), where convoxc would write its
-/// default; what convox.yml says wins. (convox took convox.yml's formation only on a service's
+/// default, and a timer's cpu and memory with its service's; what convox.yml says wins. (convox took convox.yml's formation only on a service's
 /// first deploy, silently ignoring it after; here what the manifest says is what runs.) Each is a
 /// `Keep` of the value the parent stack passes the service's nested stack.
 fn scale_keeps(loaded: &Loaded, deployed: &Stack, new: &Stack) -> Vec<back::Keep> {
@@ -123,7 +123,21 @@ fn scale_keeps_in<S: std::hash::BuildHasher>(
         let Some(old_child) = old.nested.get(logical) else {
             continue;
         };
-        let Some(name) = child.label.as_deref().and_then(|l| l.strip_prefix("service ")) else {
+        let label = child.label.as_deref().unwrap_or_default();
+        let (name, timer) = if let Some(name) = label.strip_prefix("service ") {
+            (name.to_string(), false)
+        } else if label.starts_with("timer ") {
+            // a timer runs with its service's cpu and memory (its container's SERVICE)
+            let service = child.template["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|c| c["Environment"].as_array().into_iter().flatten())
+                .find(|e| e["Name"] == "SERVICE")
+                .and_then(|e| e["Value"].as_str());
+            let Some(service) = service else { continue };
+            (service.to_string(), true)
+        } else {
             // a large app's group of services
             path.push(logical.clone());
             scale_keeps_in(said, old_child, child, path, out);
@@ -136,7 +150,7 @@ fn scale_keeps_in<S: std::hash::BuildHasher>(
                 .iter()
                 .any(|k| says(k));
         let mut kept: Vec<&str> = Vec::new();
-        if !says("count") && !scalar {
+        if !timer && !says("count") && !scalar {
             kept.push("Count");
         }
         if !says("cpu") && !says("memory") {

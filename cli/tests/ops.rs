@@ -659,6 +659,41 @@ fn scale_changes_only_the_formation_and_says_what_the_next_deploy_does() {
     assert!(range.out.contains("web does not autoscale"), "{}", range.out);
     assert_eq!(moto.run(&args(&["scale", "web", "--count", "5-2"])).code, Some(2));
     assert_eq!(moto.run(&args(&["scale", "web"])).code, Some(2));
+    // cpu and memory: the service's and its timers' (cleanup runs worker's image)
+    let both = moto
+        .run(&args(&[
+            "scale",
+            "worker",
+            "--cpu",
+            "512",
+            "--memory",
+            "1024",
+            "--no-execute",
+            "-f",
+            f,
+        ]))
+        .ok();
+    assert!(
+        both.out
+            .contains("Cpu 256 → 512, Memory 512 → 1024, timer cleanup Cpu 256 → 512, timer cleanup Memory 512 → 1024"),
+        "{}",
+        both.out
+    );
+    moto.run(&args(&[
+        "scale", "worker", "--cpu", "512", "--memory", "1024", "--yes", "-f", f,
+    ]))
+    .ok();
+    // convox.yml says no cpu or memory of worker: a deploy keeps them, for its timer too
+    let kept = moto::apply(&moto, dir.path(), &[]).ok();
+    for line in [
+        "service worker keeps its deployed cpu 512",
+        "service worker keeps its deployed memory 1024",
+        "timer cleanup keeps its deployed cpu 512",
+    ] {
+        assert!(kept.out.contains(line), "{line}: {}", kept.out);
+    }
+    let timer = nested(&moto, "TimerCleanup");
+    assert!(moto.stack_parameters(&timer).contains(&("Cpu".into(), "512".into())));
     // Fargate's pairs
     let bad = moto
         .run(&args(&[

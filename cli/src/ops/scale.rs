@@ -207,6 +207,32 @@ fn path_to(side: &convoxc_compiler::diff::Stack, service: &str) -> Option<Vec<St
     None
 }
 
+/// The paths of the timers that run `service`'s image (their container's `SERVICE` variable).
+fn timers_of(side: &convoxc_compiler::diff::Stack, service: &str, at: &mut Vec<String>) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for (logical, child) in &side.nested {
+        at.push(logical.clone());
+        let timer = child.template["Description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("convox timer "));
+        let runs = |c: &Value| {
+            c["Environment"]
+                .as_array()
+                .is_some_and(|e| e.iter().any(|v| v["Name"] == "SERVICE" && v["Value"] == service))
+        };
+        if timer
+            && child.template["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"]
+                .as_array()
+                .is_some_and(|cs| cs.iter().any(runs))
+        {
+            out.push(at.clone());
+        }
+        out.extend(timers_of(child, service, at));
+        at.pop();
+    }
+    out
+}
+
 fn node<'a>(side: &'a mut convoxc_compiler::diff::Stack, path: &[String]) -> &'a mut convoxc_compiler::diff::Stack {
     path.iter()
         .fold(side, |s, p| s.nested.get_mut(p).expect("a path found in this side"))
@@ -326,6 +352,33 @@ pub(crate) fn rescale_side(
         svc.parameters.insert(k.clone(), Value::String(v.clone()));
     }
     changes.extend(formation);
+    // the service's timers run with its cpu and memory (convox's formation is "the service and its timers")
+    if change.cpu.is_some() || change.memory.is_some() {
+        let only = Change {
+            cpu: change.cpu,
+            memory: change.memory,
+            ..Change::default()
+        };
+        for timer in timers_of(&side, service, &mut Vec::new()) {
+            let (id, up) = timer.split_last().expect("a nested path");
+            let passed = rescale(&mut node(&mut side, up).template, id, &only)?;
+            if !passed.is_empty() && !up.is_empty() {
+                edited.push(up.to_vec());
+            }
+            let t = node(&mut side, &timer);
+            let name = t.template["Description"]
+                .as_str()
+                .unwrap_or_default()
+                .split(' ')
+                .nth(2)
+                .unwrap_or_default()
+                .to_string();
+            for (k, a, b) in passed {
+                t.parameters.insert(k.clone(), Value::String(b.clone()));
+                changes.push((format!("timer {name} {k}"), a, b));
+            }
+        }
+    }
     // each edited template (deepest first) gets its content address; its parent points at it
     let mut nested = Vec::new();
     let mut pending: std::collections::BTreeSet<Vec<String>> = edited.into_iter().collect();
