@@ -75,8 +75,8 @@ pub(crate) fn compile_keeping(
     }
     for k in &scale {
         eprintln!(
-            "warning: {} keeps its deployed {} {} (set by `convoxc scale`; convox.yml does not say it): \
-             `scale:` in convox.yml sets it",
+            "warning: {} keeps its deployed {} {} (a scale convox.yml does not say: `convoxc scale` or \
+             `convox scale` set it; `scale:` in convox.yml sets it)",
             label(&new, &[k.stack.as_slice(), std::slice::from_ref(&k.resource)].concat()),
             k.pointer.rsplit('/').next().unwrap_or_default().to_lowercase(),
             k.value
@@ -103,7 +103,8 @@ pub(crate) fn compile_keeping(
 /// convox.yml does not say stay as deployed (`convoxc scale` set them), where convoxc would write its
 /// default, and a timer's cpu and memory with its service's; what convox.yml says wins. (convox took convox.yml's formation only on a service's
 /// first deploy, silently ignoring it after; here what the manifest says is what runs.) Each is a
-/// `Keep` of the value the parent stack passes the service's nested stack.
+/// `Keep` of the value the parent stack passes the service's nested stack (on a convox-made app, the
+/// element of its `<Svc>Formation` the deployed stack has).
 fn scale_keeps(loaded: &Loaded, deployed: &Stack, new: &Stack) -> Vec<back::Keep> {
     let mut out = Vec::new();
     if let Some(at) = &loaded.locations {
@@ -157,10 +158,32 @@ fn scale_keeps_in<S: std::hash::BuildHasher>(
             kept.extend(["Cpu", "Memory"]);
         }
         let passed = |s: &Stack, p: &str| {
-            s.template
-                .pointer(&format!("/Resources/{logical}/Properties/Parameters/{p}"))
-                .filter(|v| v.is_string() || v.is_number())
-                .cloned()
+            let v = s
+                .template
+                .pointer(&format!("/Resources/{logical}/Properties/Parameters/{p}"))?;
+            if v.is_string() || v.is_number() {
+                return Some(v.clone());
+            }
+            // a convox-made app: `{"Fn::Select": [i, {"Ref": "<Svc>Formation"}]}` of its
+            // "count,cpu,memory" parameter, as deployed (what `convox scale` set)
+            let [i, r] = v.get("Fn::Select")?.as_array()?.as_slice() else {
+                return None;
+            };
+            let i = usize::try_from(i.as_u64()?).ok()?;
+            let item = match s.parameters.get(r.get("Ref")?.as_str()?)? {
+                serde_json::Value::Array(a) => a.get(i)?.as_str()?.to_string(),
+                // "3,256,1024" as CloudFormation answers; moto answers a list as Python prints it
+                // ("['3', '256', '1024']")
+                serde_json::Value::String(list) => list
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .split(',')
+                    .nth(i)?
+                    .trim()
+                    .trim_matches(|c| c == '\'' || c == '"')
+                    .to_string(),
+                _ => return None,
+            };
+            (!item.is_empty()).then_some(serde_json::Value::String(item))
         };
         for p in kept {
             match (passed(old, p), passed(new, p)) {
@@ -243,5 +266,118 @@ pub(crate) fn rack_params_from(params: SourceFile, diagnostics: Format) -> Resul
     match loaded.rack {
         Some(params) if !loaded.diagnostics.iter().any(|d| d.is_error()) => Ok(params),
         _ => Err(ExitCode::from(1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use convoxc_compiler::Input;
+    use serde_json::json;
+
+    fn loaded(manifest: &str) -> Loaded {
+        load(Input {
+            manifest: Some(SourceFile::new("convox.yml", manifest)),
+            ..Input::default()
+        })
+    }
+
+    /// A root passing `web` and the timer `cleanup` (of web) their scale.
+    fn side(web: serde_json::Value, cleanup: serde_json::Value, parameters: &[(&str, &str)]) -> Stack {
+        let timer = Stack {
+            label: Some("timer cleanup".into()),
+            template: json!({"Resources": {"TaskDefinition": {"Properties": {"ContainerDefinitions": [
+                {"Environment": [{"Name": "SERVICE", "Value": "web"}]}]}}}}),
+            ..Stack::default()
+        };
+        Stack {
+            template: json!({"Resources": {
+                "ServiceWeb": {"Properties": {"Parameters": web}},
+                "TimerCleanup": {"Properties": {"Parameters": cleanup}},
+            }}),
+            parameters: parameters.iter().map(|(k, v)| (k.to_string(), json!(v))).collect(),
+            nested: [
+                (
+                    "ServiceWeb".to_string(),
+                    Stack {
+                        label: Some("service web".into()),
+                        ..Stack::default()
+                    },
+                ),
+                ("TimerCleanup".to_string(), timer),
+            ]
+            .into(),
+            ..Stack::default()
+        }
+    }
+
+    fn kept(manifest: &str, old: &Stack, new: &Stack) -> Vec<(String, String, String)> {
+        scale_keeps(&loaded(manifest), old, new)
+            .into_iter()
+            .map(|k| (k.resource, k.pointer, k.value.unwrap().as_str().unwrap().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_live_scale_convox_yml_does_not_say_stays() {
+        let new = side(
+            json!({"Count": "1", "Cpu": "256", "Memory": "512"}),
+            json!({"Cpu": "256", "Memory": "512"}),
+            &[],
+        );
+        let scaled = side(
+            json!({"Count": "4", "Cpu": "512", "Memory": "1024"}),
+            json!({"Cpu": "512", "Memory": "1024"}),
+            &[],
+        );
+        let all = |p: &str| {
+            (
+                p.to_string(),
+                format!("/Properties/Parameters/{}", p.rsplit('.').next().unwrap()),
+            )
+        };
+        let said = kept("services:\n  web:\n    port: 3000\n", &scaled, &new);
+        let want: Vec<(String, String, String)> = [
+            ("ServiceWeb.Count", "4"),
+            ("ServiceWeb.Cpu", "512"),
+            ("ServiceWeb.Memory", "1024"),
+            ("TimerCleanup.Cpu", "512"),
+            ("TimerCleanup.Memory", "1024"),
+        ]
+        .iter()
+        .map(|(p, v)| {
+            let (r, ptr) = all(p);
+            (r.split('.').next().unwrap().to_string(), ptr, v.to_string())
+        })
+        .collect();
+        assert_eq!(said, want);
+        // what convox.yml says wins: a count (as a number or a map key), cpu or memory (both go)
+        let count_only: Vec<String> = kept("services:\n  web:\n    scale: 2\n", &scaled, &new)
+            .into_iter()
+            .map(|k| k.1)
+            .collect();
+        assert!(!count_only.iter().any(|p| p.ends_with("Count")), "{count_only:?}");
+        assert_eq!(count_only.len(), 4);
+        let cpu = kept("services:\n  web:\n    scale:\n      cpu: 256\n", &scaled, &new);
+        assert_eq!(cpu.len(), 1, "{cpu:?}");
+        assert!(cpu[0].1.ends_with("Count"));
+        // the same values: nothing to keep
+        assert!(kept("services:\n  web:\n    port: 3000\n", &new, &new).is_empty());
+        // a convox-made app: its Formation parameter, as convox scale left it
+        let select = |i: u64| json!({"Fn::Select": [i, {"Ref": "WebFormation"}]});
+        let convox = side(
+            json!({"Count": select(0), "Cpu": select(1), "Memory": select(2)}),
+            json!({"Cpu": select(1), "Memory": select(2)}),
+            &[("WebFormation", "3,256,1024")],
+        );
+        let taken = kept("services:\n  web:\n    port: 3000\n", &convox, &new);
+        assert_eq!(
+            taken.iter().map(|k| (k.1.as_str(), k.2.as_str())).collect::<Vec<_>>(),
+            vec![
+                ("/Properties/Parameters/Count", "3"),
+                ("/Properties/Parameters/Memory", "1024"),
+                ("/Properties/Parameters/Memory", "1024"),
+            ]
+        );
     }
 }

@@ -42,7 +42,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Deploy a convox-made bundle as convox would: templates uploaded, the root created directly.
-fn deploy_convox(moto: &Moto, case: &Path) {
+fn deploy_convox(moto: &Moto, case: &Path, extra: &[(&str, &str)]) {
     let meta: Value = serde_json::from_slice(&std::fs::read(case.join("meta.json")).unwrap()).unwrap();
     let s3 = aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&moto.conf())
@@ -78,13 +78,14 @@ fn deploy_convox(moto: &Moto, case: &Path) {
             .template_url(format!("https://{BUCKET}.s3.amazonaws.com/{root_key}"))
             .capabilities(Capability::CapabilityIam)
             .capabilities(Capability::CapabilityNamedIam);
-        for (k, v) in meta["root_parameters"].as_object().unwrap() {
-            create = create.parameters(
-                Parameter::builder()
-                    .parameter_key(k)
-                    .parameter_value(v.as_str().unwrap())
-                    .build(),
-            );
+        let given = meta["root_parameters"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
+            .chain(extra.iter().copied());
+        for (k, v) in given {
+            create = create.parameters(Parameter::builder().parameter_key(k).parameter_value(v).build());
         }
         for (k, v) in [
             ("Generation", "2"),
@@ -140,6 +141,11 @@ fn bucket_exists(moto: &Moto, name: &str) -> bool {
 /// Deploy CASE as convox would, take it over with `convoxc apply`, and return the resources
 /// before and after, with the apply's output.
 fn take_over(case: &str) -> (Resources, Resources, String) {
+    take_over_with(case, &[]).0
+}
+
+/// `take_over`, the convox app deployed with `extra` root parameters; and moto, to look at after.
+fn take_over_with(case: &str, extra: &[(&str, &str)]) -> ((Resources, Resources, String), Moto) {
     let dir = shared().join("takeover/cases").join(case);
     let spec: Value = serde_json::from_slice(&std::fs::read(dir.join("case.json")).unwrap()).unwrap();
     let moto = Moto::start();
@@ -154,7 +160,7 @@ fn take_over(case: &str) -> (Resources, Resources, String) {
         "--yes",
     ])
     .ok();
-    deploy_convox(&moto, &dir);
+    deploy_convox(&moto, &dir, extra);
     let before = resources(&moto);
     let manifest = shared().join(spec["manifest"].as_str().unwrap());
     let mut args = vec![
@@ -202,7 +208,7 @@ fn take_over(case: &str) -> (Resources, Resources, String) {
         bucket_exists(&moto, settings),
         "the app's Settings bucket {settings} was deleted"
     );
-    (before, after, run.out)
+    ((before, after, run.out), moto)
 }
 
 /// The services of a manifest that are built from source (no `image:`).
@@ -249,11 +255,20 @@ fn assert_kept(before: &Resources, after: &Resources, out: &str) {
 /// A service without a balancer (`conformance/convox-rack/simple.yml`).
 #[test]
 fn a_service_is_taken_over_in_place() {
-    let (before, after, out) = take_over("fixture-simple");
+    // scaled by `convox scale` to 3 tasks (its Formation parameter), which convox.yml does not say
+    let ((before, after, out), moto) = take_over_with("fixture-simple", &[("WebFormation", "3,256,512")]);
     assert_kept(&before, &after, &out);
     for path in ["ServiceWeb", "ServiceWeb/Service", "Registry", "LogGroup"] {
         assert_eq!(before.get(path), after.get(path), "{path}");
     }
+    // the live count stays, and is said
+    assert!(out.contains("service web keeps its deployed count 3"), "{out}");
+    let web = &after["ServiceWeb"].1;
+    assert!(
+        moto.stack_parameters(web).contains(&("Count".into(), "3".into())),
+        "{:?}",
+        moto.stack_parameters(web)
+    );
 }
 
 /// A web service behind the rack's router with a postgres database: the database instance, its
