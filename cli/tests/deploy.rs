@@ -46,34 +46,7 @@ fn app(dir: &Path) {
     std::fs::write(dir.join("jobs/jobs.txt"), "jobs v1\n").unwrap();
 }
 
-struct World {
-    moto: Moto,
-    registry: LocalRegistry,
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
-
 impl World {
-    fn new() -> World {
-        let moto = Moto::start();
-        rack(&moto, "r");
-        let registry = LocalRegistry::start();
-        let dir = tempfile::tempdir().unwrap();
-        app(dir.path());
-        World {
-            moto,
-            registry,
-            home: tempfile::tempdir().unwrap(),
-            dir,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut cmd = self.moto.command(args);
-        cmd.envs(self.registry.env(self.home.path()));
-        Run::from(cmd.output().unwrap())
-    }
-
     fn manifest(&self) -> String {
         self.dir.path().join("convox.yml").display().to_string()
     }
@@ -172,7 +145,7 @@ fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
 /// no credential is left in any file.
 #[test]
 fn a_first_deploy_builds_pushes_and_runs() {
-    let w = World::new();
+    let w = World::new(app);
     let run = w.deploy(&[]).ok();
     assert_eq!(
         w.moto.stack_status("r-myapp").as_deref(),
@@ -269,7 +242,7 @@ fn ecr_password(moto: &Moto) -> String {
 /// context gives a new image and task definition to exactly the service built from it.
 #[test]
 fn only_what_changed_is_built_pushed_and_rolled() {
-    let w = World::new();
+    let w = World::new(app);
     w.deploy(&[]).ok();
     let sets = w.moto.change_set_count("r-myapp");
     let (web, jobs) = (w.service_build("web"), w.service_build("jobs"));
@@ -307,7 +280,7 @@ fn only_what_changed_is_built_pushed_and_rolled() {
 /// what is deployed) as by `apply --build` with a build nobody pushed.
 #[test]
 fn a_missing_image_is_refused_before_any_change_set() {
-    let w = World::new();
+    let w = World::new(app);
     w.deploy(&[]).ok();
     let sets = w.moto.change_set_count("r-myapp");
     let repo = w.repository();
@@ -351,7 +324,7 @@ fn a_missing_image_is_refused_before_any_change_set() {
 /// stdout), `apply --build ID` runs it; `images` lists every build and the deployed one.
 #[test]
 fn apps_create_images_push_then_apply_the_build() {
-    let w = World::new();
+    let w = World::new(app);
     let m = w.manifest();
     let push = || {
         let out = w

@@ -32,38 +32,17 @@ services:
       - database
 ";
 
-struct World {
-    moto: Moto,
-    registry: LocalRegistry,
-    home: tempfile::TempDir,
-    dir: tempfile::TempDir,
-}
-
 impl World {
     /// A rack, the app made (`apps create`: its registry), builds B1 and B2 in the registry.
-    fn new() -> World {
-        let moto = Moto::start();
-        rack(&moto, "r");
-        let registry = LocalRegistry::start();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("convox.yml"), MANIFEST).unwrap();
-        std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\n").unwrap();
-        let w = World {
-            moto,
-            registry,
-            home: tempfile::tempdir().unwrap(),
-            dir,
-        };
+    fn made() -> World {
+        let w = World::new(|dir| {
+            std::fs::write(dir.join("convox.yml"), MANIFEST).unwrap();
+            std::fs::write(dir.join("Dockerfile"), "FROM scratch\n").unwrap();
+        });
         w.run(&["apps", "create", "myapp", "--rack", "r", "--yes"]).ok();
         let repo = w.moto.physical_id("r-myapp", "Registry");
         w.registry.seed(&repo, &["web.B1".into(), "web.B2".into()]);
         w
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        let mut cmd = self.moto.command(args);
-        cmd.envs(self.registry.env(self.home.path()));
-        Run::from(cmd.output().unwrap())
     }
 
     fn apply(&self, extra: &[&str]) -> Run {
@@ -155,7 +134,7 @@ fn schema() -> jsonschema::Validator {
 /// the containers read are release 1's, and a fourth release records the rollback.
 #[test]
 fn three_deploys_listed_and_the_first_rolled_back() {
-    let w = World::new();
+    let w = World::made();
     let r1 = recorded(&w.apply(&["--build", "B1", "-e", "GREETING=hello"]).ok());
     let (template1, params1) = w.deployed();
     let r2 = recorded(&w.apply(&["--build", "B2"]).ok());
@@ -280,7 +259,7 @@ fn three_deploys_listed_and_the_first_rolled_back() {
 /// given was never stored.
 #[test]
 fn a_rollback_to_a_deleted_image_is_refused_before_any_change_set() {
-    let w = World::new();
+    let w = World::made();
     let r1 = recorded(&w.apply(&["--build", "B1", "-e", "GREETING=hello"]).ok());
     recorded(&w.apply(&["--build", "B2", "-e", "GREETING=bye"]).ok());
     let repo = w.moto.physical_id("r-myapp", "Registry");

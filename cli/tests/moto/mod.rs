@@ -8,7 +8,7 @@
 #[allow(dead_code)]
 mod registry;
 #[allow(unused_imports)] // the image tests use it, the others do not
-pub use registry::LocalRegistry;
+pub use registry::{LocalRegistry, World};
 
 use aws_sdk_cloudformation::config::{BehaviorVersion, Credentials, Region};
 use std::collections::BTreeSet;

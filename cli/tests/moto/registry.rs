@@ -184,3 +184,35 @@ impl LocalRegistry {
         }
     }
 }
+
+/// What the image tests share: moto with the rack `r`, a local registry, the HOME its logins are
+/// written to, and the app's folder (written by `app`).
+pub struct World {
+    pub moto: super::Moto,
+    pub registry: LocalRegistry,
+    pub home: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+}
+
+impl World {
+    pub fn new(app: impl FnOnce(&Path)) -> World {
+        let moto = super::Moto::start();
+        super::rack(&moto, "r");
+        let registry = LocalRegistry::start();
+        let dir = tempfile::tempdir().unwrap();
+        app(dir.path());
+        World {
+            moto,
+            registry,
+            home: tempfile::tempdir().unwrap(),
+            dir,
+        }
+    }
+
+    /// The binary with `args`, its logins going to this registry and HOME.
+    pub fn run(&self, args: &[&str]) -> super::Run {
+        let mut cmd = self.moto.command(args);
+        cmd.envs(self.registry.env(self.home.path()));
+        super::Run::from(cmd.output().unwrap())
+    }
+}
