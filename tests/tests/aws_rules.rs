@@ -53,14 +53,18 @@ fn nested_parameters_hold_over_every_bundle() {
 
 /// A value the front end lets through and a nested stack refuses is a `nested-parameter` error at
 /// the manifest line it comes from: here the IR is changed after loading (as a front-end gap
-/// would leave it) to a database storage below the resource template's MinValue.
+/// would leave it) to a backup retention above the resource template's MaxValue. (Not the
+/// storage: its MinValue follows the manifest's size below 20 GiB, which only a database that
+/// exists may keep — `diff::refusals`.)
 #[test]
 fn a_refused_nested_value_is_reported_at_its_line() {
-    let text = "resources:\n  db:\n    type: postgres\n    options:\n      storage: 30\nservices:\n  web:\n    port: 3000\n    resources: [db]\n";
+    let text = "resources:\n  db:\n    type: postgres\n    options:\n      backupRetentionPeriod: 30\nservices:\n  web:\n    port: 3000\n    resources: [db]\n";
     let l = load_text("convox.yml", text, None);
     assert!(!l.has_errors(), "{}", explain(&l));
     let mut app = l.app.clone().unwrap();
-    app.resources[0].options.insert("Storage".into(), "10".into());
+    app.resources[0]
+        .options
+        .insert("BackupRetentionPeriod".into(), "40".into());
     let options = convoxc_compiler::back::BuildOptions {
         app: "myapp".into(),
         rack: Some("production".into()),
@@ -71,9 +75,9 @@ fn a_refused_nested_value_is_reported_at_its_line() {
     let diags = convoxc_compiler::back::check(&bundle, &app, None, &options, at);
     let nested: Vec<_> = diags.iter().filter(|d| d.code.as_str() == "nested-parameter").collect();
     assert_eq!(nested.len(), 1, "{diags:?}");
-    assert!(nested[0].message.contains("Storage") && nested[0].message.contains("MinValue 20"));
+    assert!(nested[0].message.contains("BackupRetentionPeriod") && nested[0].message.contains("MaxValue 35"));
     let line = text[..nested[0].span.start].lines().count();
-    assert_eq!(line, 5, "at `storage: 30`");
+    assert_eq!(line, 5, "at `backupRetentionPeriod: 30`");
     // as built from the manifest, nothing is refused
     let fine = convoxc_compiler::back::build(l.app.as_ref().unwrap(), &options).unwrap();
     assert!(violations(&fine).is_empty());

@@ -5,7 +5,9 @@
 use crate::diagnostic::Code;
 use crate::front::cx::{Cx, join};
 use crate::ir::ResourceType;
-use crate::ir::resource_options::{CACHE_CLASSES_NOT_CREATED, Check, NEW_CACHE_CLASS, options, rds_storage_problems};
+use crate::ir::resource_options::{
+    CACHE_CLASSES_NOT_CREATED, Check, NEW_CACHE_CLASS, RDS_STORAGE, options, rds_storage_problems,
+};
 use crate::names::{suggest, upper_name};
 use crate::source::Span;
 use std::collections::BTreeMap;
@@ -69,7 +71,7 @@ pub fn resolve_options(
         }
         if let Some(problem) = check_value(spec.check, &value) {
             let help = (spec.param == "Storage").then(|| {
-                "RDS allocates 20 to 65536 GiB of General Purpose (gp2) storage to mariadb, mysql and postgres, 100 or more with provisioned IOPS (CreateDBInstance, AllocatedStorage)".to_string()
+                "RDS allocates 20 to 65536 GiB of General Purpose (gp2) storage to a new mariadb, mysql or postgres database, 100 or more with provisioned IOPS (CreateDBInstance, AllocatedStorage); no database ever had less than 5 GiB".to_string()
             });
             let d = at(
                 cx,
@@ -123,12 +125,33 @@ pub fn resolve_options(
         ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb
     ) {
         let number = |k: &str| out.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-        for (param, problem) in rds_storage_problems(number("Storage"), number("Iops")) {
-            let key = lower_first(param);
-            let p = join(&join(path, "options"), &key);
+        let at = |cx: &Cx, param: &str, problem: String| {
+            let p = join(&join(path, "options"), &lower_first(param));
             let span = cx.spans.get(&p).copied().unwrap_or_else(|| cx.at(path));
-            let d = crate::diagnostic::Diagnostic::new(Code::ResourceOption, cx.source, span, p, problem)
+            crate::diagnostic::Diagnostic::new(Code::ResourceOption, cx.source, span, p, problem)
+        };
+        for (param, problem) in rds_storage_problems(number("Storage"), number("Iops")) {
+            let d = at(cx, param, problem)
                 .help("set `storage:` and `iops:` within RDS's ranges (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html)");
+            cx.push(d);
+        }
+        // below gp2's minimum: a database that exists keeps its size (RDS checks it at create
+        // only); whether it exists is known where the deployed stack is (`diff::refusals`)
+        let storage = number("Storage");
+        if number("Iops") == 0 && storage < RDS_STORAGE.0 {
+            let mut d = at(
+                cx,
+                "Storage",
+                format!(
+                    "RDS creates no gp2 database under {} GiB: a new database with {storage} GiB fails to create; an existing one keeps its size",
+                    RDS_STORAGE.0
+                ),
+            )
+            .help(format!(
+                "for a new database, set `storage: {}` or more; `convoxc apply` and `diff` refuse it for a database that does not exist yet (CreateDBInstance, AllocatedStorage)",
+                RDS_STORAGE.0
+            ));
+            d.severity = crate::diagnostic::Severity::Warning;
             cx.push(d);
         }
     }
