@@ -186,17 +186,25 @@ pub(crate) fn check_value(check: Check, v: &str) -> Option<String> {
             (!v.starts_with(p) || v.len() == p.len()).then(|| format!("expected an instance class starting with `{p}`"))
         }
         Check::Window => {
-            let ok = v.is_empty() || {
-                let t = |s: &str| {
-                    let b = s.as_bytes();
-                    b.len() == 5
-                        && b[2] == b':'
-                        && s[..2].parse::<u32>().is_ok_and(|h| h < 24)
-                        && s[3..].parse::<u32>().is_ok_and(|m| m < 60)
-                };
-                v.split_once('-').is_some_and(|(a, b)| t(a) && t(b))
+            if v.is_empty() {
+                return None;
+            }
+            // minutes since midnight of hh:mm
+            let t = |s: &str| {
+                let b = s.as_bytes();
+                let h = s.get(..2)?.parse::<u32>().ok().filter(|h| *h < 24)?;
+                let m = s.get(3..)?.parse::<u32>().ok().filter(|m| *m < 60)?;
+                (b.len() == 5 && b[2] == b':').then_some(h * 60 + m)
             };
-            (!ok).then(|| "expected hh:mm-hh:mm (UTC)".into())
+            match v.split_once('-').and_then(|(a, b)| Some((t(a)?, t(b)?))) {
+                None => Some("expected hh:mm-hh:mm (UTC)".into()),
+                // RDS: "Must be at least 30 minutes" (CreateDBInstance, PreferredBackupWindow);
+                // a window may run past midnight
+                Some((from, to)) => {
+                    let minutes = (to + 24 * 60 - from) % (24 * 60);
+                    (minutes < 30).then(|| format!("a backup window is at least 30 minutes long, this one {minutes}"))
+                }
+            }
         }
         Check::Octal => {
             let ok = (3..=4).contains(&v.len()) && v.bytes().all(|b| (b'0'..=b'7').contains(&b));
