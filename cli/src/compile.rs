@@ -49,7 +49,16 @@ pub(crate) fn compile_keeping(
     let bundle = compile_and_report(loaded, options, format)?;
     let Some(deployed) = deployed else { return Some(bundle) };
     let new = side::from_bundle(&bundle);
-    let mut keep = diff::keeps(&diff::compare(Some(deployed), Some(&new)));
+    let report = diff::compare(Some(deployed), Some(&new));
+    // what AWS refuses of a resource created or of a change from its deployed value
+    if let (Some(app), Some(at)) = (&loaded.app, &loaded.locations) {
+        let refused = diff::refusals::check(&report, app, at);
+        if !refused.is_empty() {
+            output::print(&loaded.sources, &refused, format);
+            return None;
+        }
+    }
+    let mut keep = diff::keeps(&report);
     let scale = scale_keeps(loaded, deployed, &new);
     if keep.is_empty() && scale.is_empty() {
         return Some(bundle);

@@ -1176,3 +1176,65 @@ fn build_out_dir_holds_exactly_the_new_bundle() {
     assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
     assert_eq!(files(&empty).len(), 4);
 }
+
+/// `build --deployed` and database storage below RDS's 20 GiB of gp2: a convox-made postgres
+/// with 10 GiB exists and keeps its size (a warning, and the bundle builds); a new one with 10
+/// GiB, or the existing one shrunk, is refused at its `storage:` line (RDS would refuse
+/// CreateDBInstance or ModifyDBInstance during the deploy).
+#[test]
+fn build_deployed_allows_an_existing_small_database_and_refuses_a_new_one() {
+    let case = shared("takeover/cases/corpus-002-afreutorocelz-del-django");
+    let text = std::fs::read_to_string(shared("corpus/real-world/002-afreutorocelz-del-django.yml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let build = |manifest: &str, deployed: bool| {
+        let file = dir.path().join("convox.yml");
+        std::fs::write(&file, manifest).unwrap();
+        let f = file.display().to_string();
+        let c = case.display().to_string();
+        let mut args = vec!["build", &f, "--app", "myapp", "--rack", "production"];
+        if deployed {
+            args.extend(["--deployed", &c]);
+        }
+        convoxc(&args)
+    };
+    // as deployed: built, with the warning offline and against the deployed stack
+    for deployed in [false, true] {
+        let o = build(&text, deployed);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("RDS creates no gp2 database under 20 GiB"),
+            "{}",
+            stderr(&o)
+        );
+        let t: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(
+            t["Resources"]["ResourceDatabase"]["Properties"]["Parameters"]["Storage"],
+            "10"
+        );
+    }
+    // a second database of 10 GiB does not exist yet: refused at its line
+    let more = text.replace(
+        "\nservices:",
+        "  second:\n    type: postgres\n    options:\n      storage: 10\n\nservices:",
+    );
+    let o = build(&more, true);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let line = more.lines().position(|l| l.starts_with("  second:")).unwrap() + 4;
+    assert!(
+        stderr(&o).contains("resource second: RDS refuses its storage: a new database gets at least 20 GiB")
+            && stderr(&o).contains(&format!("convox.yml:{line}:")),
+        "{}",
+        stderr(&o)
+    );
+    // offline, the same manifest is a warning only (whether it exists is not known)
+    assert_eq!(build(&more, false).status.code(), Some(0));
+    // the existing database shrunk: refused
+    let o = build(&text.replace("storage: 10", "storage: 8"), true);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("10 GiB cannot shrink to 8 GiB"), "{}", stderr(&o));
+    // grown to 20 GiB: an update RDS makes
+    assert_eq!(
+        build(&text.replace("storage: 10", "storage: 20"), true).status.code(),
+        Some(0)
+    );
+}

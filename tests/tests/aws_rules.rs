@@ -53,14 +53,18 @@ fn nested_parameters_hold_over_every_bundle() {
 
 /// A value the front end lets through and a nested stack refuses is a `nested-parameter` error at
 /// the manifest line it comes from: here the IR is changed after loading (as a front-end gap
-/// would leave it) to a database storage below the resource template's MinValue.
+/// would leave it) to a backup retention above the resource template's MaxValue. (Not the
+/// storage: its MinValue follows the manifest's size below 20 GiB, which only a database that
+/// exists may keep — `diff::refusals`.)
 #[test]
 fn a_refused_nested_value_is_reported_at_its_line() {
-    let text = "resources:\n  db:\n    type: postgres\n    options:\n      storage: 30\nservices:\n  web:\n    port: 3000\n    resources: [db]\n";
+    let text = "resources:\n  db:\n    type: postgres\n    options:\n      backupRetentionPeriod: 30\nservices:\n  web:\n    port: 3000\n    resources: [db]\n";
     let l = load_text("convox.yml", text, None);
     assert!(!l.has_errors(), "{}", explain(&l));
     let mut app = l.app.clone().unwrap();
-    app.resources[0].options.insert("Storage".into(), "10".into());
+    app.resources[0]
+        .options
+        .insert("BackupRetentionPeriod".into(), "40".into());
     let options = convoxc_compiler::back::BuildOptions {
         app: "myapp".into(),
         rack: Some("production".into()),
@@ -71,9 +75,9 @@ fn a_refused_nested_value_is_reported_at_its_line() {
     let diags = convoxc_compiler::back::check(&bundle, &app, None, &options, at);
     let nested: Vec<_> = diags.iter().filter(|d| d.code.as_str() == "nested-parameter").collect();
     assert_eq!(nested.len(), 1, "{diags:?}");
-    assert!(nested[0].message.contains("Storage") && nested[0].message.contains("MinValue 20"));
+    assert!(nested[0].message.contains("BackupRetentionPeriod") && nested[0].message.contains("MaxValue 35"));
     let line = text[..nested[0].span.start].lines().count();
-    assert_eq!(line, 5, "at `storage: 30`");
+    assert_eq!(line, 5, "at `backupRetentionPeriod: 30`");
     // as built from the manifest, nothing is refused
     let fine = convoxc_compiler::back::build(l.app.as_ref().unwrap(), &options).unwrap();
     assert!(violations(&fine).is_empty());
@@ -166,6 +170,11 @@ fn the_rule_table_holds_against_the_compiler() {
             "error" => Severity::Error,
             "warning" => Severity::Warning,
             "template" => {
+                // built into the template: a unit test holds it, or a golden snapshot shows it
+                if let Some(name) = r.case.strip_prefix("test:") {
+                    assert!(source_has_test(name), "no test {name}");
+                    continue;
+                }
                 let (path, text) = r.case.strip_prefix("golden:").and_then(|c| c.split_once('#')).unwrap();
                 assert!(read(&repo().join(path)).contains(text), "{path} lacks {text}");
                 continue;
@@ -224,4 +233,19 @@ fn write_resolved_golden_bundles() {
     for case in golden_cases() {
         write_resolved_bundle(&build_path(&case.path, &case.vars), &out.join(&case.name));
     }
+}
+
+/// Tags past what AWS takes (50 a resource, with the up to 6 that convoxc and the rack set) are
+/// an error at the manifest's `tags:`, each at its line; 44 of the manifest's own are fine.
+#[test]
+fn tags_past_aws_limits_are_refused() {
+    let manifest = |n: usize| {
+        let tags: String = (0..n).map(|i| format!("      t{i}: v\n")).collect();
+        format!("services:\n  web:\n    port: 3000\n    tags:\n{tags}")
+    };
+    let limit = |d: &[convoxc_compiler::Diagnostic]| d.iter().filter(|d| d.code.as_str() == "limit").count();
+    assert_eq!(limit(&diagnostics_of(&manifest(44), None)), 0);
+    let d = diagnostics_of(&manifest(45), None);
+    assert_eq!(limit(&d), 1, "{d:?}");
+    assert!(d.iter().any(|d| d.message.contains("at most 50 tags per resource")));
 }

@@ -193,6 +193,46 @@ mod tests {
         assert!(!kept_builds.contains(&build(58)));
     }
 
+    /// What ECR documents a policy must be (lifecycle policy properties; PutLifecyclePolicy): its
+    /// text 100 to 30,720 characters; a unique `rulePriority` per rule, an `any` rule last; a
+    /// `tagged` rule with a prefix or pattern list, an `untagged` one with neither; at most four
+    /// wildcards per pattern; a `countNumber` of at least 1, with `countUnit` days only for
+    /// `sinceImagePushed`. Held for every number of built services an app can have.
+    #[test]
+    fn the_lifecycle_policy_meets_what_ecr_documents() {
+        for built in [0, 1, 7, 200] {
+            let text = policy(built);
+            assert!(
+                (100..=30_720).contains(&text.chars().count()),
+                "{} characters",
+                text.len()
+            );
+            let p: Value = serde_json::from_str(&text).unwrap();
+            let rules = p["rules"].as_array().unwrap();
+            let priorities: BTreeSet<u64> = rules.iter().map(|r| r["rulePriority"].as_u64().unwrap()).collect();
+            assert_eq!(priorities.len(), rules.len(), "unique rule priorities");
+            let top = *priorities.iter().max().unwrap();
+            for r in rules {
+                let s = &r["selection"];
+                let lists = ["tagPrefixList", "tagPatternList"].map(|k| s.get(k).is_some());
+                match s["tagStatus"].as_str().unwrap() {
+                    "tagged" => assert!(lists.iter().any(|x| *x), "{r}"),
+                    "untagged" => assert!(lists.iter().all(|x| !x), "{r}"),
+                    "any" => assert_eq!(r["rulePriority"].as_u64(), Some(top)),
+                    other => panic!("tagStatus {other}"),
+                }
+                for pattern in s["tagPatternList"].as_array().into_iter().flatten() {
+                    assert!(pattern.as_str().unwrap().matches('*').count() <= 4);
+                }
+                assert!(s["countNumber"].as_u64().unwrap() >= 1);
+                let since = s["countType"] == "sinceImagePushed";
+                assert_eq!(s.get("countUnit").is_some(), since, "{r}");
+                assert!(since || s["countType"] == "imageCountMoreThan");
+                assert_eq!(r["action"]["type"], "expire");
+            }
+        }
+    }
+
     #[test]
     fn a_marker_tag_fits_ecr() {
         assert_eq!(kept_tag("web.BABC"), "kept_web.BABC");

@@ -44,6 +44,10 @@ pub struct ResourceView {
     replica: bool,
     /// A database's own parameter group that requires TLS, when it gets one.
     tls: Option<TlsGroup>,
+    /// The `Storage` parameter's `MinValue`: gp2's 20 GiB, or the manifest's size below it (a
+    /// database that exists keeps what it has; a new one is refused where the deployed stack is
+    /// known, `diff::refusals`, and warned about offline).
+    storage_min: i64,
     /// The main resource's `Metadata`: the create-only properties whose value is convoxc's
     /// default, not the manifest's (`convoxc.Defaults`: an existing resource keeps its own values
     /// there, the deployed value wins, `diff::keeps`), the checkov checks an unencrypted one
@@ -148,7 +152,13 @@ impl ResourceView {
             let skip: Vec<Value> = unencrypted.iter().map(|id| json!({"id": id, "comment": why})).collect();
             metadata.insert("checkov".into(), json!({ "skip": skip }));
         }
+        let storage_min = option("Storage")
+            .parse::<i64>()
+            .map_or(resource_options::RDS_STORAGE.0, |s| {
+                s.min(resource_options::RDS_STORAGE.0)
+            });
         ResourceView {
+            storage_min,
             zones: (0..zones).collect(),
             name: r.name.clone(),
             logical,

@@ -14,6 +14,7 @@ mod engine;
 pub mod facts;
 mod keep;
 mod model;
+pub mod refusals;
 pub mod render;
 mod resources;
 mod security;

@@ -4,6 +4,7 @@
 
 use super::facts::{self, NESTED_STACK};
 use super::model::*;
+use super::refusals;
 use super::tree::{diff, is_intrinsic, same};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -158,8 +159,9 @@ pub(super) fn resources(
     for id in ids {
         match (a.get(id), b.get(id)) {
             (None, Some(y)) => {
-                let t = rtype(y).to_string();
-                changes.insert(id.clone(), added(id, &t));
+                let mut c = added(id, rtype(y));
+                refusals::mark(&mut c, None, y);
+                changes.insert(id.clone(), c);
                 prepared_new.insert(id, y);
             }
             (Some(x), None) => {
@@ -387,6 +389,7 @@ fn modified(id: &str, x: &Value, y: &Value, nested: bool) -> Option<ResourceChan
         }
     }
     classify(&mut c, y);
+    refusals::mark(&mut c, Some(x), y);
     Some(c)
 }
 

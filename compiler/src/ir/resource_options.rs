@@ -93,8 +93,8 @@ macro_rules! rds {
             o(
                 "Storage",
                 "20",
-                Check::Int(RDS_STORAGE.0, RDS_STORAGE.1),
-                "allocated storage in GiB (gp2: 20 to 65536; with iops, io2: 100 to 65536)",
+                Check::Int(RDS_STORAGE_EVER, RDS_STORAGE.1),
+                "allocated storage in GiB (a new database, gp2: 20 to 65536; with iops, io2: 100 to 65536)",
             ),
             o("Version", $version, Check::Version, "engine version"),
         ]
@@ -105,6 +105,11 @@ macro_rules! rds {
 /// "General Purpose (SSD) storage (gp2, gp3): Must be an integer from 20 to 65536"; "Provisioned
 /// IOPS storage (io1, io2): Must be an integer from 100 to 65536".
 pub const RDS_STORAGE: (i64, i64) = (20, 65_536);
+/// The least storage RDS ever allocated a database (magnetic, "standard": "Must be an integer from
+/// 5 to 3072"): a database convox made long ago may have 5 to 19 GiB and keeps it (RDS checks the
+/// size when it creates a database, and an unchanged size is never sent again), so below 20 is a
+/// warning offline and an error only for a database that does not exist yet (`diff::refusals`).
+pub const RDS_STORAGE_EVER: i64 = 5;
 pub const RDS_IOPS_STORAGE_MIN: i64 = 100;
 /// Provisioned IOPS (CreateDBInstance, Iops; the RDS storage page): 1,000 to 256,000, "a multiple
 /// between .5 and 50 of the storage amount".

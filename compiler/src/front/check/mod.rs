@@ -1,12 +1,13 @@
 //! Checks across sections, after decoding: names and the logical IDs they become, references,
 //! required env, app params, engine versions, scaling, Fargate sizes, and (when rack params are
-//! given) what the rack supports, secrets that would reach a template. One file per concern.
+//! given) what the rack supports, AWS's quotas on values passed through, secrets that would reach a template. One file per concern.
 
 mod certificates;
 mod engines;
 mod env;
 mod names;
 mod params;
+pub mod quotas;
 mod rack;
 mod references;
 pub mod scaling;
@@ -32,6 +33,7 @@ pub fn validate(cx: &mut Cx, app: &mut Decoded, env: Option<&BTreeMap<String, St
     engines::secure_defaults(cx, app);
     scaling::scaling(cx, app);
     scaling::fargate(cx, app);
+    quotas::quotas(cx, app);
     if let Some(rack) = rack {
         certificates::certificates(cx, app, rack);
         rack::rack_support(cx, app, rack);

@@ -12,18 +12,22 @@ use crate::ir::naming::{
 use crate::ir::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub(super) fn reserved_tags(cx: &mut Cx, app: &Decoded) {
-    let lists = app
-        .services
+/// The `tags:` of every service and resource, with their key paths.
+pub(super) fn tag_lists(app: &Decoded) -> Vec<(String, &BTreeMap<String, String>)> {
+    app.services
         .iter()
         .map(|s| (join(&join("services", &s.name), "tags"), &s.tags))
         .chain(
             app.resources
                 .iter()
                 .map(|r| (join(&join("resources", &r.name), "tags"), &r.tags)),
-        );
+        )
+        .collect()
+}
+
+pub(super) fn reserved_tags(cx: &mut Cx, app: &Decoded) {
     let mut found = Vec::new();
-    for (path, tags) in lists {
+    for (path, tags) in tag_lists(app) {
         for k in tags.keys().filter(|k| RESERVED_TAGS.contains(&k.as_str())) {
             found.push(join(&path, k));
         }

@@ -5,7 +5,9 @@
 use crate::diagnostic::Code;
 use crate::front::cx::{Cx, join};
 use crate::ir::ResourceType;
-use crate::ir::resource_options::{CACHE_CLASSES_NOT_CREATED, Check, NEW_CACHE_CLASS, options, rds_storage_problems};
+use crate::ir::resource_options::{
+    CACHE_CLASSES_NOT_CREATED, Check, NEW_CACHE_CLASS, RDS_STORAGE, options, rds_storage_problems,
+};
 use crate::names::{suggest, upper_name};
 use crate::source::Span;
 use std::collections::BTreeMap;
@@ -69,7 +71,7 @@ pub fn resolve_options(
         }
         if let Some(problem) = check_value(spec.check, &value) {
             let help = (spec.param == "Storage").then(|| {
-                "RDS allocates 20 to 65536 GiB of General Purpose (gp2) storage to mariadb, mysql and postgres, 100 or more with provisioned IOPS (CreateDBInstance, AllocatedStorage)".to_string()
+                "RDS allocates 20 to 65536 GiB of General Purpose (gp2) storage to a new mariadb, mysql or postgres database, 100 or more with provisioned IOPS (CreateDBInstance, AllocatedStorage); no database ever had less than 5 GiB".to_string()
             });
             let d = at(
                 cx,
@@ -123,12 +125,33 @@ pub fn resolve_options(
         ResourceType::Postgres | ResourceType::Mysql | ResourceType::Mariadb
     ) {
         let number = |k: &str| out.get(k).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-        for (param, problem) in rds_storage_problems(number("Storage"), number("Iops")) {
-            let key = lower_first(param);
-            let p = join(&join(path, "options"), &key);
+        let at = |cx: &Cx, param: &str, problem: String| {
+            let p = join(&join(path, "options"), &lower_first(param));
             let span = cx.spans.get(&p).copied().unwrap_or_else(|| cx.at(path));
-            let d = crate::diagnostic::Diagnostic::new(Code::ResourceOption, cx.source, span, p, problem)
+            crate::diagnostic::Diagnostic::new(Code::ResourceOption, cx.source, span, p, problem)
+        };
+        for (param, problem) in rds_storage_problems(number("Storage"), number("Iops")) {
+            let d = at(cx, param, problem)
                 .help("set `storage:` and `iops:` within RDS's ranges (docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html)");
+            cx.push(d);
+        }
+        // below gp2's minimum: a database that exists keeps its size (RDS checks it at create
+        // only); whether it exists is known where the deployed stack is (`diff::refusals`)
+        let storage = number("Storage");
+        if number("Iops") == 0 && storage < RDS_STORAGE.0 {
+            let mut d = at(
+                cx,
+                "Storage",
+                format!(
+                    "RDS creates no gp2 database under {} GiB: a new database with {storage} GiB fails to create; an existing one keeps its size",
+                    RDS_STORAGE.0
+                ),
+            )
+            .help(format!(
+                "for a new database, set `storage: {}` or more; `convoxc apply` and `diff` refuse it for a database that does not exist yet (CreateDBInstance, AllocatedStorage)",
+                RDS_STORAGE.0
+            ));
+            d.severity = crate::diagnostic::Severity::Warning;
             cx.push(d);
         }
     }
@@ -163,17 +186,25 @@ pub(crate) fn check_value(check: Check, v: &str) -> Option<String> {
             (!v.starts_with(p) || v.len() == p.len()).then(|| format!("expected an instance class starting with `{p}`"))
         }
         Check::Window => {
-            let ok = v.is_empty() || {
-                let t = |s: &str| {
-                    let b = s.as_bytes();
-                    b.len() == 5
-                        && b[2] == b':'
-                        && s[..2].parse::<u32>().is_ok_and(|h| h < 24)
-                        && s[3..].parse::<u32>().is_ok_and(|m| m < 60)
-                };
-                v.split_once('-').is_some_and(|(a, b)| t(a) && t(b))
+            if v.is_empty() {
+                return None;
+            }
+            // minutes since midnight of hh:mm
+            let t = |s: &str| {
+                let b = s.as_bytes();
+                let h = s.get(..2)?.parse::<u32>().ok().filter(|h| *h < 24)?;
+                let m = s.get(3..)?.parse::<u32>().ok().filter(|m| *m < 60)?;
+                (b.len() == 5 && b[2] == b':').then_some(h * 60 + m)
             };
-            (!ok).then(|| "expected hh:mm-hh:mm (UTC)".into())
+            match v.split_once('-').and_then(|(a, b)| Some((t(a)?, t(b)?))) {
+                None => Some("expected hh:mm-hh:mm (UTC)".into()),
+                // RDS: "Must be at least 30 minutes" (CreateDBInstance, PreferredBackupWindow);
+                // a window may run past midnight
+                Some((from, to)) => {
+                    let minutes = (to + 24 * 60 - from) % (24 * 60);
+                    (minutes < 30).then(|| format!("a backup window is at least 30 minutes long, this one {minutes}"))
+                }
+            }
         }
         Check::Octal => {
             let ok = (3..=4).contains(&v.len()) && v.bytes().all(|b| (b'0'..=b'7').contains(&b));
