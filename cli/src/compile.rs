@@ -46,12 +46,24 @@ pub(crate) fn compile_keeping(
     format: Format,
     deployed: Option<&Stack>,
 ) -> Option<Bundle> {
+    compile_keeping_side(loaded, options, format, deployed).map(|(bundle, _)| bundle)
+}
+
+/// `compile_keeping`, with the bundle's side when it was made to compare (and is the bundle's).
+pub(crate) fn compile_keeping_side(
+    loaded: &Loaded,
+    options: &BuildOptions,
+    format: Format,
+    deployed: Option<&Stack>,
+) -> Option<(Bundle, Option<Stack>)> {
     let bundle = compile_and_report(loaded, options, format)?;
-    let Some(deployed) = deployed else { return Some(bundle) };
+    let Some(deployed) = deployed else {
+        return Some((bundle, None));
+    };
     let new = side::from_bundle(&bundle);
     let keep = diff::keeps(&diff::compare(Some(deployed), Some(&new)));
     if keep.is_empty() {
-        return Some(bundle);
+        return Some((bundle, Some(new)));
     }
     // one warning per resource, naming every value it keeps
     let mut kept: BTreeMap<(&[String], &str), Vec<&str>> = BTreeMap::new();
@@ -77,7 +89,7 @@ pub(crate) fn compile_keeping(
         ..options.clone()
     };
     match compile(loaded, &options) {
-        Ok((bundle, _)) => Some(bundle),
+        Ok((bundle, _)) => Some((bundle, None)),
         Err(diagnostics) => {
             output::print(&loaded.sources, &diagnostics, format);
             None

@@ -236,7 +236,7 @@ pub(crate) async fn apply(
     let Some(mut side) = deployed::read(c, &stack).await? else {
         return err(format!("app stack {stack} is gone"));
     };
-    side.template = root.value().clone();
+    side.template = root.value().clone().into();
     if let Some(n) = side.nested.get_mut(&logical) {
         for (k, _, v) in &changes {
             n.parameters.insert(k.clone(), Value::String(v.clone()));
