@@ -37,6 +37,29 @@ fn keystroke(b: divan::Bencher, n: usize) {
         .bench_local_values(|t| lsp::check(uri.clone(), t, None, &mut cache.borrow_mut()));
 }
 
+/// The same keystroke in a file whose services take their health check, scale and build from
+/// anchors (`<<: *service`): the pieces that use an alias are kept too.
+#[divan::bench(args = [1000])]
+fn keystroke_anchored(b: divan::Bencher, n: usize) {
+    let text = generated::generated_anchored(n);
+    let at = text.find(&format!("command: bin/run {}\n", n / 2)).unwrap() + "command: bin/run".len();
+    let uri = lsp_types::Uri::from_str("file:///app/convox.yml").unwrap();
+    let cache = std::cell::RefCell::new(Default::default());
+    let typed = std::cell::RefCell::new(text.clone());
+    let (_, first) = lsp::check(uri.clone(), text.clone(), None, &mut cache.borrow_mut());
+    assert!(
+        first.iter().all(|(_, d)| d.is_empty()),
+        "the generated manifest is valid: {first:?}"
+    );
+    b.counter(divan::counter::BytesCount::of_str(&text))
+        .with_inputs(|| {
+            let mut t = typed.borrow_mut();
+            t.insert(at, 'x');
+            t.clone()
+        })
+        .bench_local_values(|t| lsp::check(uri.clone(), t, None, &mut cache.borrow_mut()));
+}
+
 /// The same keystroke without the parse cache (the whole file parsed).
 #[divan::bench(args = [1000])]
 fn keystroke_uncached(b: divan::Bencher, n: usize) {

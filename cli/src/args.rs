@@ -39,12 +39,13 @@ pub enum TemplateFormat {
 }
 
 impl TemplateFormat {
-    pub fn render(self, t: &Template) -> String {
+    /// The template's text in this format (JSON: its own bytes, not a copy).
+    pub fn render(self, t: &Template) -> std::borrow::Cow<'_, str> {
         match self {
-            TemplateFormat::Json => t.text.clone(),
-            TemplateFormat::Yaml => {
-                serde_saphyr::to_string(t.value()).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n"))
-            }
+            TemplateFormat::Json => std::borrow::Cow::Borrowed(&t.text),
+            TemplateFormat::Yaml => std::borrow::Cow::Owned(
+                serde_saphyr::to_string(t.value()).unwrap_or_else(|e| format!("# cannot write YAML: {e}\n")),
+            ),
         }
     }
     pub fn extension(self) -> &'static str {

@@ -46,8 +46,20 @@ pub(crate) fn compile_keeping(
     format: Format,
     deployed: Option<&Stack>,
 ) -> Option<Bundle> {
+    compile_keeping_side(loaded, options, format, deployed).map(|(bundle, _)| bundle)
+}
+
+/// `compile_keeping`, with the bundle's side when it was made to compare (and is the bundle's).
+pub(crate) fn compile_keeping_side(
+    loaded: &Loaded,
+    options: &BuildOptions,
+    format: Format,
+    deployed: Option<&Stack>,
+) -> Option<(Bundle, Option<Stack>)> {
     let bundle = compile_and_report(loaded, options, format)?;
-    let Some(deployed) = deployed else { return Some(bundle) };
+    let Some(deployed) = deployed else {
+        return Some((bundle, None));
+    };
     let new = side::from_bundle(&bundle);
     let report = diff::compare(Some(deployed), Some(&new));
     // what AWS refuses of a resource created or of a change from its deployed value
@@ -61,7 +73,7 @@ pub(crate) fn compile_keeping(
     let mut keep = diff::keeps(&report);
     let scale = scale_keeps(loaded, deployed, &new);
     if keep.is_empty() && scale.is_empty() {
-        return Some(bundle);
+        return Some((bundle, Some(new)));
     }
     // one warning per resource, naming every value it keeps
     let mut kept: BTreeMap<(&[String], &str), Vec<&str>> = BTreeMap::new();
@@ -100,7 +112,7 @@ pub(crate) fn compile_keeping(
         ..options.clone()
     };
     match compile(loaded, &options) {
-        Ok((bundle, _)) => Some(bundle),
+        Ok((bundle, _)) => Some((bundle, None)),
         Err(diagnostics) => {
             output::print(&loaded.sources, &diagnostics, format);
             None
@@ -296,14 +308,16 @@ mod tests {
         let timer = Stack {
             label: Some("timer cleanup".into()),
             template: json!({"Resources": {"TaskDefinition": {"Properties": {"ContainerDefinitions": [
-                {"Environment": [{"Name": "SERVICE", "Value": "web"}]}]}}}}),
+                {"Environment": [{"Name": "SERVICE", "Value": "web"}]}]}}}})
+            .into(),
             ..Stack::default()
         };
         Stack {
             template: json!({"Resources": {
                 "ServiceWeb": {"Properties": {"Parameters": web}},
                 "TimerCleanup": {"Properties": {"Parameters": cleanup}},
-            }}),
+            }})
+            .into(),
             parameters: parameters.iter().map(|(k, v)| (k.to_string(), json!(v))).collect(),
             nested: [
                 (

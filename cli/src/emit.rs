@@ -14,7 +14,7 @@ pub(crate) fn emit(template: &Template, output: &OutputArgs, out_dir: Option<&Pa
         return ExitCode::SUCCESS;
     };
     let path = dir.join(format!("{stem}.{}", output.format.extension()));
-    match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, text)) {
+    match std::fs::create_dir_all(dir).and_then(|_| std::fs::write(&path, text.as_bytes())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: cannot write {}: {e}", path.display());
@@ -31,7 +31,7 @@ pub(crate) const INDEX: &str = ".convoxc-bundle";
 /// into a sibling folder, which then takes the place of the old one (two renames). A failed write
 /// leaves the old bundle as it was. `dir` may hold only what an earlier build wrote (its `INDEX`
 /// lists it): a file convoxc did not write is never deleted, the build is refused instead.
-pub(crate) fn write_bundle(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+pub(crate) fn write_bundle(dir: &Path, files: &[(String, impl AsRef<str>)]) -> Result<(), String> {
     use std::fs;
     let shown = dir.display();
     // an existing DIR by its real path: a symlink to a folder keeps pointing at the new bundle
@@ -77,7 +77,7 @@ pub(crate) fn write_bundle(dir: &Path, files: &[(String, String)]) -> Result<(),
             if let Some(p) = path.parent() {
                 fs::create_dir_all(p)?;
             }
-            fs::write(path, text)?;
+            fs::write(path, text.as_ref())?;
             index.push_str(rel);
             index.push('\n');
         }

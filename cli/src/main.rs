@@ -36,7 +36,11 @@ struct Cli {
     color: args::Color,
 }
 
+/// Each subcommand's arguments are defined only when it is the one run (`defer`): building all
+/// twenty-odd commands' arguments was a third of a `validate`'s start-up. Whatever walks the
+/// whole tree (completions, man pages) builds it first (`Command::build`).
 #[derive(Subcommand)]
+#[command(defer = true)]
 enum Command {
     /// Check a convox.yml (and rack params): report every problem, exit 1 if there is an error.
     Validate(commands::validate::ValidateArgs),
@@ -209,7 +213,9 @@ fn man(dir: &std::path::Path) -> ExitCode {
         }
         Ok(())
     }
-    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    // the deferred subcommands' arguments, defined
+    cmd.build();
     let mut written = Vec::new();
     let done = std::fs::create_dir_all(dir).and_then(|()| write(&cmd, "convoxc", dir, &mut written));
     match done {

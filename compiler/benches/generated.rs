@@ -29,3 +29,35 @@ pub fn generated(n: usize) -> String {
     }
     s
 }
+
+/// The same app written as teams with many services write it: the health check and scale of
+/// every service from one anchor, merged in (`<<: *service`), and the image from another.
+#[allow(dead_code)] // used by the language server's benchmark only
+pub fn generated_anchored(n: usize) -> String {
+    let mut s = String::from(
+        "x-service: &service\n  health:\n    path: /health\n    interval: 10\n  scale:\n    count: 1-4\n    memory: 1024\n    targets:\n      cpu: 70\nx-build: &build .\nenvironment:\n  - GLOBAL=1\nresources:\n",
+    );
+    for i in 0..n.div_ceil(10) {
+        let _ = writeln!(
+            s,
+            "  db{i}:\n    type: postgres\n    options:\n      storage: 50\n      version: \"15\""
+        );
+    }
+    s.push_str("services:\n");
+    for i in 0..n {
+        let _ = writeln!(
+            s,
+            "  svc{i}:\n    <<: *service\n    build: *build\n    command: bin/run {i}\n    domain: svc{i}.example.org\n    environment:\n      - A{i}=x\n    port: {}\n    resources:\n      - db{}",
+            3000 + i % 1000,
+            i / 10
+        );
+    }
+    s.push_str("timers:\n");
+    for i in (0..n).step_by(20) {
+        let _ = writeln!(
+            s,
+            "  t{i}:\n    command: bin/cron\n    schedule: \"0 3 * * *\"\n    service: svc{i}"
+        );
+    }
+    s
+}

@@ -176,7 +176,7 @@ fn truth_table() -> Vec<Row> {
 /// The engine's verdict for a change of one property from "a" to "b".
 fn predicted(resource_type: &str, property: &str) -> Replacement {
     let stack = |v: &str| Stack {
-        template: json!({"Resources": {"R": {"Type": resource_type, "Properties": {property: v}}}}),
+        template: json!({"Resources": {"R": {"Type": resource_type, "Properties": {property: v}}}}).into(),
         ..Stack::default()
     };
     let report = diff::compare(Some(&stack("a")), Some(&stack("b")));

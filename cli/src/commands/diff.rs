@@ -7,7 +7,7 @@ use crate::args::{Format, ManifestArgs, USAGE, color_enabled};
 use crate::aws::changeset;
 use crate::aws::clients::{AwsArgs, Clients};
 use crate::aws::lookup::describe_stack;
-use crate::compile::{compile_keeping, env_names};
+use crate::compile::{compile_keeping_side, env_names};
 use crate::deploy::deployed;
 use crate::deploy::plan::{self, AppInput};
 use crate::deploy::preview;
@@ -251,8 +251,9 @@ fn build(input: Input, args: &DiffArgs, app: &str, deployed: Option<&Stack>) -> 
         builds: Default::default(),
     };
     let loaded = load(input);
-    let bundle = compile_keeping(&loaded, &options, args.diagnostics, deployed)?;
-    Some(side::from_bundle(&bundle))
+    let (bundle, side) = compile_keeping_side(&loaded, &options, args.diagnostics, deployed)?;
+    // the side compared for the keeps, when it is this bundle's: not read again
+    Some(side.unwrap_or_else(|| side::from_bundle(&bundle)))
 }
 
 /// FILE as it is at a git revision (`git show REV:./FILE`, from FILE's folder), or None when the

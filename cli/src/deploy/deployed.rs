@@ -78,7 +78,7 @@ fn read_tree<'a>(c: &'a Clients, described: CfnStack) -> Pin<Box<dyn Future<Outp
             }
         }
         Ok(Stack {
-            template,
+            template: template.into(),
             parameters,
             tags,
             nested,

@@ -23,7 +23,7 @@ pub(crate) fn new_side(
     let mut new = match bundle {
         Some(b) => side::from_bundle(b),
         None => Stack {
-            template: root.value().clone(),
+            template: root.value().clone().into(),
             ..Stack::default()
         },
     };

@@ -385,7 +385,7 @@ pub(crate) fn rescale_side(
     while let Some(deepest) = pending.iter().max_by_key(|p| p.len()).cloned() {
         pending.remove(&deepest);
         let here = node(&mut side, &deepest);
-        let t = Template::new(here.template.clone());
+        let t = Template::new((*here.template).clone());
         here.digest = None;
         let (id, up) = deepest.split_last().expect("a nested path");
         repoint(&mut node(&mut side, up).template, id, &t.key())?;
@@ -445,7 +445,7 @@ pub(crate) async fn apply(
         format!("warning: {warning}"),
         json!({"type": "warning", "text": warning}),
     );
-    let root = Template::new(side.template.clone());
+    let root = Template::new((*side.template).clone());
     let rack = rack_stack(c, &live.rack).await?;
     let Some(bucket) = output(&rack, "SettingsBucket").map(str::to_string) else {
         return err(format!("rack {} has no SettingsBucket output", live.rack));

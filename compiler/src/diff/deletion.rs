@@ -90,12 +90,13 @@ mod tests {
                 "Queue": {"Type": "AWS::SQS::Queue"},
                 "Url": {"Type": "AWS::SecretsManager::Secret", "Properties": {"SecretString": {"Ref": "U"}}},
                 "Key": {"Type": "AWS::SecretsManager::Secret", "Properties": {"GenerateSecretString": {}}},
-            }}),
+            }})
+            .into(),
             label: Some("resource database".into()),
             ..Default::default()
         };
         let root = Stack {
-            template: json!({"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup"}}}),
+            template: json!({"Resources": {"Logs": {"Type": "AWS::Logs::LogGroup"}}}).into(),
             nested: [("ResourceDatabase".to_string(), nested)].into(),
             ..Default::default()
         };

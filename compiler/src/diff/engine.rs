@@ -161,8 +161,12 @@ fn walk(
             let (oc, nc) = (&o.nested[id], &n.nested[id]);
             let mut p = path.clone();
             p.push(id.clone());
-            let old_given = known(oc, Some(given.clone()));
-            let new_given = known(nc, Some(carried(given.clone(), &given, Some(oc), &BTreeMap::new())));
+            let new_given = carried(given.clone(), &given, Some(oc), &BTreeMap::new());
+            if unchanged_leaf(oc, nc, &given, &new_given, &p, said) {
+                continue;
+            }
+            let old_given = known(oc, Some(given));
+            let new_given = known(nc, Some(new_given));
             walk(p, Some((oc, old_given)), Some((nc, new_given)), false, said, out);
         }
         return;
@@ -225,13 +229,31 @@ fn walk(
         let mut p = path.clone();
         p.push(id.clone());
         let old_child = old_stack.and_then(|s| s.nested.get(id.as_str()));
-        let old_known = old_child.map(|n| (n, known(n, Some(passed(ot, id)))));
-        let new_known = new_stack.and_then(|s| s.nested.get(id.as_str())).map(|n| {
-            let given = carried(passed(nt, id), &passed(ot, id), old_child, &replaced);
-            (n, known(n, Some(given)))
-        });
+        let new_child = new_stack.and_then(|s| s.nested.get(id.as_str()));
+        let old_given = passed(ot, id);
+        let new_given = new_child.map(|_| carried(passed(nt, id), &old_given, old_child, &replaced));
+        if let (Some(oc), Some(nc), Some(ng)) = (old_child, new_child, &new_given)
+            && unchanged_leaf(oc, nc, &old_given, ng, &p, said)
+        {
+            continue;
+        }
+        let old_known = old_child.map(|n| (n, known(n, Some(old_given))));
+        let new_known = new_child.zip(new_given).map(|(n, given)| (n, known(n, Some(given))));
         walk(p, old_known, new_known, false, said, out);
     }
+}
+
+/// A nested stack with no nested stacks of its own, the same template on both sides (by digest)
+/// given the same values, that no change set spoke of: `walk` would find nothing in it, and its
+/// template need not even be read.
+fn unchanged_leaf(o: &Stack, n: &Stack, old_given: &Known, new_given: &Known, path: &[String], said: &[Said]) -> bool {
+    o.digest.is_some()
+        && o.digest == n.digest
+        && o.nested.is_empty()
+        && n.nested.is_empty()
+        && old_given == new_given
+        && o.parameters == n.parameters
+        && !said.iter().any(|s| s.path == path)
 }
 
 /// What the parent passes a nested stack on the new side, where an expression the parent passed
@@ -364,7 +386,7 @@ mod tests {
 
     fn stack(resources: Value) -> Stack {
         Stack {
-            template: json!({"Resources": resources}),
+            template: json!({"Resources": resources}).into(),
             ..Stack::default()
         }
     }
@@ -404,7 +426,7 @@ mod tests {
             template: json!({
                 "Parameters": {"Port": {"Type": "String", "Default": "6379"}},
                 "Resources": {"Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {"Port": {"Ref": "Port"}}}}
-            }),
+            }).into(),
             ..Stack::default()
         };
         let same =
@@ -471,15 +493,19 @@ mod tests {
 
     #[test]
     fn task_definitions_are_benign_and_nested_stacks_are_named() {
-        let service = |image: &str| Stack {
-            template: json!({"Resources": {"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"Name": "web", "Image": image}]}}}}),
+        let service = |image: &str| {
+            Stack {
+            template: json!({"Resources": {"Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"ContainerDefinitions": [{"Name": "web", "Image": image}]}}}}).into(),
             label: Some("service web".into()),
             ..Stack::default()
+        }
         };
-        let root = |image: &str, url: &str| Stack {
-            template: json!({"Resources": {"ServiceWeb": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": url}}}}),
+        let root = |image: &str, url: &str| {
+            Stack {
+            template: json!({"Resources": {"ServiceWeb": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": url}}}}).into(),
             nested: BTreeMap::from([("ServiceWeb".to_string(), service(image))]),
             ..Stack::default()
+        }
         };
         let r = compare(Some(&root("a", "u1")), Some(&root("b", "u2")));
         assert_eq!(r.stacks.len(), 1, "{r:#?}");
@@ -495,11 +521,13 @@ mod tests {
     #[test]
     fn a_removed_nested_stack_with_a_database_destroys_data() {
         let db = Stack {
-            template: json!({"Resources": {"Instance": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot"}}}),
+            template:
+                json!({"Resources": {"Instance": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot"}}})
+                    .into(),
             ..Stack::default()
         };
         let old = Stack {
-            template: json!({"Resources": {"ResourceDb": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "u"}}}}),
+            template: json!({"Resources": {"ResourceDb": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "u"}}}}).into(),
             nested: BTreeMap::from([("ResourceDb".to_string(), db)]),
             ..Stack::default()
         };
@@ -559,13 +587,15 @@ mod tests {
 
     #[test]
     fn no_echo_values_are_masked_and_never_resolved() {
-        let s = |pw: &str| Stack {
+        let s = |pw: &str| {
+            Stack {
             template: json!({
                 "Parameters": {"Password": {"Type": "String", "NoEcho": true}},
                 "Resources": {"Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"MasterUserPassword": {"Ref": "Password"}}}}
-            }),
+            }).into(),
             parameters: BTreeMap::from([("Password".to_string(), json!(pw))]),
             ..Stack::default()
+        }
         };
         let r = compare(Some(&s("secret-1")), Some(&s("secret-2")));
         let text = serde_json::to_string(&r).unwrap();

@@ -85,7 +85,8 @@ mod tests {
             p["SubjectAlternativeNames"] = json!(alternatives);
         }
         Stack {
-            template: json!({"Resources": {"Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": p}}}),
+            template: json!({"Resources": {"Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": p}}})
+                .into(),
             ..Stack::default()
         }
     }
@@ -119,7 +120,8 @@ mod tests {
             template: json!({"Resources": {
                 "TG": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Properties": {"Port": port}},
                 "Policy": {"Type": "AWS::ApplicationAutoScaling::ScalingPolicy", "Properties": {"PolicyName": name}}
-            }}),
+            }})
+            .into(),
             ..Stack::default()
         };
         let k = keeps(&compare(

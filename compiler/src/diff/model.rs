@@ -4,12 +4,13 @@ use super::tree::Edit;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 
 /// One stack of a side: its template, what its parameters are given, its tags, and its nested
 /// stacks (by the logical ID of their `AWS::CloudFormation::Stack` in this one).
 #[derive(Clone, Debug, Default)]
 pub struct Stack {
-    pub template: Value,
+    pub template: Body,
     /// Parameter values where known: a deployed stack's values, a root's values or defaults, or
     /// what a parent passes a nested stack (a literal, or the parent's expression). A parameter
     /// without an entry is unknown (its template default applies).
@@ -21,6 +22,75 @@ pub struct Stack {
     /// The SHA-256 of the template's text, when known: two stacks with the same digest have the
     /// same template (and it need not be compared).
     pub digest: Option<String>,
+}
+
+/// A stack's template: a value, or JSON text parsed the first time it is looked at. A large
+/// app's diff needs few of its templates (the others have the same digest on both sides and the
+/// same values given), so a bundle's are read as text and parsed only if the engine asks.
+#[derive(Clone, Default)]
+pub struct Body {
+    value: OnceLock<Value>,
+    /// JSON known to parse (built by convoxc, or checked when read).
+    text: Option<Arc<str>>,
+}
+
+impl Body {
+    /// A template from its JSON text, parsed on first use. The text must be JSON (a built
+    /// template's, or one checked with `serde_json::from_str::<IgnoredAny>`).
+    pub fn deferred(text: Arc<str>) -> Self {
+        Body {
+            value: OnceLock::new(),
+            text: Some(text),
+        }
+    }
+
+    /// Whether the template can declare nested stacks (false only when its text, not parsed
+    /// yet, does not name the type).
+    pub fn may_nest(&self) -> bool {
+        match (self.value.get(), &self.text) {
+            (None, Some(t)) => memchr::memmem::find(t.as_bytes(), super::facts::NESTED_STACK.as_bytes()).is_some(),
+            _ => true,
+        }
+    }
+}
+
+impl From<Value> for Body {
+    fn from(v: Value) -> Self {
+        Body {
+            value: OnceLock::from(v),
+            text: None,
+        }
+    }
+}
+
+impl std::ops::Deref for Body {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        self.value.get_or_init(|| match &self.text {
+            Some(t) => serde_json::from_str(t).expect("a deferred template is JSON (checked when read)"),
+            None => Value::Null,
+        })
+    }
+}
+
+impl std::ops::DerefMut for Body {
+    fn deref_mut(&mut self) -> &mut Value {
+        let _ = std::ops::Deref::deref(self);
+        self.text = None;
+        self.value.get_mut().expect("parsed above")
+    }
+}
+
+impl PartialEq for Body {
+    fn eq(&self, other: &Body) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
 }
 
 /// How a change is classed, from the least to the most serious. A resource's class is that of its

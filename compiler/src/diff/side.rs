@@ -3,12 +3,13 @@
 //! `meta.json`). A deployed app's side is made by the applier from what CloudFormation returns.
 
 use super::facts::NESTED_STACK;
-use super::model::Stack;
+use super::model::{Body, Stack};
 use super::template_text::read;
 use crate::back::{Bundle, Template};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 /// What a nested stack is to the user, from its bundle path (`services/web.json` → "service web").
 pub fn label_of(path: &str) -> String {
@@ -22,8 +23,12 @@ pub fn label_of(path: &str) -> String {
     }
 }
 
-/// The nested stacks of a template: logical ID → its `TemplateURL`.
-fn nested_urls(template: &Value) -> Vec<(String, String)> {
+/// The nested stacks of a template: logical ID → its `TemplateURL` (a template not parsed yet
+/// that does not name the type has none, and stays unparsed).
+fn nested_urls(template: &Body) -> Vec<(String, String)> {
+    if !template.may_nest() {
+        return Vec::new();
+    }
     template
         .get("Resources")
         .and_then(Value::as_object)
@@ -44,7 +49,7 @@ fn nested_urls(template: &Value) -> Vec<(String, String)> {
 /// A tree of stacks from templates by bundle path, each nested stack found by the content
 /// address in its parent's `TemplateURL` (`…/<sha256>.json`). Templates move into the tree (one
 /// referenced twice is copied).
-fn tree(root: Value, root_digest: String, nested: Vec<(String, String, Value)>) -> Stack {
+fn tree(root: Body, root_digest: String, nested: Vec<(String, String, Body)>) -> Stack {
     // (bundle path, sha256 of its text, template)
     let mut uses: HashMap<String, usize> = HashMap::new();
     for t in std::iter::once(&root).chain(nested.iter().map(|(_, _, t)| t)) {
@@ -54,8 +59,8 @@ fn tree(root: Value, root_digest: String, nested: Vec<(String, String, Value)>) 
             }
         }
     }
-    let mut pool: HashMap<String, (String, Value)> = nested.into_iter().map(|(p, sha, t)| (sha, (p, t))).collect();
-    fn attach(stack: &mut Stack, pool: &mut HashMap<String, (String, Value)>, uses: &mut HashMap<String, usize>) {
+    let mut pool: HashMap<String, (String, Body)> = nested.into_iter().map(|(p, sha, t)| (sha, (p, t))).collect();
+    fn attach(stack: &mut Stack, pool: &mut HashMap<String, (String, Body)>, uses: &mut HashMap<String, usize>) {
         for (id, url) in nested_urls(&stack.template) {
             let Some(sha) = sha_in(&url) else { continue };
             let left = uses.get_mut(sha).map(|n| {
@@ -111,16 +116,24 @@ fn sha256(text: &str) -> String {
         .collect()
 }
 
-/// A bundle just built (its templates parsed from their text, in parallel).
+/// A bundle just built: the app template parsed, the nested ones parsed when the diff looks at
+/// them (`Body`).
 pub fn from_bundle(bundle: &Bundle) -> Stack {
-    use rayon::prelude::*;
-    let parse = |t: &Template| -> Value { serde_json::from_str(&t.text).expect("a built template is JSON") };
-    let all: Vec<(String, &Template)> = bundle.nested().collect();
-    let nested = all
-        .par_iter()
-        .map(|(path, t)| (path.clone(), t.sha256.clone(), parse(t)))
+    let nested = bundle
+        .nested()
+        .map(|(path, t): (String, &Template)| (path, t.sha256.clone(), Body::deferred(Arc::from(t.text.as_str()))))
         .collect();
-    tree(parse(&bundle.app), bundle.app.sha256.clone(), nested)
+    let app: Value = serde_json::from_str(&bundle.app.text).expect("a built template is JSON");
+    tree(app.into(), bundle.app.sha256.clone(), nested)
+}
+
+/// A bundle file's template: JSON is checked now and parsed when the diff looks at it; YAML is
+/// read now (its errors, and JSON's, said when the bundle is read).
+fn template_of(path: &str, text: &str) -> Result<Body, String> {
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => Ok(Body::deferred(Arc::from(text))),
+        Err(_) => read(path, text).map(Body::from),
+    }
 }
 
 /// A bundle's files: `app.json` and the nested templates by their path in the folder
@@ -130,7 +143,7 @@ pub fn from_bundle(bundle: &Bundle) -> Stack {
 /// `.yml` file. Templates are parsed in parallel.
 pub fn from_files(files: &BTreeMap<String, String>) -> Result<Stack, String> {
     use rayon::prelude::*;
-    let parse = |path: &str, text: &str| read(path, text);
+    let parse = |path: &str, text: &str| read(path, text).map(Body::from);
     let (root_name, root_text) = ["app.json", "app.yaml", "app.yml"]
         .into_iter()
         .find_map(|name| Some((name, files.get(name)?)))
@@ -151,7 +164,7 @@ pub fn from_files(files: &BTreeMap<String, String>) -> Result<Stack, String> {
         || {
             templates
                 .par_iter()
-                .map(|(path, text)| Ok(((*path).clone(), sha256(text), parse(path, text)?)))
+                .map(|(path, text)| Ok(((*path).clone(), sha256(text), template_of(path, text)?)))
                 .collect::<Result<Vec<_>, String>>()
         },
     );
@@ -160,7 +173,7 @@ pub fn from_files(files: &BTreeMap<String, String>) -> Result<Stack, String> {
         return Ok(tree(root, sha256(root_text), nested));
     };
     // meta.json names each nested stack's file
-    let mut by_file: HashMap<String, Value> = nested.into_iter().map(|(p, _, t)| (p, t)).collect();
+    let mut by_file: HashMap<String, Body> = nested.into_iter().map(|(p, _, t)| (p, t)).collect();
     let mut stack = Stack {
         template: root,
         label: Some("app".into()),

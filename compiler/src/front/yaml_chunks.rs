@@ -2,18 +2,29 @@
 //! the text is cut into its top-level entries, and the entries of its block maps (each
 //! service, resource, timer), each parsed on its own and kept in a `ParseCache` by its text, so
 //! that only what changed is parsed again. The tree is the one `yaml::parse` gives, span for
-//! span (`tests`: every real-world file and fixture); a text where cutting could change the
-//! meaning (anchors, aliases, merge keys, tabs, directives, documents, anything but `key:` at the
-//! left margin) is parsed whole.
+//! span (`tests`: every real-world file and fixture).
+//!
+//! Anchors, aliases and merge keys tie pieces together: a piece that uses an alias (`*name`,
+//! `<<: *name`) is parsed after the pieces before it that define anchors (`&name`), in their
+//! order — so the last definition before the alias wins, as in the whole text — and kept by
+//! that text; its spans are then put back where each part of it is in the whole text (what it
+//! reaches through an alias points at the anchor's definition). An edit to a piece that defines
+//! anchors parses again the pieces after it that use aliases. A text where cutting could change
+//! the meaning (tabs, directives, documents, an anchor on a block map's key, anything but
+//! `key:` at the left margin) is parsed whole.
 
 use super::yaml::{Entry, Node, SyntaxError, Value, parse};
 use crate::source::Span;
 use std::collections::HashMap;
 
-/// Parsed pieces by their text, with spans from the piece's start.
+/// Parsed pieces by their text (with, for a piece that uses aliases, how many anchor-defining
+/// pieces it was parsed after), with spans from the start of the text that was parsed.
 #[derive(Default)]
 pub struct ParseCache {
     pieces: HashMap<String, Node>,
+    /// The anchor-defining pieces of the last parse, in order (a piece parsed after them is
+    /// reused only while the ones it was parsed after are unchanged).
+    anchors: Vec<String>,
 }
 
 /// A part of the text: a top-level entry parsed whole, or one whose value is a block map parsed
@@ -49,20 +60,31 @@ fn is_key_line(body: &str) -> bool {
     }
 }
 
+/// Whether a text may hold an anchor (`&name`) and an alias (`*name`). A false "yes" only costs
+/// speed (a quoted `&x`, a comment); a false "no" cannot happen where YAML allows either.
+fn marks(text: &str) -> (bool, bool) {
+    let b = text.as_bytes();
+    let (mut anchor, mut alias) = (false, false);
+    for i in memchr::memchr2_iter(b'&', b'*', b) {
+        let after_separator = i == 0 || matches!(b[i - 1], b' ' | b'[' | b'{' | b',' | b'\n' | b'-' | b':' | b'?');
+        let named = b
+            .get(i + 1)
+            .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}'));
+        if after_separator && named {
+            if b[i] == b'&' {
+                anchor = true;
+            } else {
+                alias = true;
+            }
+        }
+    }
+    (anchor, alias)
+}
+
 /// Whether cutting the text into entries keeps its meaning (a false "no" only costs speed).
 fn cuttable(text: &str) -> bool {
-    if text.contains("<<") || text.contains('\t') || text.starts_with('\u{feff}') {
+    if text.contains('\t') || text.starts_with('\u{feff}') {
         return false;
-    }
-    // anchors and aliases tie entries together
-    let b = text.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        if (c == b'&' || c == b'*')
-            && (i == 0 || matches!(b[i - 1], b' ' | b'[' | b'{' | b',' | b'\n' | b'-' | b':'))
-            && b.get(i + 1).is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_')
-        {
-            return false;
-        }
     }
     text.lines().all(|l| {
         !(l.starts_with("---") || l.starts_with("...") || l.starts_with('%'))
@@ -121,7 +143,12 @@ fn parts(text: &str) -> Option<Vec<Part>> {
             && children
                 .iter()
                 .all(|k| indent(&text[lines[*k].0..lines[*k].1]) >= child_indent.unwrap_or(0));
-        if entry_lines.len() >= 2 && all_keys {
+        // an anchor (or alias) on the key's line is the whole block map's: not cut
+        let key_marked = entry_lines.first().is_some_and(|k| {
+            let (anchor, alias) = marks(&text[pending_start..lines[*k].0]);
+            anchor || alias
+        });
+        if entry_lines.len() >= 2 && all_keys && !key_marked {
             let mut entries = Vec::with_capacity(entry_lines.len());
             for (n, k) in entry_lines.iter().enumerate() {
                 let from = lines[*k].0;
@@ -144,16 +171,20 @@ fn parts(text: &str) -> Option<Vec<Part>> {
     Some(out)
 }
 
-fn shift(n: &Node, by: usize) -> Node {
-    let move_span = |s: Span| Span::new(s.start + by, s.end + by);
+/// A node with every span moved by `at` (a position in the parsed text → one in the whole text).
+fn relocate(n: &Node, at: &impl Fn(usize) -> usize) -> Node {
+    let move_span = |s: Span| {
+        let start = at(s.start);
+        Span::new(start, start + (s.end - s.start))
+    };
     let value = match &n.value {
-        Value::Seq(items) => Value::Seq(items.iter().map(|i| shift(i, by)).collect()),
+        Value::Seq(items) => Value::Seq(items.iter().map(|i| relocate(i, at)).collect()),
         Value::Map(entries) => Value::Map(
             entries
                 .iter()
                 .map(|e| Entry {
-                    key: shift(&e.key, by),
-                    value: shift(&e.value, by),
+                    key: relocate(&e.key, at),
+                    value: relocate(&e.value, at),
                     merged: e.merged,
                 })
                 .collect(),
@@ -165,6 +196,92 @@ fn shift(n: &Node, by: usize) -> Node {
         span: move_span(n.span),
         alias: n.alias.map(move_span),
     }
+}
+
+/// One piece of the text to parse: where it is, and whether it is an entry of a block map (then
+/// parsed at its indentation, under a key of its own when it follows other pieces).
+#[derive(Clone, Copy)]
+struct Piece {
+    from: usize,
+    to: usize,
+    nested: bool,
+}
+
+/// The text a piece that uses aliases is parsed as: the anchor-defining pieces before it, then
+/// it, each entry of a block map under a key of its own. Each segment is (start in that text,
+/// length, start in the whole text); the piece's own is the last.
+struct Joined {
+    segments: Vec<(usize, usize, usize)>,
+}
+
+impl Joined {
+    fn wrapper(n: usize) -> String {
+        format!("__convoxc_piece_{n}:\n")
+    }
+
+    fn layout(text: &str, pieces: &[Piece]) -> Joined {
+        let mut segments = Vec::with_capacity(pieces.len());
+        let mut len = 0;
+        for (n, p) in pieces.iter().enumerate() {
+            if p.nested {
+                len += Self::wrapper(n).len();
+            }
+            segments.push((len, p.to - p.from, p.from));
+            len += p.to - p.from;
+            if !text[p.from..p.to].ends_with('\n') {
+                len += 1;
+            }
+        }
+        Joined { segments }
+    }
+
+    fn text(text: &str, pieces: &[Piece]) -> String {
+        let mut out = String::new();
+        for (n, p) in pieces.iter().enumerate() {
+            if p.nested {
+                out.push_str(&Self::wrapper(n));
+            }
+            out.push_str(&text[p.from..p.to]);
+            if !out.ends_with('\n') {
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    /// A position in the joined text → the same in the whole text.
+    fn at(&self, pos: usize) -> usize {
+        let seg = self
+            .segments
+            .iter()
+            .find(|(s, len, _)| *s <= pos && pos < s + len)
+            .or_else(|| self.segments.iter().find(|(s, len, _)| pos == s + len));
+        seg.map_or(pos, |(s, _, whole)| whole + (pos - s))
+    }
+
+    fn own_start(&self) -> usize {
+        self.segments.last().map_or(0, |s| s.0)
+    }
+}
+
+/// The entries of a parsed piece (a map, or nothing).
+fn entries_of(node: Node) -> Option<Vec<Entry>> {
+    match node.value {
+        Value::Map(es) => Some(es),
+        Value::Null => Some(Vec::new()),
+        _ => None,
+    }
+}
+
+struct Pass<'t> {
+    text: &'t str,
+    /// The pieces parsed so far that define anchors, in order.
+    anchors: Vec<Piece>,
+    /// How many of `anchors` are as in the cache's last parse.
+    unchanged: usize,
+    used: HashMap<String, Node>,
+    /// Text parsed again after anchor-defining pieces: past a bound, the whole text is cheaper.
+    joined_bytes: usize,
 }
 
 impl ParseCache {
@@ -179,26 +296,85 @@ impl ParseCache {
 
     /// The entries of one piece of text, parsed (or taken from the cache), with spans in the
     /// whole text.
-    fn entries(&mut self, used: &mut HashMap<String, Node>, text: &str, from: usize, to: usize) -> Option<Vec<Entry>> {
-        let piece = &text[from..to];
-        let shifted = match used.get(piece) {
-            // the same text twice in one file (a duplicated entry)
-            Some(n) => shift(n, from),
+    fn entries(&mut self, pass: &mut Pass, piece: Piece) -> Option<Vec<Entry>> {
+        let text = &pass.text[piece.from..piece.to];
+        let (anchor, alias) = marks(text);
+        let out = if alias && !pass.anchors.is_empty() {
+            self.joined(pass, piece, text)
+        } else {
+            let at = |pos: usize| pos + piece.from;
+            let node = match pass.used.get(text) {
+                // the same text twice in one file (a duplicated entry)
+                Some(n) => relocate(n, &at),
+                None => {
+                    let node = match self.pieces.remove(text) {
+                        Some(n) => n,
+                        None => parse(text).ok()?,
+                    };
+                    let moved = relocate(&node, &at);
+                    pass.used.insert(text.to_string(), node);
+                    moved
+                }
+            };
+            entries_of(node)
+        };
+        if anchor {
+            let n = pass.anchors.len();
+            if pass.unchanged == n && self.anchors.get(n).is_some_and(|a| a == text) {
+                pass.unchanged += 1;
+            }
+            pass.anchors.push(piece);
+        }
+        out
+    }
+
+    /// A piece that uses aliases: parsed after the anchor-defining pieces before it.
+    fn joined(&mut self, pass: &mut Pass, piece: Piece, text: &str) -> Option<Vec<Entry>> {
+        let k = pass.anchors.len();
+        let key = format!("\0{k}\0{}\0{text}", u8::from(piece.nested));
+        let mut pieces = pass.anchors.clone();
+        pieces.push(piece);
+        let joined = Joined::layout(pass.text, &pieces);
+        let node = match pass.used.get(&key) {
+            Some(n) => n.clone(),
             None => {
-                let node = match self.pieces.remove(piece) {
-                    Some(n) => n,
-                    None => parse(piece).ok()?,
+                let cached = if pass.unchanged == k {
+                    self.pieces.remove(&key)
+                } else {
+                    None
                 };
-                let shifted = shift(&node, from);
-                used.insert(piece.to_string(), node);
-                shifted
+                let node = match cached {
+                    Some(n) => n,
+                    None => {
+                        let source = Joined::text(pass.text, &pieces);
+                        // what is parsed again for the anchors: bounded (a chain of pieces each
+                        // using the one before would grow with the square of their number)
+                        pass.joined_bytes += source.len() - text.len();
+                        if pass.joined_bytes > 4 * pass.text.len() + 65_536 {
+                            return None;
+                        }
+                        let Value::Map(top) = parse(&source).ok()?.value else {
+                            return None;
+                        };
+                        let own = joined.own_start();
+                        if piece.nested {
+                            top.into_iter().next_back()?.value
+                        } else {
+                            // the piece's own top-level entries (a map's span is not used)
+                            let es: Vec<Entry> = top.into_iter().filter(|e| e.key.span.start >= own).collect();
+                            Node {
+                                value: Value::Map(es),
+                                span: Span::new(own, own),
+                                alias: None,
+                            }
+                        }
+                    }
+                };
+                pass.used.insert(key, node.clone());
+                node
             }
         };
-        match shifted.value {
-            Value::Map(es) => Some(es),
-            Value::Null => Some(Vec::new()),
-            _ => None,
-        }
+        entries_of(relocate(&node, &|pos| joined.at(pos)))
     }
 }
 
@@ -212,16 +388,27 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
     if parts.is_empty() {
         return whole();
     }
-    let mut used = HashMap::new();
+    let mut pass = Pass {
+        text,
+        anchors: Vec::new(),
+        unchanged: 0,
+        used: HashMap::new(),
+        joined_bytes: 0,
+    };
+    let top = |(from, to): (usize, usize)| Piece {
+        from,
+        to,
+        nested: false,
+    };
     let mut entries = Vec::new();
     for p in &parts {
         match p {
-            Part::Whole(from, to) => match cache.entries(&mut used, text, *from, *to) {
+            Part::Whole(from, to) => match cache.entries(&mut pass, top((*from, *to))) {
                 Some(es) => entries.extend(es),
                 None => return whole(),
             },
             Part::Split { key, entries: pieces } => {
-                let Some(mut head) = cache.entries(&mut used, text, key.0, key.1) else {
+                let Some(mut head) = cache.entries(&mut pass, top(*key)) else {
                     return whole();
                 };
                 let (Some(mut entry), true) = (head.pop(), head.is_empty()) else {
@@ -229,7 +416,12 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
                 };
                 let mut children = Vec::new();
                 for (from, to) in pieces {
-                    match cache.entries(&mut used, text, *from, *to) {
+                    let piece = Piece {
+                        from: *from,
+                        to: *to,
+                        nested: true,
+                    };
+                    match cache.entries(&mut pass, piece) {
                         Some(es) => children.extend(es),
                         None => return whole(),
                     }
@@ -245,7 +437,8 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
             }
         }
     }
-    cache.pieces = used;
+    cache.anchors = pass.anchors.iter().map(|p| text[p.from..p.to].to_string()).collect();
+    cache.pieces = pass.used;
     let start = entries.first().map_or(0, |e| e.key.span.start);
     Ok(Node {
         value: Value::Map(entries),
@@ -276,5 +469,58 @@ mod tests {
                 "{edited}"
             );
         }
+    }
+
+    /// The cut parse and the whole parse agree (values, spans, alias sites, merged flags, and
+    /// errors) on `text` and on each edit after it, the cache kept between them.
+    fn agrees(texts: &[&str]) {
+        let mut cache = ParseCache::default();
+        for t in texts {
+            match (parse_cached(t, &mut cache), parse(t)) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{t}"),
+                (Err(a), Err(b)) => assert_eq!((a.message, a.span), (b.message, b.span), "{t}"),
+                (a, b) => panic!("{t}: {a:?} / {b:?}"),
+            }
+        }
+    }
+
+    const ANCHORED: &str = "x-defaults: &defaults\n  health:\n    path: /health\n  scale:\n    count: 2\nx-image: &image example/app:1\nservices:\n  web:\n    <<: *defaults\n    image: *image\n    port: 3000\n  api: &api\n    <<: *defaults\n    scale:\n      count: 3\n  worker:\n    \"<<\": [*api, *defaults]\n    command: work\n  cron:\n    command: ls *.txt # not an alias\n";
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_in_pieces() {
+        let edited_service = ANCHORED.replace("port: 3000", "port: 30001");
+        let edited_anchor = ANCHORED.replace("path: /health", "path: /healthz");
+        let edited_nested_anchor = ANCHORED.replace("count: 3", "count: 4");
+        agrees(&[
+            ANCHORED,
+            &edited_service,
+            &edited_anchor,
+            &edited_nested_anchor,
+            ANCHORED,
+            // an anchor defined again: the aliases after it get the new one
+            &ANCHORED.replace(
+                "  cron:\n",
+                "  again: &defaults\n    port: 1\n  cron:\n    <<: *defaults\n",
+            ),
+            // an anchor on a block map's key: that map is parsed whole
+            "services: &s\n  web:\n    image: x\n  api:\n    image: y\nother: *s\n",
+            // an alias to nothing, and one used before its anchor: the whole parse's error
+            &ANCHORED.replace("*image", "*missing"),
+            "services:\n  web:\n    <<: *later\n  api: &later\n    port: 1\n",
+            ANCHORED,
+        ]);
+    }
+
+    #[test]
+    fn pieces_using_aliases_are_reused() {
+        let mut cache = ParseCache::default();
+        parse_cached(ANCHORED, &mut cache).unwrap();
+        let before = cache.pieces.keys().filter(|k| k.starts_with('\0')).count();
+        assert!(before >= 3, "the pieces using aliases are kept: {before}");
+        let edited = ANCHORED.replace("port: 3000", "port: 30001");
+        let kept: Vec<String> = cache.pieces.keys().cloned().collect();
+        parse_cached(&edited, &mut cache).unwrap();
+        let reparsed = cache.pieces.keys().filter(|k| !kept.contains(k)).count();
+        assert_eq!(reparsed, 1, "only the edited service is parsed again");
     }
 }
