@@ -603,4 +603,38 @@ mod tests {
         assert!(text.contains("(hidden)"), "{text}");
         assert!(r.resources().next().is_none(), "the template did not change");
     }
+
+    /// `refusals.rs`: what RDS refuses of a database's storage, seen only against what is deployed.
+    fn db(storage: &str) -> Stack {
+        stack(json!({"Instance": {"Type": "AWS::RDS::DBInstance", "Properties": {
+            "AllocatedStorage": storage, "Engine": "postgres"
+        }}}))
+    }
+
+    fn class(old: Option<&Stack>, new: &Stack) -> (Class, Vec<String>) {
+        let r = compare(old, Some(new));
+        let c = r.resources().find(|c| c.logical_id == "Instance");
+        c.map_or((Class::Benign, Vec::new()), |c| (c.class, c.reasons.clone()))
+    }
+
+    #[test]
+    fn a_new_database_under_rds_minimum_will_fail() {
+        let (c, why) = class(None, &db("10"));
+        assert_eq!(c, Class::Fail);
+        assert!(why[0].contains("at least 20 GiB"), "{why:?}");
+        assert_eq!(class(None, &db("20")).0, Class::Add);
+        // an existing database with 10 GiB keeps it: no change, nothing refused
+        assert!(compare(Some(&db("10")), Some(&db("10"))).resources().next().is_none());
+    }
+
+    #[test]
+    fn database_storage_never_shrinks() {
+        let (c, why) = class(Some(&db("100")), &db("50"));
+        assert_eq!(c, Class::Fail);
+        assert!(why.iter().any(|w| w.contains("cannot shrink")), "{why:?}");
+        assert_eq!(class(Some(&db("50")), &db("100")).0, Class::Update);
+        // from an old 10 GiB database: to 20 or more, not to 15
+        assert_eq!(class(Some(&db("10")), &db("15")).0, Class::Fail);
+        assert_eq!(class(Some(&db("10")), &db("20")).0, Class::Update);
+    }
 }
