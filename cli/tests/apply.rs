@@ -341,6 +341,22 @@ fn missing_rack_and_usage_errors() {
         run.out
     );
     assert_eq!(moto.stack_status("r-myapp"), None);
+    // a first deploy creates its database: RDS creates none under 20 GiB of gp2 (offline, only a
+    // warning: a database that exists may keep a smaller size)
+    let small = app_dir(|t| {
+        t.replace(
+            "    type: postgres\n",
+            "    type: postgres\n    options:\n      storage: 10\n",
+        )
+    });
+    let run = apply(&moto, small.path(), &["-e", "SECRET_KEY_BASE=x"]).fails();
+    assert!(
+        run.out
+            .contains("resource database: RDS refuses its storage: a new database gets at least 20 GiB"),
+        "{}",
+        run.out
+    );
+    assert_eq!(moto.stack_status("r-myapp"), None);
     let usage = moto.run(&["apply", m]);
     assert_eq!(usage.code, Some(2), "{}", usage.out);
 }

@@ -93,6 +93,9 @@ pub(crate) struct Prepared {
     staged: Vec<(String, i64)>,
     key: Option<String>,
     deployed: Option<Side>,
+    /// No app stack exists (a first deploy): every resource is created, and what AWS refuses of a
+    /// new resource is refused (`diff::refusals`).
+    absent: bool,
     source: Source,
 }
 
@@ -210,7 +213,12 @@ pub(crate) async fn prepare(c: &Clients, input: AppInput<'_>) -> Result<Prepared
     let status = describe_stack(c, &stack_name)
         .await?
         .and_then(|s| s.stack_status().map(|x| x.as_str().to_string()));
-    let deployed = match stack::preflight(status.as_deref()) {
+    let preflight = stack::preflight(status.as_deref());
+    let absent = matches!(
+        preflight,
+        Preflight::Absent | Preflight::Review | Preflight::RollbackComplete
+    );
+    let deployed = match preflight {
         Preflight::Ready | Preflight::UpdateRollbackFailed => deployed::read(c, &stack_name).await?,
         _ => None,
     };
@@ -228,6 +236,7 @@ pub(crate) async fn prepare(c: &Clients, input: AppInput<'_>) -> Result<Prepared
         staged: staged.paths,
         key: secrets_key(&rack_stack),
         deployed,
+        absent,
         source,
     })
 }
@@ -332,7 +341,10 @@ impl Prepared {
         let root = root.map(str::to_string).or(deployed_root);
         let builds = builds.into_iter().filter(|(_, b)| Some(b) != root.as_ref()).collect();
         let options = BuildOptions { builds, ..self.options };
-        let Some(bundle) = compile_keeping(&self.loaded, &options, Format::Human, self.deployed.as_ref()) else {
+        // a first deploy is compared with nothing deployed: every resource is new
+        let nothing = Side::default();
+        let deployed = self.deployed.as_ref().or(self.absent.then_some(&nothing));
+        let Some(bundle) = compile_keeping(&self.loaded, &options, Format::Human, deployed) else {
             return err(format!("{} has errors; nothing was deployed", self.file));
         };
         Ok(Compiled {
