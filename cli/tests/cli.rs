@@ -593,6 +593,10 @@ fn completions_and_man_pages() {
         for sub in ["validate", "build", "diff", "apply", "rack", "resources"] {
             assert!(script.contains(sub), "{shell} lacks {sub}");
         }
+        // the subcommands' own options (defined only when a subcommand runs: built for this)
+        for option in ["diagnostics", "out-dir", "fail-on"] {
+            assert!(script.contains(option), "{shell} lacks --{option}");
+        }
     }
     let dir = tempfile::tempdir().unwrap();
     let o = convoxc(&["man", "--out-dir", dir.path().to_str().unwrap()]);
@@ -600,6 +604,11 @@ fn completions_and_man_pages() {
     let page = std::fs::read_to_string(dir.path().join("convoxc-rack-apply.1")).unwrap();
     assert!(page.starts_with(".ie") || page.contains(".TH"), "{page}");
     assert!(page.contains("convoxc\\-rack\\-apply"), "{page}");
+    let validate = std::fs::read_to_string(dir.path().join("convoxc-validate.1")).unwrap();
+    assert!(
+        validate.contains("\\-\\-diagnostics"),
+        "the subcommand's options: {validate}"
+    );
     assert!(dir.path().join("convoxc.1").exists() && dir.path().join("convoxc-validate.1").exists());
 }
 

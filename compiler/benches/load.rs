@@ -7,7 +7,7 @@ use convoxc_compiler::{Input, SourceFile, load};
 
 #[path = "generated.rs"]
 mod generated;
-use generated::generated;
+use generated::{generated, generated_anchored};
 
 /// The allocator the `convoxc` binary uses.
 #[global_allocator]
@@ -55,6 +55,41 @@ fn generated_services(b: divan::Bencher, n: usize) {
     );
     b.counter(divan::counter::BytesCount::of_str(&text))
         .bench(|| load(input(divan::black_box(&text))));
+}
+
+/// The 1,000-service file of the keystroke benchmarks: plain, or with anchors.
+fn keystroke_text(kind: &str) -> String {
+    match kind {
+        "plain" => generated(1000),
+        _ => generated_anchored(1000),
+    }
+}
+
+/// What the language server does on a keystroke, without the LSP terms: one character typed in a
+/// service's command of a 1,000-service file, loaded with the parse cache of the keystroke before
+/// (`load_cached`); plain, and with every service merging an anchor (`<<: *service`).
+#[divan::bench(args = ["plain", "anchored"])]
+fn keystroke_load_cached(b: divan::Bencher, kind: &str) {
+    let text = keystroke_text(kind);
+    let at = text.find("command: bin/run 500\n").unwrap() + "command: bin/run".len();
+    let mut cache = convoxc_compiler::front::yaml_chunks::ParseCache::default();
+    let first = convoxc_compiler::load_cached(input(&text), &mut cache);
+    assert!(!first.has_errors(), "{:?}", first.diagnostics.first());
+    let cache = std::cell::RefCell::new(cache);
+    let typed = std::cell::RefCell::new(text);
+    b.with_inputs(|| {
+        let mut t = typed.borrow_mut();
+        t.insert(at, 'x');
+        t.clone()
+    })
+    .bench_local_values(|t| convoxc_compiler::load_cached(input(&t), &mut cache.borrow_mut()));
+}
+
+/// The same keystroke's file loaded whole (no cache): what a file with anchors cost before.
+#[divan::bench(args = ["plain", "anchored"])]
+fn keystroke_load_whole(b: divan::Bencher, kind: &str) {
+    let text = keystroke_text(kind);
+    b.bench(|| load(input(divan::black_box(&text))));
 }
 
 /// The YAML parse alone (serde-saphyr into the spanned tree), for comparison.

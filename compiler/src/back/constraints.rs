@@ -127,7 +127,7 @@ fn walk(
         }
     }
     for (rel, child, known, unknown) in passed(template, &params, by_key) {
-        walk(child.value(), &rel, Some((&known, &unknown)), by_key, out);
+        child.with_value(|v| walk(v, &rel, Some((&known, &unknown)), by_key, out));
     }
 }
 

@@ -95,7 +95,7 @@ fn walk_stack(
         }
     }
     for (rel, child, passed, _) in passed(template, &params, by_key) {
-        walk_stack(child.value(), &rel, &passed, by_key, out);
+        child.with_value(|v| walk_stack(v, &rel, &passed, by_key, out));
     }
 }
 

@@ -59,6 +59,16 @@ impl Template {
             .get_or_init(|| serde_json::from_str(&self.text).expect("a template is JSON"))
     }
 
+    /// `f` on the template as a JSON value: the one `value()` keeps if it was built, else one
+    /// parsed for this call and freed after it — a check that walks every template of a large
+    /// app holds one at a time, not the whole bundle's trees (several times its text).
+    pub fn with_value<R>(&self, f: impl FnOnce(&Value) -> R) -> R {
+        match self.value.get() {
+            Some(v) => f(v),
+            None => f(&serde_json::from_str(&self.text).expect("a template is JSON")),
+        }
+    }
+
     /// The S3 key the template is stored under (content-addressed).
     pub fn key(&self) -> String {
         format!("{KEY_PREFIX}{}.json", self.sha256)

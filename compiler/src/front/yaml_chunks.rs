@@ -11,7 +11,8 @@
 //! reaches through an alias points at the anchor's definition). An edit to a piece that defines
 //! anchors parses again the pieces after it that use aliases. A text where cutting could change
 //! the meaning (tabs, directives, documents, an anchor on a block map's key, anything but
-//! `key:` at the left margin) is parsed whole.
+//! `key:` at the left margin, as many aliases as the parser's alias budget looks at) is parsed
+//! whole.
 
 use super::yaml::{Entry, Node, SyntaxError, Value, parse};
 use crate::source::Span;
@@ -63,18 +64,32 @@ fn is_key_line(body: &str) -> bool {
 /// Whether a text may hold an anchor (`&name`) and an alias (`*name`). A false "yes" only costs
 /// speed (a quoted `&x`, a comment); a false "no" cannot happen where YAML allows either.
 fn marks(text: &str) -> (bool, bool) {
+    let (anchors, aliases) = mark_counts(text);
+    (anchors > 0, aliases > 0)
+}
+
+/// How many anchors and aliases a text may hold (never fewer, but for names that start with a
+/// quote, which no manifest uses; such an alias, uncounted, fails its piece's parse and the text
+/// is parsed whole).
+fn mark_counts(text: &str) -> (usize, usize) {
     let b = text.as_bytes();
-    let (mut anchor, mut alias) = (false, false);
+    let (mut anchor, mut alias) = (0, 0);
     for i in memchr::memchr2_iter(b'&', b'*', b) {
         let after_separator = i == 0 || matches!(b[i - 1], b' ' | b'[' | b'{' | b',' | b'\n' | b'-' | b':' | b'?');
         let named = b
             .get(i + 1)
-            .is_some_and(|n| !matches!(n, b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}'));
+            // (a name starting with a quote is not counted: `"0 3 * * *"` ends with one)
+            .is_some_and(|n| {
+                !matches!(
+                    n,
+                    b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}' | b'"' | b'\''
+                )
+            });
         if after_separator && named {
             if b[i] == b'&' {
-                anchor = true;
+                anchor += 1;
             } else {
-                alias = true;
+                alias += 1;
             }
         }
     }
@@ -84,6 +99,12 @@ fn marks(text: &str) -> (bool, bool) {
 /// Whether cutting the text into entries keeps its meaning (a false "no" only costs speed).
 fn cuttable(text: &str) -> bool {
     if text.contains('\t') || text.starts_with('\u{feff}') {
+        return false;
+    }
+    // the parser refuses a text with many aliases of few anchors (a YAML bomb's shape: its
+    // alias/anchor budget), which no piece alone would reach: such a text is parsed whole, for
+    // the same verdict
+    if mark_counts(text).1 >= serde_saphyr::Budget::default().alias_anchor_min_aliases {
         return false;
     }
     text.lines().all(|l| {
@@ -509,6 +530,16 @@ mod tests {
             "services:\n  web:\n    <<: *later\n  api: &later\n    port: 1\n",
             ANCHORED,
         ]);
+    }
+
+    #[test]
+    fn many_aliases_of_one_anchor_get_the_whole_parse_verdict() {
+        let mut text = String::from("x-base: &base\n  port: 1\nservices:\n");
+        for i in 0..120 {
+            text.push_str(&format!("  s{i}:\n    <<: *base\n"));
+        }
+        assert!(parse(&text).is_err(), "the parser's alias budget");
+        agrees(&[&text]);
     }
 
     #[test]
