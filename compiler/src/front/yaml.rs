@@ -90,6 +90,13 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
     options.with_snippet = false;
+    // The parser's alias/anchor heuristic refuses 100 aliases of fewer than a tenth as many
+    // anchors: an ordinary manifest where 100 services merge one `x-defaults` (convox's Go loader
+    // takes it). What stops an expansion bomb is the rest of the budget, kept: the events replayed
+    // through aliases, nodes and depth are capped (`a_yaml_bomb_is_still_refused`).
+    let mut budget = serde_saphyr::Budget::default();
+    budget.enforce_alias_anchor_ratio = false;
+    options.budget = Some(budget);
     if text.trim().is_empty()
         || text
             .lines()
@@ -380,6 +387,31 @@ mod tests {
             Value::Map(es) => assert_eq!(es.len(), 2),
             _ => panic!(),
         }
+    }
+
+    #[test]
+    fn many_services_merging_one_anchor_parse() {
+        let mut text = String::from("x-defaults: &defaults\n  port: 3000\nservices:\n");
+        for i in 0..150 {
+            text.push_str(&format!("  s{i}:\n    <<: *defaults\n"));
+        }
+        let doc = parse(&text).expect("150 aliases of one anchor");
+        let Value::Map(top) = &doc.value else { panic!("a map") };
+        assert_eq!(top.len(), 2);
+    }
+
+    #[test]
+    fn a_yaml_bomb_is_still_refused() {
+        // nine levels of ten aliases each: 10^9 scalars once expanded
+        let mut text = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*l{}", i - 1); 10].join(", ");
+            text.push_str(&format!("l{i}: &l{i} [{refs}]\n"));
+        }
+        let started = std::time::Instant::now();
+        let e = parse(&text).expect_err("an expansion bomb");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "refused early");
+        assert!(!e.message.is_empty());
     }
 
     #[test]
