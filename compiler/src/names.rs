@@ -25,16 +25,21 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
+        let limit = match c.len().max(word.len()) {
+            0..=3 => 1,
+            4..=6 => 2,
+            _ => 3,
+        };
+        // the distance is at least the difference in length: most candidates end here, before
+        // the quadratic distance is computed (an error's help, 7 % of loading convox's full.yml)
+        if c.chars().count().abs_diff(word.chars().count()) > limit {
+            continue;
+        }
         let cl = c.to_ascii_lowercase();
         let d = if cl == lower {
             0
         } else {
             strsim::damerau_levenshtein(&lower, &cl)
-        };
-        let limit = match c.len().max(word.len()) {
-            0..=3 => 1,
-            4..=6 => 2,
-            _ => 3,
         };
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
