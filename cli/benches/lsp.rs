@@ -22,26 +22,18 @@ fn main() {
 /// parse cache kept from the keystroke before (as the server keeps it).
 #[divan::bench(args = [100, 1000])]
 fn keystroke(b: divan::Bencher, n: usize) {
-    let text = generated::generated(n);
-    let at = text.find(&format!("command: bin/run {}\n", n / 2)).unwrap() + "command: bin/run".len();
-    let uri = lsp_types::Uri::from_str("file:///app/convox.yml").unwrap();
-    let cache = std::cell::RefCell::new(Default::default());
-    let typed = std::cell::RefCell::new(text.clone());
-    lsp::check(uri.clone(), text.clone(), None, &mut cache.borrow_mut());
-    b.counter(divan::counter::BytesCount::of_str(&text))
-        .with_inputs(|| {
-            let mut t = typed.borrow_mut();
-            t.insert(at, 'x');
-            t.clone()
-        })
-        .bench_local_values(|t| lsp::check(uri.clone(), t, None, &mut cache.borrow_mut()));
+    typing(b, generated::generated(n), n);
 }
 
 /// The same keystroke in a file whose services take their health check, scale and build from
 /// anchors (`<<: *service`): the pieces that use an alias are kept too.
 #[divan::bench(args = [1000])]
 fn keystroke_anchored(b: divan::Bencher, n: usize) {
-    let text = generated::generated_anchored(n);
+    typing(b, generated::generated_anchored(n), n);
+}
+
+/// Keystrokes into the command of the middle one of `n` services of `text`, with the cache.
+fn typing(b: divan::Bencher, text: String, n: usize) {
     let at = text.find(&format!("command: bin/run {}\n", n / 2)).unwrap() + "command: bin/run".len();
     let uri = lsp_types::Uri::from_str("file:///app/convox.yml").unwrap();
     let cache = std::cell::RefCell::new(Default::default());

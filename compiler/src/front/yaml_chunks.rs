@@ -62,23 +62,17 @@ fn is_key_line(body: &str) -> bool {
 }
 
 /// Whether a text may hold an anchor (`&name`) and an alias (`*name`). A false "yes" only costs
-/// speed (a quoted `&x`, a comment); a false "no" cannot happen where YAML allows either.
+/// speed (a quoted `&x`, a comment); a false "no" cannot happen where YAML allows either, but for
+/// names that start with a quote, which no manifest uses (such an alias, unseen, fails its piece's
+/// parse and the text is parsed whole).
 fn marks(text: &str) -> (bool, bool) {
-    let (anchors, aliases) = mark_counts(text);
-    (anchors > 0, aliases > 0)
-}
-
-/// How many anchors and aliases a text may hold (never fewer, but for names that start with a
-/// quote, which no manifest uses; such an alias, uncounted, fails its piece's parse and the text
-/// is parsed whole).
-fn mark_counts(text: &str) -> (usize, usize) {
     let b = text.as_bytes();
-    let (mut anchor, mut alias) = (0, 0);
+    let (mut anchor, mut alias) = (false, false);
     for i in memchr::memchr2_iter(b'&', b'*', b) {
         let after_separator = i == 0 || matches!(b[i - 1], b' ' | b'[' | b'{' | b',' | b'\n' | b'-' | b':' | b'?');
         let named = b
             .get(i + 1)
-            // (a name starting with a quote is not counted: `"0 3 * * *"` ends with one)
+            // (a name starting with a quote is not a mark: `"0 3 * * *"` ends with one)
             .is_some_and(|n| {
                 !matches!(
                     n,
@@ -87,9 +81,12 @@ fn mark_counts(text: &str) -> (usize, usize) {
             });
         if after_separator && named {
             if b[i] == b'&' {
-                anchor += 1;
+                anchor = true;
             } else {
-                alias += 1;
+                alias = true;
+            }
+            if anchor && alias {
+                break;
             }
         }
     }
