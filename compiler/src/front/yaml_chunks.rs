@@ -11,8 +11,7 @@
 //! reaches through an alias points at the anchor's definition). An edit to a piece that defines
 //! anchors parses again the pieces after it that use aliases. A text where cutting could change
 //! the meaning (tabs, directives, documents, an anchor on a block map's key, anything but
-//! `key:` at the left margin, as many aliases as the parser's alias budget looks at) is parsed
-//! whole.
+//! `key:` at the left margin) is parsed whole.
 
 use super::yaml::{Entry, Node, SyntaxError, Value, parse};
 use crate::source::Span;
