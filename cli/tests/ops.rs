@@ -259,7 +259,10 @@ fn run_takes_the_services_definition_network_and_launch_and_exits_with_its_code(
         web.task_definition().unwrap()
     );
     // A held one (deploy --no-execute of a new build): a revision registered for the task from
-    // the service's, with that release's image of web, deregistered once the task started.
+    // the service's, with that release's image of web, deregistered once the task started. The
+    // record is the active one's with a new build (what `deploy --no-execute` writes, without
+    // building an image here: moto's ECS runs no image). That ECS refuses to start a deregistered
+    // revision is AWS's documented rule (DeregisterTaskDefinition), which moto does not apply.
     let mut held = active.clone();
     held["id"] = "R20991231000000000HELD".into();
     held["build"] = "B2".into();
