@@ -85,18 +85,16 @@ fn offset_of_line_col(text: &str, line: u64, col: u64) -> usize {
 }
 
 /// Parse one YAML document. An empty document is `Null`.
+///
+/// The tree is read straight from the events of granit-parser (the parser serde-saphyr drives) by
+/// [`read`], which covers what manifests are made of. What it leaves — a tag (`!!str`, `!Ref`), a
+/// syntax error, a non-finite number, several documents, an alias of an unfinished anchor, a
+/// document near the budget's caps — is parsed by serde-saphyr, whose answer (tree or error) is
+/// then the answer. The two agree on every tree the reader gives
+/// (`the_event_reader_agrees_with_serde_saphyr`); serde-saphyr's serde layer (typed probes of
+/// every scalar, spanned wrappers, event replay through aliases) was two thirds of loading a
+/// manifest.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
-    let mut options = serde_saphyr::Options::default();
-    options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
-    options.with_snippet = false;
-    // The parser's alias/anchor heuristic refuses 100 aliases of fewer than a tenth as many
-    // anchors: an ordinary manifest where 100 services merge one `x-defaults` (convox's Go loader
-    // takes it). What stops an expansion bomb is the rest of the budget, kept: the events replayed
-    // through aliases, nodes and depth are capped (`a_yaml_bomb_is_still_refused`).
-    let mut budget = serde_saphyr::Budget::default();
-    budget.enforce_alias_anchor_ratio = false;
-    options.budget = Some(budget);
     if text.trim().is_empty()
         || text
             .lines()
@@ -108,8 +106,32 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             alias: None,
         });
     }
+    let Some(mut node) = read(text) else {
+        return parse_with_saphyr(text);
+    };
+    finish(&mut node, text);
+    Ok(node)
+}
+
+/// serde-saphyr's parse: for what [`read`] leaves, and the errors' words.
+fn parse_with_saphyr(text: &str) -> Result<Node, SyntaxError> {
+    let mut options = serde_saphyr::Options::default();
+    options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
+    options.with_snippet = false;
+    // The parser's alias/anchor heuristic refuses 100 aliases of fewer than a tenth as many
+    // anchors: an ordinary manifest where 100 services merge one `x-defaults` (convox's Go loader
+    // takes it). What stops an expansion bomb is the rest of the budget, kept: the events replayed
+    // through aliases, nodes and depth are capped (`a_yaml_bomb_is_still_refused`).
+    let mut budget = serde_saphyr::Budget::default();
+    budget.enforce_alias_anchor_ratio = false;
+    options.budget = Some(budget);
     match serde_saphyr::from_str_with_options::<Spanned<Raw>>(text, options) {
-        Ok(raw) => Ok(convert(raw, text)),
+        Ok(raw) => {
+            let mut node = from_saphyr(raw, text);
+            finish(&mut node, text);
+            Ok(node)
+        }
         Err(e) => {
             let span = e
                 .location()
@@ -126,6 +148,259 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
             let message = message.lines().map(str::trim).collect::<Vec<_>>().join(" ");
             Err(SyntaxError { message, span })
         }
+    }
+}
+
+/// Where [`read`] hands over to serde-saphyr, at half of each cap of serde-saphyr's default budget
+/// (events, nodes including those reached through aliases, depth, anchors, aliases, merge keys,
+/// scalar bytes), so that a document [`read`] takes is one serde-saphyr takes too.
+mod caps {
+    pub const EVENTS: usize = 500_000;
+    pub const NODES: usize = 125_000;
+    pub const DEPTH: usize = 32;
+    pub const ANCHORS: usize = 25_000;
+    pub const ALIASES: usize = 25_000;
+    pub const MERGE_KEYS: usize = 5_000;
+    pub const SCALAR_BYTES: usize = 32 * 1024 * 1024;
+}
+
+/// A collection being read: its node so far, what it holds, and for a map the key read last.
+struct Open {
+    node: Node,
+    anchor: usize,
+    key: Option<Node>,
+    /// Nodes in it, itself included.
+    size: usize,
+    /// Levels of collections under it, itself included.
+    height: usize,
+}
+
+/// An anchored node as it was defined, to be copied where an alias names it.
+struct Anchored {
+    node: Node,
+    size: usize,
+    height: usize,
+}
+
+/// The document's tree from the parser's events, before merge keys: every node spanned where the
+/// parser places it, content reached through an alias spanned at its definition with the alias's
+/// place in `alias` (as serde-saphyr's `Spanned` gives them). `None` for what [`parse`] leaves to
+/// serde-saphyr.
+fn read(text: &str) -> Option<Node> {
+    use granit_parser::{Event, Parser, ScalarStyle, StrInput};
+    // serde-saphyr's parser settings (its default budget's), so that both accept the same text.
+    let options = granit_parser::options! {
+        simple_key_max_lookahead: 1024,
+        flow_nesting_limit: 255,
+        block_nesting_limit: 255,
+        emit_comments: false,
+    };
+    let mut parser = Parser::with_options(StrInput::new(text), options);
+    let mut anchors: Vec<Option<Anchored>> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
+    let mut root: Option<Node> = None;
+    let (mut events, mut nodes, mut aliases, mut merge_keys, mut scalar_bytes) = (0, 0, 0, 0, 0);
+    let span = |s: &granit_parser::Span| -> Option<Span> {
+        let start = s.start.byte_offset()?;
+        let end = s.end.byte_offset()?.max(start);
+        Some(Span::new(start.min(text.len()), end.min(text.len())))
+    };
+    loop {
+        let (event, at) = parser.next_event()?.ok()?;
+        events += 1;
+        if events > caps::EVENTS {
+            return None;
+        }
+        // A finished node, its size and height, and the anchor it defines.
+        let (node, size, height, anchor) = match event {
+            Event::StreamStart | Event::DocumentEnd => continue,
+            Event::DocumentStart(..) if root.is_none() => continue,
+            Event::StreamEnd => return root,
+            Event::Scalar(value, style, anchor, None) => {
+                scalar_bytes += value.len();
+                if scalar_bytes > caps::SCALAR_BYTES {
+                    return None;
+                }
+                let value = if style == ScalarStyle::Plain {
+                    plain(&value)?
+                } else {
+                    Value::Str(value.into_owned())
+                };
+                let node = Node {
+                    value,
+                    span: span(&at)?,
+                    alias: None,
+                };
+                (node, 1, 0, anchor)
+            }
+            Event::SequenceStart(_, anchor, None) | Event::MappingStart(_, anchor, None) => {
+                if open.len() >= caps::DEPTH {
+                    return None;
+                }
+                let value = if matches!(event, Event::SequenceStart(..)) {
+                    Value::Seq(Vec::new())
+                } else {
+                    Value::Map(Vec::new())
+                };
+                let node = Node {
+                    value,
+                    span: span(&at)?,
+                    alias: None,
+                };
+                open.push(Open {
+                    node,
+                    anchor,
+                    key: None,
+                    size: 1,
+                    height: 1,
+                });
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let done = open.pop()?;
+                if done.key.is_some() {
+                    return None;
+                }
+                (done.node, done.size, done.height, done.anchor)
+            }
+            Event::Alias(id) => {
+                aliases += 1;
+                let a = anchors.get(id)?.as_ref()?;
+                if aliases > caps::ALIASES || open.len() + a.height > caps::DEPTH {
+                    return None;
+                }
+                (aliased(&a.node, span(&at)?), a.size, a.height, 0)
+            }
+            // A tag, a second document, or an event of a feature left off: serde-saphyr decides.
+            _ => return None,
+        };
+        nodes += size;
+        if nodes > caps::NODES {
+            return None;
+        }
+        if anchor != 0 {
+            if anchor > caps::ANCHORS {
+                return None;
+            }
+            if anchors.len() <= anchor {
+                anchors.resize_with(anchor + 1, || None);
+            }
+            anchors[anchor] = Some(Anchored {
+                node: node.clone(),
+                size,
+                height,
+            });
+        }
+        let Some(parent) = open.last_mut() else {
+            if root.is_some() {
+                return None;
+            }
+            root = Some(node);
+            continue;
+        };
+        parent.size += size;
+        parent.height = parent.height.max(height + 1);
+        match &mut parent.node.value {
+            Value::Seq(items) => items.push(node),
+            Value::Map(entries) => match parent.key.take() {
+                None => {
+                    if matches!(&node.value, Value::Str(k) if k == "<<") {
+                        merge_keys += 1;
+                        if merge_keys > caps::MERGE_KEYS {
+                            return None;
+                        }
+                    }
+                    parent.key = Some(node);
+                }
+                Some(key) => entries.push(Entry {
+                    key,
+                    value: node,
+                    merged: false,
+                }),
+            },
+            _ => return None,
+        }
+    }
+}
+
+/// A copy of an anchor's content for an alias at `site`: each node keeps where it is defined and
+/// learns where the alias is.
+fn aliased(node: &Node, site: Span) -> Node {
+    node.copy_with_spans(&|n| (n.span, Some(site)))
+}
+
+/// A plain (unquoted, untagged) scalar under YAML 1.1's rules as serde-saphyr resolves them for an
+/// untyped value: null, a boolean (`yes`/`no`/`on`/`off`/`y`/`n`, any case), an integer (decimal
+/// without a leading zero, `0x`/`0o`/`0b`, `_` between digits; a negative one within i64, a
+/// positive one within u64), a finite float, else the text. `None` for a non-finite number
+/// (`.inf`, `.nan`, `1e999`), which serde-saphyr refuses with its own words.
+fn plain(v: &str) -> Option<Value> {
+    if matches!(v, "" | "~" | "null" | "Null" | "NULL") {
+        return Some(Value::Null);
+    }
+    let t = v.trim_matches([' ', '\t', '\r', '\n']);
+    const TRUE: [&str; 4] = ["true", "yes", "y", "on"];
+    const FALSE: [&str; 4] = ["false", "no", "n", "off"];
+    if TRUE.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        return Some(Value::Bool(true));
+    }
+    if FALSE.iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        return Some(Value::Bool(false));
+    }
+    if let Some(i) = integer(t) {
+        return Some(Value::Int(i));
+    }
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if matches!(unsigned, ".nan" | ".NaN" | ".NAN" | ".inf" | ".Inf" | ".INF") {
+        return None;
+    }
+    match t.parse::<f64>() {
+        Ok(f) if f.is_finite() => Some(Value::Float(f)),
+        // `1e999`: a number too large for f64; `inf`, `NaN` and the like are text.
+        Ok(_) if unsigned.as_bytes().first().is_some_and(u8::is_ascii_digit) => None,
+        _ => Some(Value::Str(v.to_owned())),
+    }
+}
+
+/// An integer as serde-saphyr reads one for an untyped value: with a `-`, an i64 (and not a
+/// decimal with a leading zero); without, a u64 (`+` allowed).
+fn integer(t: &str) -> Option<i128> {
+    let (negative, rest) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (radix, digits) = [("0x", 16), ("0X", 16), ("0o", 8), ("0O", 8), ("0b", 2), ("0B", 2)]
+        .iter()
+        .find_map(|(prefix, radix)| rest.strip_prefix(prefix).map(|d| (*radix, d)))
+        .unwrap_or((10, rest));
+    if radix == 10 && digits.starts_with('0') && digits != "0" {
+        return None;
+    }
+    let bytes = digits.as_bytes();
+    let mut magnitude: u128 = 0;
+    let mut saw = false;
+    for (i, &b) in bytes.iter().enumerate() {
+        let d = match b {
+            b'_' if i > 0 && bytes[i - 1] != b'_' && bytes.get(i + 1).is_some_and(|n| *n != b'_') => continue,
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'a'..=b'f' if radix > 10 => u32::from(b - b'a') + 10,
+            b'A'..=b'F' if radix > 10 => u32::from(b - b'A') + 10,
+            _ => return None,
+        };
+        if d >= radix {
+            return None;
+        }
+        magnitude = magnitude.checked_mul(u128::from(radix))?.checked_add(u128::from(d))?;
+        saw = true;
+    }
+    if !saw {
+        return None;
+    }
+    if negative {
+        let m = i128::try_from(magnitude).ok()?;
+        i64::try_from(-m).ok().map(i128::from)
+    } else {
+        u64::try_from(magnitude).ok().map(i128::from)
     }
 }
 
@@ -203,7 +478,8 @@ impl<'de> Deserialize<'de> for Raw {
     }
 }
 
-fn convert(raw: Spanned<Raw>, text: &str) -> Node {
+/// serde-saphyr's tree as ours, before merge keys.
+fn from_saphyr(raw: Spanned<Raw>, text: &str) -> Node {
     let referenced = span_of(&raw.referenced, text).unwrap_or_default();
     let defined = span_of(&raw.defined, text).unwrap_or(referenced);
     let (span, alias) = if defined != referenced {
@@ -217,27 +493,37 @@ fn convert(raw: Spanned<Raw>, text: &str) -> Node {
         Raw::Int(i) => Value::Int(i),
         Raw::Float(f) => Value::Float(f),
         Raw::Str(s) => Value::Str(s),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, text)).collect()),
-        Raw::Map(entries) => {
-            let entries: Vec<Entry> = entries
+        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| from_saphyr(i, text)).collect()),
+        Raw::Map(entries) => Value::Map(
+            entries
                 .into_iter()
-                .map(|(k, v)| {
-                    let key = convert(k, text);
-                    let mut value = convert(v, text);
-                    if matches!(value.value, Value::Null) && value.alias.is_none() {
-                        value.span = empty_value_at(&key, value.span, text);
-                    }
-                    Entry {
-                        key,
-                        value,
-                        merged: false,
-                    }
+                .map(|(k, v)| Entry {
+                    key: from_saphyr(k, text),
+                    value: from_saphyr(v, text),
+                    merged: false,
                 })
-                .collect();
-            Value::Map(expand_merges(entries))
-        }
+                .collect(),
+        ),
     };
     Node { value, span, alias }
+}
+
+/// The tree as the decoder sees it: merge keys expanded and empty values placed, inside out.
+fn finish(node: &mut Node, text: &str) {
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|i| finish(i, text)),
+        Value::Map(entries) => {
+            for e in entries.iter_mut() {
+                finish(&mut e.key, text);
+                finish(&mut e.value, text);
+                if matches!(e.value.value, Value::Null) && e.value.alias.is_none() {
+                    e.value.span = empty_value_at(&e.key, e.value.span, text);
+                }
+            }
+            *entries = expand_merges(std::mem::take(entries));
+        }
+        _ => {}
+    }
 }
 
 /// Where an empty value (`key:` and nothing after) is: right after `key: `, where a `${VAR}`
@@ -308,6 +594,26 @@ fn mergeable(v: &Node) -> bool {
 }
 
 impl Node {
+    /// A copy of the tree with each node's `span` and `alias` as `spans` gives them for it.
+    pub(crate) fn copy_with_spans(&self, spans: &impl Fn(&Node) -> (Span, Option<Span>)) -> Node {
+        let value = match &self.value {
+            Value::Seq(items) => Value::Seq(items.iter().map(|i| i.copy_with_spans(spans)).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|e| Entry {
+                        key: e.key.copy_with_spans(spans),
+                        value: e.value.copy_with_spans(spans),
+                        merged: e.merged,
+                    })
+                    .collect(),
+            ),
+            scalar => scalar.clone(),
+        };
+        let (span, alias) = spans(self);
+        Node { value, span, alias }
+    }
+
     /// The node as JSON (for JSON Schema validation). Map keys become strings; floats that are
     /// not finite become null.
     pub fn to_json(&self) -> serde_json::Value {
@@ -412,6 +718,242 @@ mod tests {
         let e = parse(&text).expect_err("an expansion bomb");
         assert!(started.elapsed() < std::time::Duration::from_secs(10), "refused early");
         assert!(!e.message.is_empty());
+    }
+
+    /// Both readings of `text`: the event reader's (`None` where it hands over) and serde-saphyr's.
+    fn both(text: &str) -> (Option<Node>, Result<Node, SyntaxError>) {
+        let ours = read(text).map(|mut node| {
+            finish(&mut node, text);
+            node
+        });
+        (ours, parse_with_saphyr(text))
+    }
+
+    fn agree(text: &str) -> bool {
+        match both(text) {
+            (Some(ours), Ok(theirs)) => {
+                assert_eq!(ours, theirs, "the two readings of {text:?} differ");
+                true
+            }
+            (Some(ours), Err(e)) => panic!("{text:?}: the reader took what serde-saphyr refuses ({e:?}): {ours:?}"),
+            (None, _) => false,
+        }
+    }
+
+    /// Every manifest at hand — convox's conformance fixtures, the 150 real files, the goldens —
+    /// read both ways gives the same tree, spans and alias sites included.
+    #[test]
+    fn the_event_reader_agrees_with_serde_saphyr() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let shared = std::env::var_os("CONVOXC_SHARED").map_or_else(|| root.join("../../shared"), Into::into);
+        let mut files = Vec::new();
+        let mut dirs = vec![
+            shared.join("conformance"),
+            shared.join("corpus"),
+            root.join("../golden"),
+        ];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                    files.push(path);
+                }
+            }
+        }
+        let (mut read_both_ways, mut handed_over) = (0, Vec::new());
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            if agree(&text) {
+                read_both_ways += 1;
+            } else {
+                handed_over.push(path.display().to_string());
+            }
+        }
+        assert!(files.len() >= 180, "the manifests were found: {}", files.len());
+        // What the reader leaves is a file serde-saphyr refuses or one with a tag.
+        for path in &handed_over {
+            let text = std::fs::read_to_string(path).unwrap();
+            let tagged = text.lines().any(|l| l.contains(" !") || l.contains("- !"));
+            assert!(
+                parse_with_saphyr(&text).is_err() || tagged,
+                "{path}: handed over without cause"
+            );
+        }
+        eprintln!(
+            "{read_both_ways} of {} manifests read both ways; handed over: {handed_over:?}",
+            files.len()
+        );
+        assert!(
+            read_both_ways * 10 >= files.len() * 9,
+            "{read_both_ways} of {} read: {handed_over:?}",
+            files.len()
+        );
+    }
+
+    #[test]
+    fn the_event_reader_resolves_scalars_as_serde_saphyr_does() {
+        let spellings = [
+            "",
+            "~",
+            "null",
+            "Null",
+            "NULL",
+            "nULL",
+            "true",
+            "True",
+            "TRUE",
+            "tRuE",
+            "yes",
+            "Yes",
+            "YES",
+            "y",
+            "Y",
+            "on",
+            "ON",
+            "false",
+            "no",
+            "No",
+            "n",
+            "N",
+            "off",
+            "Off",
+            "0",
+            "-0",
+            "+0",
+            "00",
+            "007",
+            "-007",
+            "+007",
+            "12",
+            "+12",
+            "-12",
+            "1_000",
+            "1__0",
+            "_1",
+            "1_",
+            "0x1F",
+            "0X1f",
+            "-0x10",
+            "0x",
+            "0xg",
+            "0o17",
+            "0O8",
+            "0b101",
+            "0b2",
+            "-0b1",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "1.5",
+            "-1.5",
+            "+1.5",
+            ".5",
+            "5.",
+            "1e3",
+            "1E3",
+            "1e-3",
+            "1.5e+3",
+            "1_0.5",
+            "1.2.3",
+            "inf",
+            "Infinity",
+            "NaN",
+            "nan",
+            "-inf",
+            "0.0",
+            "-0.0",
+            "1:2",
+            "12:30",
+            "2026-12-07",
+            "0777",
+            "0.1.2",
+            "=",
+            "a b",
+            "2e",
+            "e2",
+            "0x1p3",
+            "3000/tcp",
+            "v1",
+            "1k",
+            "1,000",
+            "été",
+            "*",
+            "&",
+        ];
+        for word in spellings {
+            for text in [
+                format!("k: {word}\n"),
+                format!("k: \"{word}\"\n"),
+                format!("k: '{word}'\n"),
+                format!("- {word}\n"),
+            ] {
+                let handed = !agree(&text);
+                assert!(!handed || parse_with_saphyr(&text).is_err(), "{text:?} handed over");
+            }
+        }
+        for non_finite in [".inf", "-.inf", "+.INF", ".nan", ".NaN", "1e999", "-1e999"] {
+            let text = format!("k: {non_finite}\n");
+            assert!(
+                read(&text).is_none(),
+                "{text:?}: serde-saphyr's words for a non-finite number"
+            );
+            assert!(parse(&text).is_err(), "{text:?} refused");
+        }
+    }
+
+    #[test]
+    fn the_event_reader_agrees_on_structure_anchors_and_merges() {
+        let texts = [
+            "a: 1\nb:\nc: [1, {d: e}, []]\nf: {}\n",
+            "services:\n  web:\n    port: 3000\n    environment:\n      - A=1\n      - B\n",
+            "x: &x\n  a: 1\n  b:\ny:\n  <<: *x\n  c: 2\nz: *x\n",
+            "x: &x {a: 1}\ny: &y {b: 2, a: 3}\nz:\n  <<: [*x, *y]\n  b: 9\n",
+            "a: &a [1, 2]\nb: &b {k: *a}\nc: *b\nd: [*b, *a]\n",
+            "base: &b\n  x: 1\none:\n  \"<<\": *b\n  <<: *b\n",
+            "<<: 3\nk: v\n",
+            "m:\n  <<: []\n  <<: [1]\n",
+            "k: |\n  line one\n  line two\nf: >\n  folded\n  text\n",
+            "? [a, b]\n: c\n? {d: 1}\n: e\n",
+            "a: 1\na: 2\n",
+            "a: 1 # c\n# only a comment\nb: \"x\\ty\"\n",
+            "---\na: 1\n...\n",
+            "k: &s scalar\nl: *s\nm: [*s, *s]\n",
+            "empty:\n  key:\n  other: ''\nlast:",
+            "\u{feff}a: 1\n",
+            "a:\r\n  b: 1\r\n",
+            "- - - deep\n    - x\n  - y\n",
+            "k: \"\"\n\"quoted key\": 1\n'single': 2\n",
+            "é: ü\nkey with spaces: value with:colon, #no comment\n",
+        ];
+        for text in texts {
+            assert!(agree(text), "{text:?}: read by the event reader");
+        }
+    }
+
+    #[test]
+    fn the_event_reader_hands_over_what_it_does_not_cover() {
+        for text in [
+            "a: !!str 12\n",
+            "a: !Ref x\n",
+            "a: 1\n---\nb: 2\n",
+            "a: &a [*a]\n",
+            "a: *nowhere\n",
+            "a: [1, 2\n",
+            "a: 1\n b: 2\n",
+        ] {
+            assert!(read(text).is_none(), "{text:?} is serde-saphyr's");
+            let (_, theirs) = both(text);
+            assert_eq!(
+                format!("{:?}", parse(text)),
+                format!("{theirs:?}"),
+                "{text:?}: serde-saphyr's answer"
+            );
+        }
     }
 
     #[test]

@@ -188,25 +188,7 @@ fn relocate(n: &Node, at: &impl Fn(usize) -> usize) -> Node {
         let start = at(s.start);
         Span::new(start, start + (s.end - s.start))
     };
-    let value = match &n.value {
-        Value::Seq(items) => Value::Seq(items.iter().map(|i| relocate(i, at)).collect()),
-        Value::Map(entries) => Value::Map(
-            entries
-                .iter()
-                .map(|e| Entry {
-                    key: relocate(&e.key, at),
-                    value: relocate(&e.value, at),
-                    merged: e.merged,
-                })
-                .collect(),
-        ),
-        other => other.clone(),
-    };
-    Node {
-        value,
-        span: move_span(n.span),
-        alias: n.alias.map(move_span),
-    }
+    n.copy_with_spans(&|n| (move_span(n.span), n.alias.map(move_span)))
 }
 
 /// One piece of the text to parse: where it is, and whether it is an entry of a block map (then

@@ -81,11 +81,12 @@ pub(super) fn engine_versions(cx: &mut Cx, app: &Decoded) {
         };
         let path = join("resources", &r.name);
         let options = join(&path, "options");
+        let prefix = format!("{options}.");
         let given = cx
             .spans
             .keys()
             .find(|k| {
-                k.strip_prefix(&format!("{options}."))
+                k.strip_prefix(prefix.as_str())
                     .is_some_and(|o| o.eq_ignore_ascii_case("version"))
             })
             .cloned();

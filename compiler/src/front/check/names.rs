@@ -1,7 +1,6 @@
 //! Names: reserved tags, system variables, the names of services, resources and timers, and
 //! the logical IDs they become (within a kind and across kinds).
 
-use super::env::find_decl;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::front::cx::{Cx, join};
 use crate::front::decode::Decoded;
@@ -44,23 +43,38 @@ pub(super) fn reserved_tags(cx: &mut Cx, app: &Decoded) {
 }
 
 pub(super) fn system_env(cx: &mut Cx, app: &Decoded) {
+    if app.services.is_empty() {
+        return; // the global list is said through the services that take it
+    }
     let mut seen = BTreeSet::new();
-    for s in &app.services {
-        for list in [
-            "environment".to_string(),
-            join(&join("services", &s.name), "environment"),
-        ] {
-            for name in SYSTEM_ENV {
-                let site = find_decl(cx, &list, name);
-                if site.contains('#') && seen.insert(site.clone()) {
-                    cx.report_warning(
-                        Code::Ignored,
-                        &list,
-                        &site,
-                        format!("{name} is set by convox in every container; this declaration is overridden"),
-                        Some(format!("rename the variable (e.g. MY_{name})")),
-                    );
-                }
+    let lists = std::iter::once("environment".to_string()).chain(
+        app.services
+            .iter()
+            .map(|s| join(&join("services", &s.name), "environment")),
+    );
+    for list in lists {
+        // each system variable's first declaration in the list (the global list is read once;
+        // merged declarations share a site, said once)
+        let found: Vec<(&str, String)> = cx.env_sites.get(&list).map_or_else(Vec::new, |sites| {
+            SYSTEM_ENV
+                .iter()
+                .filter_map(|name| {
+                    sites
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, site)| (*name, site.clone()))
+                })
+                .collect()
+        });
+        for (name, site) in found {
+            if site.contains('#') && seen.insert(site.clone()) {
+                cx.report_warning(
+                    Code::Ignored,
+                    &list,
+                    &site,
+                    format!("{name} is set by convox in every container; this declaration is overridden"),
+                    Some(format!("rename the variable (e.g. MY_{name})")),
+                );
             }
         }
     }
