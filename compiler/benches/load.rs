@@ -92,7 +92,7 @@ fn keystroke_load_whole(b: divan::Bencher, kind: &str) {
     b.bench(|| load(input(divan::black_box(&text))));
 }
 
-/// The YAML parse alone (serde-saphyr into the spanned tree), for comparison.
+/// The YAML parse alone (granit-parser's events into the spanned tree), for comparison.
 #[divan::bench(args = [1000])]
 fn generated_yaml_parse_only(b: divan::Bencher, n: usize) {
     let text = generated(n);

@@ -211,8 +211,9 @@ fn read(text: &str) -> Option<Node> {
         if events > caps::EVENTS {
             return None;
         }
-        // A finished node, its size and height, and the anchor it defines.
-        let (node, size, height, anchor) = match event {
+        // A finished node, its size and height, the anchor it defines, and the nodes it adds to
+        // the document (a collection's own are counted as they finish).
+        let (node, size, height, anchor, added) = match event {
             Event::StreamStart | Event::DocumentEnd => continue,
             Event::DocumentStart(..) if root.is_none() => continue,
             Event::StreamEnd => return root,
@@ -231,7 +232,7 @@ fn read(text: &str) -> Option<Node> {
                     span: span(&at)?,
                     alias: None,
                 };
-                (node, 1, 0, anchor)
+                (node, 1, 0, anchor, 1)
             }
             Event::SequenceStart(_, anchor, None) | Event::MappingStart(_, anchor, None) => {
                 if open.len() >= caps::DEPTH {
@@ -261,7 +262,7 @@ fn read(text: &str) -> Option<Node> {
                 if done.key.is_some() {
                     return None;
                 }
-                (done.node, done.size, done.height, done.anchor)
+                (done.node, done.size, done.height, done.anchor, 1)
             }
             Event::Alias(id) => {
                 aliases += 1;
@@ -269,12 +270,12 @@ fn read(text: &str) -> Option<Node> {
                 if aliases > caps::ALIASES || open.len() + a.height > caps::DEPTH {
                     return None;
                 }
-                (aliased(&a.node, span(&at)?), a.size, a.height, 0)
+                (aliased(&a.node, span(&at)?), a.size, a.height, 0, a.size)
             }
             // A tag, a second document, or an event of a feature left off: serde-saphyr decides.
             _ => return None,
         };
-        nodes += size;
+        nodes += added;
         if nodes > caps::NODES {
             return None;
         }
@@ -933,6 +934,21 @@ mod tests {
         for text in texts {
             assert!(agree(text), "{text:?}: read by the event reader");
         }
+    }
+
+    /// A large manifest is read by the event reader, not handed over: its caps count each node once
+    /// (a 2,000-service file has ~100,000 nodes, within serde-saphyr's default budget).
+    #[test]
+    fn a_large_manifest_is_read_by_the_event_reader() {
+        let mut text = String::from("services:\n");
+        for i in 0..2000 {
+            text.push_str(&format!(
+                "  s{i}:\n    command: bin/run {i}\n    health:\n      path: /health\n      interval: 10\n    \
+                 scale:\n      count: 1-4\n      targets:\n        cpu: 70\n    resources:\n      - db\n"
+            ));
+        }
+        assert!(read(&text).is_some(), "read by the event reader");
+        assert!(agree(&text));
     }
 
     #[test]
