@@ -8,8 +8,7 @@ use crate::ir::naming::{
     APP_OWN_IDS, RESERVED_TAGS, SYSTEM_ENV, app_resource_ids, certificate_id, linked_parameter_names, service_id,
     timer_id,
 };
-use crate::ir::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The `tags:` of every service and resource, with their key paths.
 pub(super) fn tag_lists(app: &Decoded) -> Vec<(String, &BTreeMap<String, String>)> {
@@ -139,23 +138,30 @@ pub(super) fn names(cx: &mut Cx, app: &Decoded) {
 /// `db-host` would get the parameter `ResourceDbHost` twice). convox silently overwrites the
 /// first; the IDs are `ir::naming`'s, as the templates' are.
 fn logical_ids(cx: &mut Cx, app: &Decoded) {
-    /// Who makes an ID: the manifest path (empty for the app's own) and how to say it.
-    type Owner = (String, String);
-    let service = |s: &Service| (join("services", &s.name), format!("service `{}`", s.name));
-    let resource = |r: &Resource| (join("resources", &r.name), format!("resource `{}`", r.name));
+    /// Who makes an ID — the app itself, or a service, resource or timer by its index — compared
+    /// cheaply; its manifest path and words are made only for a clash.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Owner {
+        App(usize),
+        Service(usize),
+        Resource(usize),
+        Timer(usize),
+    }
     /// (ID, first owner, second owner, where): found first, reported after.
-    type Clash = (String, Owner, Owner, String);
-    let mut clashes: Vec<Clash> = Vec::new();
-    let mut ids: BTreeMap<String, Owner> = APP_OWN_IDS
-        .iter()
-        .map(|id| (id.to_string(), (String::new(), format!("the app's own {id}"))))
-        .collect();
+    type Clash = (String, Owner, Owner, &'static str);
     /// Take `id` for `owner`, or note the clash with whoever has it (a pair of names is one
     /// problem, however many IDs they share).
-    fn claim(ids: &mut BTreeMap<String, Owner>, id: String, owner: Owner, clashes: &mut Vec<Clash>, at: &str) {
+    fn claim<K: AsRef<str> + Eq + std::hash::Hash>(
+        ids: &mut HashMap<K, Owner, rustc_hash::FxBuildHasher>,
+        id: K,
+        owner: Owner,
+        clashes: &mut Vec<(Clash, usize)>,
+        at: &'static str,
+        service: usize,
+    ) {
         match ids.get(&id) {
-            Some(first) if *first != owner && !clashes.iter().any(|c| c.1 == *first && c.2 == owner) => {
-                clashes.push((id, first.clone(), owner, at.to_string()));
+            Some(first) if *first != owner && !clashes.iter().any(|((_, f, o, _), _)| f == first && *o == owner) => {
+                clashes.push(((id.as_ref().to_string(), *first, owner, at), service));
             }
             Some(_) => {}
             None => {
@@ -163,43 +169,98 @@ fn logical_ids(cx: &mut Cx, app: &Decoded) {
             }
         }
     }
-    let in_app = "in the app stack";
-    for s in &app.services {
-        claim(&mut ids, service_id(&s.logical_name), service(s), &mut clashes, in_app);
+    let mut clashes: Vec<(Clash, usize)> = Vec::new();
+    let mut ids: HashMap<String, Owner, rustc_hash::FxBuildHasher> = APP_OWN_IDS
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.to_string(), Owner::App(i)))
+        .collect();
+    const IN_APP: &str = "in the app stack";
+    const AMONG_PARAMETERS: &str = "among the parameters of service";
+    for (i, s) in app.services.iter().enumerate() {
+        claim(
+            &mut ids,
+            service_id(&s.logical_name),
+            Owner::Service(i),
+            &mut clashes,
+            IN_APP,
+            0,
+        );
         if s.port.is_some() && !s.domains.is_empty() {
             claim(
                 &mut ids,
                 certificate_id(&s.logical_name),
-                service(s),
+                Owner::Service(i),
                 &mut clashes,
-                in_app,
+                IN_APP,
+                0,
             );
         }
     }
-    for r in &app.resources {
+    for (i, r) in app.resources.iter().enumerate() {
         for id in app_resource_ids(r) {
-            claim(&mut ids, id, resource(r), &mut clashes, in_app);
+            claim(&mut ids, id, Owner::Resource(i), &mut clashes, IN_APP, 0);
         }
     }
-    for t in &app.timers {
-        let owner = (join("timers", &t.name), format!("timer `{}`", t.name));
-        claim(&mut ids, timer_id(&t.logical_name), owner, &mut clashes, in_app);
+    for (i, t) in app.timers.iter().enumerate() {
+        claim(
+            &mut ids,
+            timer_id(&t.logical_name),
+            Owner::Timer(i),
+            &mut clashes,
+            IN_APP,
+            0,
+        );
     }
-    // a service stack's parameters for its linked resources
-    for s in &app.services {
-        let mut params: BTreeMap<String, Owner> = BTreeMap::new();
-        let at = format!("among the parameters of service {}", s.name);
-        for r in s
-            .resources
-            .iter()
-            .filter_map(|n| app.resources.iter().find(|r| &r.name == n))
-        {
-            for id in linked_parameter_names(r) {
-                claim(&mut params, id, resource(r), &mut clashes, &at);
+    // a service stack's parameters for its linked resources (each resource's names made once)
+    let linked: Vec<Vec<String>> = app.resources.iter().map(linked_parameter_names).collect();
+    let by_name: HashMap<&str, usize, rustc_hash::FxBuildHasher> = app
+        .resources
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, r)| (r.name.as_str(), i))
+        .collect();
+    for (si, s) in app.services.iter().enumerate() {
+        let mut params: HashMap<&str, Owner, rustc_hash::FxBuildHasher> = HashMap::default();
+        for ri in s.resources.iter().filter_map(|n| by_name.get(n.as_str()).copied()) {
+            for id in &linked[ri] {
+                claim(
+                    &mut params,
+                    id.as_str(),
+                    Owner::Resource(ri),
+                    &mut clashes,
+                    AMONG_PARAMETERS,
+                    si,
+                );
             }
         }
     }
-    for (id, first, second, at) in clashes {
+    // the manifest path of an owner (empty for the app's own) and how to say it
+    let said = |o: Owner| -> (String, String) {
+        match o {
+            Owner::App(i) => (String::new(), format!("the app's own {}", APP_OWN_IDS[i])),
+            Owner::Service(i) => {
+                let s = &app.services[i];
+                (join("services", &s.name), format!("service `{}`", s.name))
+            }
+            Owner::Resource(i) => {
+                let r = &app.resources[i];
+                (join("resources", &r.name), format!("resource `{}`", r.name))
+            }
+            Owner::Timer(i) => {
+                let t = &app.timers[i];
+                (join("timers", &t.name), format!("timer `{}`", t.name))
+            }
+        }
+    };
+    for ((id, first, second, at), service) in clashes {
+        let (first, second) = (said(first), said(second));
+        let at = if at == AMONG_PARAMETERS {
+            format!("{at} {}", app.services[service].name)
+        } else {
+            at.to_string()
+        };
         let first_span = cx.at(&format!("{}#name", first.0));
         let mut d = Diagnostic::new(
             Code::LogicalIdCollision,
