@@ -72,7 +72,11 @@ impl<'a> Cx<'a> {
             text,
             supplied: false,
             diags: Vec::new(),
-            spans: HashMap::default(),
+            // about one key path a line: sized once rather than grown through every doubling
+            spans: HashMap::with_capacity_and_hasher(
+                memchr::memchr_iter(b'\n', text.as_bytes()).count(),
+                rustc_hash::FxBuildHasher,
+            ),
             env_sites: HashMap::new(),
         }
     }
@@ -230,7 +234,8 @@ impl<'a> Cx<'a> {
             }
         };
         let mut out: Vec<(String, &'n Node, &'n Node)> = Vec::with_capacity(entries.len());
-        let mut seen = std::collections::HashSet::with_capacity(entries.len());
+        let mut seen: std::collections::HashSet<String, rustc_hash::FxBuildHasher> =
+            std::collections::HashSet::with_capacity_and_hasher(entries.len(), rustc_hash::FxBuildHasher);
         for e in entries {
             let Some(name) = self.key_name(&e.key, path) else {
                 continue;

@@ -156,7 +156,7 @@ fn load_manifest(
     (env_known, supplied): (bool, bool),
     rack: Option<RackParams>,
     (out, locations): (&mut Vec<Diagnostic>, &mut Locations),
-    cache: Option<&mut ParseCache>,
+    mut cache: Option<&mut ParseCache>,
 ) -> Option<App> {
     let (text, base) = strip_bom(&file.text);
     let interp = match interpolate(text, base, env) {
@@ -187,7 +187,7 @@ fn load_manifest(
     if env_known {
         unset_warnings(&mut cx);
     }
-    let parsed = match cache {
+    let parsed = match cache.as_deref_mut() {
         Some(c) => parse_cached(&interp.text, c),
         None => yaml::parse(&interp.text),
     };
@@ -234,13 +234,17 @@ fn load_manifest(
             None
         }
     };
-    let Some(top) = top else {
-        out.append(&mut cx.diags);
-        return None;
-    };
-    let mut decoded = decode::decode(&mut cx, &top);
-    check::validate(&mut cx, &mut decoded, env_known.then_some(env), rack.as_ref());
+    let decoded = top.map(|top| {
+        let mut decoded = decode::decode(&mut cx, &top);
+        check::validate(&mut cx, &mut decoded, env_known.then_some(env), rack.as_ref());
+        decoded
+    });
+    // the tree is read: the language server's cache takes its pieces back
+    if let Some(c) = cache {
+        c.take_back(root);
+    }
     out.append(&mut cx.diags);
+    let decoded = decoded?;
     locations.spans = std::mem::take(&mut cx.spans);
     Some(App {
         environment: decoded.environment,

@@ -17,14 +17,34 @@ use super::yaml::{Entry, Node, SyntaxError, Value, parse};
 use crate::source::Span;
 use std::collections::HashMap;
 
-/// Parsed pieces by their text (with, for a piece that uses aliases, how many anchor-defining
-/// pieces it was parsed after), with spans from the start of the text that was parsed.
+type FxHashMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+
+/// Parsed pieces by their text, with spans from the start of the piece; and the pieces that use
+/// aliases, by their text and how many anchor-defining pieces they were parsed after.
+///
+/// A piece's entries are not copied into the tree `parse_cached` gives: they are moved there
+/// (lent), their spans shifted in place, and `take_back` moves them back once the tree has been
+/// read (`load_cached` does). A tree never given back only costs the next parse those pieces.
 #[derive(Default)]
 pub struct ParseCache {
-    pieces: HashMap<String, Node>,
+    pieces: FxHashMap<String, Vec<Entry>>,
+    joined: FxHashMap<String, Node>,
     /// The anchor-defining pieces of the last parse, in order (a piece parsed after them is
     /// reused only while the ones it was parsed after are unchanged).
     anchors: Vec<String>,
+    /// The pieces in the last tree given, in its order, and where their entries are in it.
+    lent: Vec<Lent>,
+}
+
+/// A piece whose entries are in the tree `parse_cached` gave: its text, where it starts in the
+/// whole text, and the entries' place — a range of the top-level entries, or of the entries of
+/// one top-level entry's block map.
+struct Lent {
+    text: String,
+    from: usize,
+    top: usize,
+    range: std::ops::Range<usize>,
+    nested: bool,
 }
 
 /// A part of the text: a top-level entry parsed whole, or one whose value is a block map parsed
@@ -42,8 +62,19 @@ fn indent(line: &str) -> usize {
 }
 
 fn meaningful(line: &str) -> bool {
-    let t = line.trim();
-    !t.is_empty() && !t.starts_with('#')
+    // the first byte past ASCII blanks decides, unless it starts a multi-byte character (which
+    // `trim` may take for white space)
+    match line
+        .bytes()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0b' | b'\x0c'))
+    {
+        None => false,
+        Some(b) if b.is_ascii() => b != b'#',
+        Some(_) => {
+            let t = line.trim();
+            !t.is_empty() && !t.starts_with('#')
+        }
+    }
 }
 
 /// A plain `key:` (or `key: value`) line body.
@@ -92,12 +123,28 @@ fn marks(text: &str) -> (bool, bool) {
     (anchor, alias)
 }
 
+/// (start, end) of each line, its newline included (one pass over the text).
+fn line_bounds(text: &str) -> Vec<(usize, usize)> {
+    let mut lines = Vec::with_capacity(text.len() / 16);
+    let mut at = 0;
+    for nl in memchr::memchr_iter(b'\n', text.as_bytes()) {
+        lines.push((at, nl + 1));
+        at = nl + 1;
+    }
+    if at < text.len() {
+        lines.push((at, text.len()));
+    }
+    lines
+}
+
 /// Whether cutting the text into entries keeps its meaning (a false "no" only costs speed).
-fn cuttable(text: &str) -> bool {
-    if text.contains('\t') || text.starts_with('\u{feff}') {
+fn cuttable(text: &str, lines: &[(usize, usize)]) -> bool {
+    if memchr::memchr(b'\t', text.as_bytes()).is_some() || text.starts_with('\u{feff}') {
         return false;
     }
-    text.lines().all(|l| {
+    lines.iter().all(|&(s, e)| {
+        let l = &text[s..e];
+        let l = l.strip_suffix('\n').map_or(l, |l| l.strip_suffix('\r').unwrap_or(l));
         !(l.starts_with("---") || l.starts_with("...") || l.starts_with('%'))
             && (indent(l) > 0 || !meaningful(l) || is_key_line(l))
     })
@@ -105,14 +152,15 @@ fn cuttable(text: &str) -> bool {
 
 /// The parts of a cuttable text, or None when a block map's entries are not all `key:` lines at
 /// one indentation.
-fn parts(text: &str) -> Option<Vec<Part>> {
-    // (start, end) of each line, without its newline
-    let mut lines = Vec::new();
-    let mut at = 0;
-    for l in text.split_inclusive('\n') {
-        lines.push((at, at + l.len()));
-        at += l.len();
-    }
+fn parts(text: &str, lines: &[(usize, usize)]) -> Option<Vec<Part>> {
+    // each line's indentation and whether it holds anything but a comment, read once
+    let info: Vec<(usize, bool)> = lines
+        .iter()
+        .map(|&(s, e)| {
+            let l = &text[s..e];
+            (indent(l), meaningful(l))
+        })
+        .collect();
     let mut out = Vec::new();
     let mut i = 0;
     // text before the first top-level key (comments, blank lines) goes with it
@@ -120,40 +168,28 @@ fn parts(text: &str) -> Option<Vec<Part>> {
     while i < lines.len() {
         let (s, e) = lines[i];
         let line = &text[s..e];
-        if indent(line) > 0 || !meaningful(line) {
+        if info[i].0 > 0 || !info[i].1 {
             i += 1;
             continue;
         }
         // a top-level key at line i: its part runs to the next one
         let mut j = i + 1;
-        while j < lines.len() {
-            let l = &text[lines[j].0..lines[j].1];
-            if indent(l) == 0 && meaningful(l) {
-                break;
-            }
+        while j < lines.len() && !(info[j].0 == 0 && info[j].1) {
             j += 1;
         }
         let end = if j < lines.len() { lines[j].0 } else { text.len() };
         let inline = line.split_once(':').is_some_and(|(_, rest)| meaningful(rest));
-        let children: Vec<usize> = (i + 1..j)
-            .filter(|k| meaningful(&text[lines[*k].0..lines[*k].1]))
-            .collect();
-        let child_indent = children.first().map(|k| indent(&text[lines[*k].0..lines[*k].1]));
+        let children: Vec<usize> = (i + 1..j).filter(|k| info[*k].1).collect();
+        let child_indent = children.first().map(|k| info[*k].0);
         let entry_lines: Vec<usize> = match child_indent {
-            Some(ci) if !inline => children
-                .iter()
-                .copied()
-                .filter(|k| indent(&text[lines[*k].0..lines[*k].1]) == ci)
-                .collect(),
+            Some(ci) if !inline => children.iter().copied().filter(|k| info[*k].0 == ci).collect(),
             _ => Vec::new(),
         };
         let all_keys = !entry_lines.is_empty()
             && entry_lines
                 .iter()
                 .all(|k| is_key_line(text[lines[*k].0..lines[*k].1].trim_start()))
-            && children
-                .iter()
-                .all(|k| indent(&text[lines[*k].0..lines[*k].1]) >= child_indent.unwrap_or(0));
+            && children.iter().all(|k| info[*k].0 >= child_indent.unwrap_or(0));
         // an anchor (or alias) on the key's line is the whole block map's: not cut
         let key_marked = entry_lines.first().is_some_and(|k| {
             let (anchor, alias) = marks(&text[pending_start..lines[*k].0]);
@@ -189,6 +225,42 @@ fn relocate(n: &Node, at: &impl Fn(usize) -> usize) -> Node {
         Span::new(start, start + (s.end - s.start))
     };
     n.copy_with_spans(&|n| (move_span(n.span), n.alias.map(move_span)))
+}
+
+/// Every span of `node` moved `by` bytes later (a piece's spans → the whole text's).
+fn shift(node: &mut Node, by: usize) {
+    move_spans(node, &|at| at + by);
+}
+
+/// Every span of `node` moved `by` bytes earlier (the whole text's → the piece's).
+fn shift_back(node: &mut Node, by: usize) {
+    move_spans(node, &|at| at - by);
+}
+
+fn move_spans(node: &mut Node, at: &impl Fn(usize) -> usize) {
+    node.span = Span::new(at(node.span.start), at(node.span.end));
+    node.alias = node.alias.map(|a| Span::new(at(a.start), at(a.end)));
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|i| move_spans(i, at)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            move_spans(&mut e.key, at);
+            move_spans(&mut e.value, at);
+        }),
+        _ => {}
+    }
+}
+
+/// A copy of a piece's entries with the piece's own spans (they were shifted by `from`).
+fn unshifted(entries: &[Entry], from: usize) -> Vec<Entry> {
+    entries
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            shift_back(&mut e.key, from);
+            shift_back(&mut e.value, from);
+            e
+        })
+        .collect()
 }
 
 /// One piece of the text to parse: where it is, and whether it is an entry of a block map (then
@@ -272,44 +344,79 @@ struct Pass<'t> {
     anchors: Vec<Piece>,
     /// How many of `anchors` are as in the cache's last parse.
     unchanged: usize,
-    used: HashMap<String, Node>,
+    /// Pieces using aliases parsed or taken in this pass: the cache's next `joined`.
+    used: FxHashMap<String, Node>,
+    /// Texts of the pieces lent in this pass (a second piece of the same text is parsed again).
+    lent: rustc_hash::FxHashSet<String>,
+    /// Pieces copied, not lent (a block map's key): the cache's next `pieces`, with the lent ones.
+    kept: FxHashMap<String, Vec<Entry>>,
     /// Text parsed again after anchor-defining pieces: past a bound, the whole text is cheaper.
     joined_bytes: usize,
 }
 
 impl ParseCache {
-    /// How many pieces it holds.
+    /// How many pieces it holds (lent ones included).
     pub fn len(&self) -> usize {
-        self.pieces.len()
+        self.pieces.len() + self.joined.len() + self.lent.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pieces.is_empty()
+        self.len() == 0
+    }
+
+    /// Takes back the pieces lent to `tree`, the tree the last `parse_cached` gave (read, not
+    /// changed, since).
+    pub fn take_back(&mut self, tree: Node) {
+        let Value::Map(mut top) = tree.value else {
+            self.lent.clear();
+            return;
+        };
+        // last first: taking a range out leaves the places before it as they were
+        while let Some(l) = self.lent.pop() {
+            let entries = if l.nested {
+                match top.get_mut(l.top).map(|e| &mut e.value.value) {
+                    Some(Value::Map(es)) if l.range.end <= es.len() => es,
+                    _ => continue,
+                }
+            } else if l.range.end <= top.len() {
+                &mut top
+            } else {
+                continue;
+            };
+            let mut taken: Vec<Entry> = entries.drain(l.range).collect();
+            for e in &mut taken {
+                shift_back(&mut e.key, l.from);
+                shift_back(&mut e.value, l.from);
+            }
+            self.pieces.insert(l.text, taken);
+        }
     }
 
     /// The entries of one piece of text, parsed (or taken from the cache), with spans in the
     /// whole text.
-    fn entries(&mut self, pass: &mut Pass, piece: Piece) -> Option<Vec<Entry>> {
+    fn entries(&mut self, pass: &mut Pass, piece: Piece) -> Option<(Vec<Entry>, Option<String>)> {
         let text = &pass.text[piece.from..piece.to];
         let (anchor, alias) = marks(text);
         let out = if alias && !pass.anchors.is_empty() {
-            self.joined(pass, piece, text)
+            (self.joined(pass, piece, text)?, None)
         } else {
-            let at = |pos: usize| pos + piece.from;
-            let node = match pass.used.get(text) {
-                // the same text twice in one file (a duplicated entry)
-                Some(n) => relocate(n, &at),
-                None => {
-                    let node = match self.pieces.remove(text) {
-                        Some(n) => n,
-                        None => parse(text).ok()?,
-                    };
-                    let moved = relocate(&node, &at);
-                    pass.used.insert(text.to_string(), node);
-                    moved
-                }
+            // the piece's own entries, moved (lent) and shifted in place; the same text a
+            // second time in one file (a duplicated entry) is parsed again
+            let own = if pass.lent.contains(text) {
+                None
+            } else {
+                self.pieces.remove(text)
             };
-            entries_of(node)
+            let mut entries = match own {
+                Some(es) => es,
+                None => entries_of(parse(text).ok()?)?,
+            };
+            for e in &mut entries {
+                shift(&mut e.key, piece.from);
+                shift(&mut e.value, piece.from);
+            }
+            let lend = pass.lent.insert(text.to_string()).then(|| text.to_string());
+            (entries, lend)
         };
         if anchor {
             let n = pass.anchors.len();
@@ -318,7 +425,7 @@ impl ParseCache {
             }
             pass.anchors.push(piece);
         }
-        out
+        Some(out)
     }
 
     /// A piece that uses aliases: parsed after the anchor-defining pieces before it.
@@ -332,7 +439,7 @@ impl ParseCache {
             Some(n) => n.clone(),
             None => {
                 let cached = if pass.unchanged == k {
-                    self.pieces.remove(&key)
+                    self.joined.remove(&key)
                 } else {
                     None
                 };
@@ -373,11 +480,15 @@ impl ParseCache {
 
 /// `yaml::parse`, reusing the pieces of the text that are as they were.
 pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxError> {
+    cache.lent.clear();
     let whole = || parse(text);
-    if !cuttable(text) {
+    let lines = line_bounds(text);
+    if !cuttable(text, &lines) {
         return whole();
     }
-    let Some(parts) = parts(text) else { return whole() };
+    let Some(parts) = parts(text, &lines) else {
+        return whole();
+    };
     if parts.is_empty() {
         return whole();
     }
@@ -385,9 +496,12 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
         text,
         anchors: Vec::new(),
         unchanged: 0,
-        used: HashMap::new(),
+        used: FxHashMap::default(),
+        lent: Default::default(),
+        kept: FxHashMap::default(),
         joined_bytes: 0,
     };
+    let mut lent = Vec::new();
     let top = |(from, to): (usize, usize)| Piece {
         from,
         to,
@@ -397,13 +511,30 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
     for p in &parts {
         match p {
             Part::Whole(from, to) => match cache.entries(&mut pass, top((*from, *to))) {
-                Some(es) => entries.extend(es),
+                Some((es, lend)) => {
+                    if let Some(text) = lend {
+                        let range = entries.len()..entries.len() + es.len();
+                        lent.push(Lent {
+                            text,
+                            from: *from,
+                            top: 0,
+                            range,
+                            nested: false,
+                        });
+                    }
+                    entries.extend(es);
+                }
                 None => return whole(),
             },
             Part::Split { key, entries: pieces } => {
-                let Some(mut head) = cache.entries(&mut pass, top(*key)) else {
+                // the key's piece is copied, not lent: its value is replaced by the entries'
+                let Some((mut head, lend)) = cache.entries(&mut pass, top(*key)) else {
                     return whole();
                 };
+                if let Some(text) = lend {
+                    pass.lent.remove(&text);
+                    pass.kept.insert(text, unshifted(&head, key.0));
+                }
                 let (Some(mut entry), true) = (head.pop(), head.is_empty()) else {
                     return whole();
                 };
@@ -415,7 +546,19 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
                         nested: true,
                     };
                     match cache.entries(&mut pass, piece) {
-                        Some(es) => children.extend(es),
+                        Some((es, lend)) => {
+                            if let Some(text) = lend {
+                                let range = children.len()..children.len() + es.len();
+                                lent.push(Lent {
+                                    text,
+                                    from: *from,
+                                    top: entries.len(),
+                                    range,
+                                    nested: true,
+                                });
+                            }
+                            children.extend(es);
+                        }
                         None => return whole(),
                     }
                 }
@@ -431,7 +574,10 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
         }
     }
     cache.anchors = pass.anchors.iter().map(|p| text[p.from..p.to].to_string()).collect();
-    cache.pieces = pass.used;
+    cache.joined = pass.used;
+    // pieces of the last parse not in this one are dropped (lent ones come back with the tree)
+    cache.pieces = pass.kept;
+    cache.lent = lent;
     let start = entries.first().map_or(0, |e| e.key.span.start);
     Ok(Node {
         value: Value::Map(entries),
@@ -453,14 +599,16 @@ mod tests {
             "a: 1\nb:\n  c: 2\n  d: 3\n",
         ] {
             let mut cache = ParseCache::default();
-            assert_eq!(parse_cached(t, &mut cache).unwrap(), parse(t).unwrap(), "{t}");
-            // and again from the cache, after an edit
+            let tree = parse_cached(t, &mut cache).unwrap();
+            assert_eq!(tree, parse(t).unwrap(), "{t}");
+            cache.take_back(tree);
+            // and again from the cache, after an edit, and once more as it was
             let edited = t.replacen("x", "xy", 1);
-            assert_eq!(
-                parse_cached(&edited, &mut cache).unwrap(),
-                parse(&edited).unwrap(),
-                "{edited}"
-            );
+            for text in [edited.as_str(), t] {
+                let tree = parse_cached(text, &mut cache).unwrap();
+                assert_eq!(tree, parse(text).unwrap(), "{text}");
+                cache.take_back(tree);
+            }
         }
     }
 
@@ -470,7 +618,10 @@ mod tests {
         let mut cache = ParseCache::default();
         for t in texts {
             match (parse_cached(t, &mut cache), parse(t)) {
-                (Ok(a), Ok(b)) => assert_eq!(a, b, "{t}"),
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "{t}");
+                    cache.take_back(a);
+                }
                 (Err(a), Err(b)) => assert_eq!((a.message, a.span), (b.message, b.span), "{t}"),
                 (a, b) => panic!("{t}: {a:?} / {b:?}"),
             }
@@ -517,16 +668,49 @@ mod tests {
         agrees(&[&text]);
     }
 
+    /// What the cache holds once the tree is back: plain pieces and pieces using aliases.
+    fn held(cache: &ParseCache) -> Vec<String> {
+        cache.pieces.keys().chain(cache.joined.keys()).cloned().collect()
+    }
+
     #[test]
     fn pieces_using_aliases_are_reused() {
         let mut cache = ParseCache::default();
-        parse_cached(ANCHORED, &mut cache).unwrap();
-        let before = cache.pieces.keys().filter(|k| k.starts_with('\0')).count();
+        let tree = parse_cached(ANCHORED, &mut cache).unwrap();
+        cache.take_back(tree);
+        let before = cache.joined.len();
         assert!(before >= 3, "the pieces using aliases are kept: {before}");
         let edited = ANCHORED.replace("port: 3000", "port: 30001");
-        let kept: Vec<String> = cache.pieces.keys().cloned().collect();
-        parse_cached(&edited, &mut cache).unwrap();
-        let reparsed = cache.pieces.keys().filter(|k| !kept.contains(k)).count();
+        let kept = held(&cache);
+        let tree = parse_cached(&edited, &mut cache).unwrap();
+        cache.take_back(tree);
+        let reparsed = held(&cache).iter().filter(|k| !kept.contains(k)).count();
         assert_eq!(reparsed, 1, "only the edited service is parsed again");
+    }
+
+    /// The pieces are moved into the tree, not copied, and come back with their own spans: the
+    /// same text again takes every piece from the cache, and the tree is the whole parse's.
+    #[test]
+    fn lent_pieces_come_back() {
+        let t = "environment:\n  - A=1\nservices:\n  web:\n    port: 3000\n  api:\n    command: x\nresources:\n  db:\n    type: postgres\n";
+        let mut cache = ParseCache::default();
+        let tree = parse_cached(t, &mut cache).unwrap();
+        // `environment`, `web`, `api` and `resources` (one entry: parsed whole) lent; the key
+        // `services:` copied
+        assert_eq!((cache.lent.len(), cache.pieces.len()), (4, 1));
+        cache.take_back(tree);
+        assert_eq!((cache.lent.len(), cache.pieces.len()), (0, 5));
+        let edited = t.replace("command: x", "command: xy");
+        let tree = parse_cached(&edited, &mut cache).unwrap();
+        assert_eq!(tree, parse(&edited).unwrap());
+        cache.take_back(tree);
+        let pieces: Vec<Vec<Entry>> = held(&cache).iter().map(|k| cache.pieces[k].clone()).collect();
+        assert!(
+            pieces.iter().flatten().all(|e| e.key.span.start < 40),
+            "each piece's spans are its own again, not the whole text's"
+        );
+        // a tree not given back: the next parse parses those pieces again, and agrees
+        let _ = parse_cached(t, &mut cache).unwrap();
+        assert_eq!(parse_cached(t, &mut cache).unwrap(), parse(t).unwrap());
     }
 }
