@@ -234,15 +234,19 @@ impl<'a> Cx<'a> {
             }
         };
         let mut out: Vec<(String, &'n Node, &'n Node)> = Vec::with_capacity(entries.len());
-        let mut seen: std::collections::HashSet<String, rustc_hash::FxBuildHasher> =
-            std::collections::HashSet::with_capacity_and_hasher(entries.len(), rustc_hash::FxBuildHasher);
+        // the names so far: a set for a large map; a small one (a service's keys) looks through
+        // `out`, which holds each name once
+        let mut seen: Option<std::collections::HashSet<String, rustc_hash::FxBuildHasher>> = (entries.len() > 32)
+            .then(|| std::collections::HashSet::with_capacity_and_hasher(entries.len(), rustc_hash::FxBuildHasher));
         for e in entries {
             let Some(name) = self.key_name(&e.key, path) else {
                 continue;
             };
-            if !seen.insert(name.clone())
-                && let Some(first) = out.iter().find(|(k, _, _)| *k == name)
-            {
+            let again = match &mut seen {
+                Some(seen) => !seen.insert(name.clone()),
+                None => out.iter().any(|(k, _, _)| *k == name),
+            };
+            if again && let Some(first) = out.iter().find(|(k, _, _)| *k == name) {
                 let first_span = self.span(first.1);
                 let d = self
                     .diag(

@@ -67,45 +67,43 @@ pub fn interpolate(text: &str, base: usize, env: &BTreeMap<String, String>) -> R
     }
     let mut out = String::with_capacity(text.len());
     // one record per `${` at most: reserved at once (growing by doubling would peak at twice that)
-    let mut subs = Vec::with_capacity(text.matches("${").count());
+    let opening = memchr::memmem::Finder::new("${");
+    let mut subs = Vec::with_capacity(opening.find_iter(text.as_bytes()).count());
     let mut names: Vec<String> = Vec::new();
     let mut index: BTreeMap<&str, u32> = BTreeMap::new();
     let bytes = text.as_bytes();
     let mut lit_start = 0;
-    let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'$' && bytes[i + 1] == b'{' {
-            if let Some(close) = text[i + 2..].find('}') {
-                let name = &text[i + 2..i + 2 + close];
-                let end = i + 2 + close + 1;
-                out.push_str(&text[lit_start..i]);
-                let value = env.get(name);
-                let start_out = out.len();
-                if let Some(v) = value {
-                    if out.len() + v.len() > MAX_TEXT {
-                        return Err(TooLarge(out.len() + v.len()));
-                    }
-                    out.push_str(v);
-                }
-                let id = *index.entry(name).or_insert_with(|| {
-                    names.push(name.to_string());
-                    (names.len() - 1) as u32
-                });
-                subs.push(Sub {
-                    out: start_out as u32,
-                    out_len: (out.len() - start_out) as u32,
-                    orig: (base + i) as u32,
-                    orig_len: (end - i) as u32,
-                    name: id,
-                    set: value.is_some(),
-                });
-                i = end;
-                lit_start = end;
-                continue;
-            }
+    let mut from = 0;
+    // each `${` in turn (a substitution's own text is not searched again)
+    while let Some(i) = opening.find(&bytes[from..]).map(|at| from + at) {
+        let Some(close) = memchr::memchr(b'}', &bytes[i + 2..]) else {
             break; // no closing brace anywhere after: nothing more can match
+        };
+        let name = &text[i + 2..i + 2 + close];
+        let end = i + 2 + close + 1;
+        out.push_str(&text[lit_start..i]);
+        let value = env.get(name);
+        let start_out = out.len();
+        if let Some(v) = value {
+            if out.len() + v.len() > MAX_TEXT {
+                return Err(TooLarge(out.len() + v.len()));
+            }
+            out.push_str(v);
         }
-        i += 1;
+        let id = *index.entry(name).or_insert_with(|| {
+            names.push(name.to_string());
+            (names.len() - 1) as u32
+        });
+        subs.push(Sub {
+            out: start_out as u32,
+            out_len: (out.len() - start_out) as u32,
+            orig: (base + i) as u32,
+            orig_len: (end - i) as u32,
+            name: id,
+            set: value.is_some(),
+        });
+        from = end;
+        lit_start = end;
     }
     if out.len() + (text.len() - lit_start) > MAX_TEXT {
         return Err(TooLarge(out.len() + text.len() - lit_start));
