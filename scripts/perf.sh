@@ -44,5 +44,6 @@ done
 echo "build 500: $(peak "$bin" build "$work/g500/convox.yml" --out-dir "$work/out")"
 echo "  output: $(du -sb "$work/out" | cut -f1) bytes, $(find "$work/out" -type f | wc -l) files"
 echo "diff 500: $(peak "$bin" diff "$work/g500c/convox.yml" --against "$work/out" --app g500)"
-hyperfine -N --warmup 20 -r 200 "$bin validate $work/m3/convox.yml" "$bin validate $work/full/convox.yml"
+# full.yml (convox's fixture) has errors convoxc reports: exit 1 is its answer (-i)
+hyperfine -N -i --warmup 20 -r 200 "$bin validate $work/m3/convox.yml" "$bin validate $work/full/convox.yml"
 hyperfine --warmup 2 -r 10 "$bin diff $work/g500c/convox.yml --against $work/out --app g500"
