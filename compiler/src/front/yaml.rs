@@ -951,6 +951,139 @@ mod tests {
         assert!(agree(&text));
     }
 
+    /// Documents made at random from the shapes manifests use — block and flow maps and lists,
+    /// every scalar spelling of the table above, quoted and block scalars, comments, anchors,
+    /// aliases, merge keys, duplicate and empty values — read both ways: where the event reader
+    /// gives a tree, it is serde-saphyr's, span for span.
+    #[test]
+    fn random_documents_read_both_ways_agree() {
+        struct Gen {
+            state: u64,
+            anchors: Vec<String>,
+            text: String,
+        }
+        impl Gen {
+            fn next(&mut self, n: usize) -> usize {
+                // xorshift64*: the same documents on every run
+                self.state ^= self.state >> 12;
+                self.state ^= self.state << 25;
+                self.state ^= self.state >> 27;
+                (self.state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) as usize % n
+            }
+            fn scalar(&mut self) -> String {
+                const WORDS: [&str; 24] = [
+                    "web",
+                    "yes",
+                    "No",
+                    "on",
+                    "~",
+                    "null",
+                    "3000",
+                    "-1",
+                    "0x1F",
+                    "1_000",
+                    "007",
+                    "1.5",
+                    "1e3",
+                    ".inf",
+                    "bin/run x",
+                    "a:b",
+                    "\"q: x\"",
+                    "'it''s'",
+                    "\"\"",
+                    "12:30",
+                    "2026-12-07",
+                    "y",
+                    "é",
+                    "*x",
+                ];
+                WORDS[self.next(WORDS.len())].to_string()
+            }
+            fn node(&mut self, indent: usize, depth: usize) {
+                let pad = " ".repeat(indent);
+                let choice = if depth > 3 { self.next(3) } else { self.next(9) };
+                match choice {
+                    0..=2 => {
+                        let v = self.scalar();
+                        self.text.push_str(&format!(" {v}\n"));
+                    }
+                    3 => {
+                        let a = format!("a{}", self.anchors.len());
+                        self.text.push_str(&format!(" &{a}"));
+                        self.anchors.push(a);
+                        self.map(indent + 2, depth + 1);
+                    }
+                    4 if !self.anchors.is_empty() => {
+                        let i = self.next(self.anchors.len());
+                        let a = self.anchors[i].clone();
+                        self.text.push_str(&format!(" *{a}\n"));
+                    }
+                    5 => {
+                        let items: Vec<String> = (0..self.next(4)).map(|_| self.scalar()).collect();
+                        self.text.push_str(&format!(" [{}]\n", items.join(", ")));
+                    }
+                    6 => self.text.push_str(&format!(" |\n{pad}  line one\n{pad}  line: two\n")),
+                    7 => {
+                        self.text.push('\n');
+                        for _ in 0..1 + self.next(3) {
+                            self.text.push_str(&format!("{pad}  -"));
+                            self.node(indent + 4, depth + 1);
+                        }
+                    }
+                    _ => self.map(indent + 2, depth + 1),
+                }
+            }
+            fn map(&mut self, indent: usize, depth: usize) {
+                self.text.push('\n');
+                let pad = " ".repeat(indent);
+                for i in 0..1 + self.next(4) {
+                    match self.next(8) {
+                        0 if !self.anchors.is_empty() => {
+                            let i = self.next(self.anchors.len());
+                            let a = self.anchors[i].clone();
+                            self.text.push_str(&format!("{pad}<<: *{a}\n"));
+                        }
+                        1 => self.text.push_str(&format!("{pad}# a comment\n")),
+                        2 => self.text.push_str(&format!("{pad}k{i}:\n")),
+                        3 => self.text.push_str(&format!("{pad}k0: again\n")),
+                        _ => {
+                            self.text.push_str(&format!("{pad}k{i}:"));
+                            self.node(indent, depth);
+                        }
+                    }
+                }
+            }
+        }
+        let (mut read_both_ways, mut handed_over) = (0, 0);
+        for seed in 1..=3000u64 {
+            let mut g = Gen {
+                state: seed.wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                anchors: Vec::new(),
+                text: String::new(),
+            };
+            g.text.push_str("top:");
+            g.map(2, 0);
+            let text = g
+                .text
+                .strip_prefix("top:\n")
+                .map(|t| t.replace("\n  ", "\n"))
+                .unwrap_or(g.text);
+            let text = text.strip_prefix("  ").unwrap_or(&text).to_string();
+            if agree(&text) {
+                read_both_ways += 1;
+            } else {
+                handed_over += 1;
+            }
+        }
+        eprintln!("{read_both_ways} read both ways, {handed_over} handed over");
+        // most documents are read by the event reader (the rest: an alias to an anchor still open,
+        // `.inf`, a syntax error), so the comparison covers it
+        assert!(
+            read_both_ways > 2000,
+            "{read_both_ways} read both ways, {handed_over} handed over"
+        );
+    }
+
     #[test]
     fn the_event_reader_hands_over_what_it_does_not_cover() {
         for text in [
