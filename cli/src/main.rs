@@ -145,7 +145,9 @@ fn deprecations(command: &Command) {
 ///
 /// Decided before the allocator's own start-up touches its first pages: run from `.init_array`
 /// with a priority, ahead of the allocator's constructor (which has none), with the arguments glibc
-/// hands such functions, and allocating nothing.
+/// hands such functions, and allocating nothing. The flag passes to the programs such a command
+/// starts (`exec`'s session-manager plugin): they run without huge pages, as the small programs
+/// they are would choose (it makes `validate` faster). The image builds of `deploy` keep them.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod huge_pages {
     use std::ffi::{CStr, c_char, c_int};
