@@ -119,13 +119,7 @@ fn parse_with_saphyr(text: &str) -> Result<Node, SyntaxError> {
     options.merge_keys = serde_saphyr::MergeKeyPolicy::AsOrdinary;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::PassThrough;
     options.with_snippet = false;
-    // The parser's alias/anchor heuristic refuses 100 aliases of fewer than a tenth as many
-    // anchors: an ordinary manifest where 100 services merge one `x-defaults` (convox's Go loader
-    // takes it). What stops an expansion bomb is the rest of the budget, kept: the events replayed
-    // through aliases, nodes and depth are capped (`a_yaml_bomb_is_still_refused`).
-    let mut budget = serde_saphyr::Budget::default();
-    budget.enforce_alias_anchor_ratio = false;
-    options.budget = Some(budget);
+    options.budget = Some(budget());
     match serde_saphyr::from_str_with_options::<Spanned<Raw>>(text, options) {
         Ok(raw) => {
             let mut node = from_saphyr(raw, text);
@@ -151,17 +145,41 @@ fn parse_with_saphyr(text: &str) -> Result<Node, SyntaxError> {
     }
 }
 
-/// Where [`read`] hands over to serde-saphyr, at half of each cap of serde-saphyr's default budget
-/// (events, nodes including those reached through aliases, depth, anchors, aliases, merge keys,
-/// scalar bytes), so that a document [`read`] takes is one serde-saphyr takes too.
-mod caps {
-    pub const EVENTS: usize = 500_000;
-    pub const NODES: usize = 125_000;
-    pub const DEPTH: usize = 32;
-    pub const ANCHORS: usize = 25_000;
-    pub const ALIASES: usize = 25_000;
-    pub const MERGE_KEYS: usize = 5_000;
-    pub const SCALAR_BYTES: usize = 32 * 1024 * 1024;
+/// The budget serde-saphyr parses under: its defaults, but for the alias/anchor ratio heuristic,
+/// which refuses 100 aliases of fewer than a tenth as many anchors — an ordinary manifest where 100
+/// services merge one `x-defaults` (convox's Go loader takes it). What stops an expansion bomb is
+/// the rest of the budget, kept: events, nodes and depth are capped (`a_yaml_bomb_is_still_refused`).
+fn budget() -> serde_saphyr::Budget {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.enforce_alias_anchor_ratio = false;
+    budget
+}
+
+/// Where [`read`] hands over to serde-saphyr: at half of each cap of [`budget`] (events, nodes
+/// including those reached through aliases, depth, anchors, aliases, merge keys, scalar bytes), so
+/// that a document [`read`] takes is one serde-saphyr takes too.
+struct Caps {
+    events: usize,
+    nodes: usize,
+    depth: usize,
+    anchors: usize,
+    aliases: usize,
+    merge_keys: usize,
+    scalar_bytes: usize,
+}
+
+impl Caps {
+    fn half_of(b: &serde_saphyr::Budget) -> Self {
+        Caps {
+            events: b.max_events / 2,
+            nodes: b.max_nodes / 2,
+            depth: b.max_depth / 2,
+            anchors: b.max_anchors / 2,
+            aliases: b.max_aliases / 2,
+            merge_keys: b.max_merge_keys / 2,
+            scalar_bytes: b.max_total_scalar_bytes / 2,
+        }
+    }
 }
 
 /// A collection being read: its node so far, what it holds, and for a map the key read last.
@@ -188,11 +206,13 @@ struct Anchored {
 /// serde-saphyr.
 fn read(text: &str) -> Option<Node> {
     use granit_parser::{Event, Parser, ScalarStyle, StrInput};
-    // serde-saphyr's parser settings (its default budget's), so that both accept the same text.
+    // the parser settings serde-saphyr derives from the budget, so that both accept the same text
+    let b = budget();
+    let caps = Caps::half_of(&b);
     let options = granit_parser::options! {
-        simple_key_max_lookahead: 1024,
-        flow_nesting_limit: 255,
-        block_nesting_limit: 255,
+        simple_key_max_lookahead: b.simple_key_max_lookahead,
+        flow_nesting_limit: b.flow_nesting_limit,
+        block_nesting_limit: granit_parser::Options::default().block_nesting_limit.max(b.max_depth + 1),
         emit_comments: false,
     };
     let mut parser = Parser::with_options(StrInput::new(text), options);
@@ -208,7 +228,7 @@ fn read(text: &str) -> Option<Node> {
     loop {
         let (event, at) = parser.next_event()?.ok()?;
         events += 1;
-        if events > caps::EVENTS {
+        if events > caps.events {
             return None;
         }
         // A finished node, its size and height, the anchor it defines, and the nodes it adds to
@@ -219,7 +239,7 @@ fn read(text: &str) -> Option<Node> {
             Event::StreamEnd => return root,
             Event::Scalar(value, style, anchor, None) => {
                 scalar_bytes += value.len();
-                if scalar_bytes > caps::SCALAR_BYTES {
+                if scalar_bytes > caps.scalar_bytes {
                     return None;
                 }
                 let value = if style == ScalarStyle::Plain {
@@ -235,7 +255,7 @@ fn read(text: &str) -> Option<Node> {
                 (node, 1, 0, anchor, 1)
             }
             Event::SequenceStart(_, anchor, None) | Event::MappingStart(_, anchor, None) => {
-                if open.len() >= caps::DEPTH {
+                if open.len() >= caps.depth {
                     return None;
                 }
                 let value = if matches!(event, Event::SequenceStart(..)) {
@@ -267,7 +287,7 @@ fn read(text: &str) -> Option<Node> {
             Event::Alias(id) => {
                 aliases += 1;
                 let a = anchors.get(id)?.as_ref()?;
-                if aliases > caps::ALIASES || open.len() + a.height > caps::DEPTH {
+                if aliases > caps.aliases || open.len() + a.height > caps.depth {
                     return None;
                 }
                 (aliased(&a.node, span(&at)?), a.size, a.height, 0, a.size)
@@ -276,11 +296,11 @@ fn read(text: &str) -> Option<Node> {
             _ => return None,
         };
         nodes += added;
-        if nodes > caps::NODES {
+        if nodes > caps.nodes {
             return None;
         }
         if anchor != 0 {
-            if anchor > caps::ANCHORS {
+            if anchor > caps.anchors {
                 return None;
             }
             if anchors.len() <= anchor {
@@ -307,7 +327,7 @@ fn read(text: &str) -> Option<Node> {
                 None => {
                     if matches!(&node.value, Value::Str(k) if k == "<<") {
                         merge_keys += 1;
-                        if merge_keys > caps::MERGE_KEYS {
+                        if merge_keys > caps.merge_keys {
                             return None;
                         }
                     }
