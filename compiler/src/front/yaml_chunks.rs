@@ -42,9 +42,28 @@ pub struct ParseCache {
 struct Lent {
     text: String,
     from: usize,
-    top: usize,
+    /// The top-level entry whose block map holds them, or none: top-level entries themselves.
+    within: Option<usize>,
     range: std::ops::Range<usize>,
-    nested: bool,
+}
+
+/// Appends a piece's entries to `into` (the top-level entries, or those of the block map of
+/// top-level entry `within`), noting them in `lent` when the piece was lent (`text`).
+fn place(
+    lent: &mut Vec<Lent>,
+    (text, from, within): (Option<String>, usize, Option<usize>),
+    into: &mut Vec<Entry>,
+    entries: Vec<Entry>,
+) {
+    if let Some(text) = text {
+        lent.push(Lent {
+            text,
+            from,
+            within,
+            range: into.len()..into.len() + entries.len(),
+        });
+    }
+    into.extend(entries);
 }
 
 /// A part of the text: a top-level entry parsed whole, or one whose value is a block map parsed
@@ -373,8 +392,8 @@ impl ParseCache {
         };
         // last first: taking a range out leaves the places before it as they were
         while let Some(l) = self.lent.pop() {
-            let entries = if l.nested {
-                match top.get_mut(l.top).map(|e| &mut e.value.value) {
+            let entries = if let Some(within) = l.within {
+                match top.get_mut(within).map(|e| &mut e.value.value) {
                     Some(Value::Map(es)) if l.range.end <= es.len() => es,
                     _ => continue,
                 }
@@ -511,19 +530,7 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
     for p in &parts {
         match p {
             Part::Whole(from, to) => match cache.entries(&mut pass, top((*from, *to))) {
-                Some((es, lend)) => {
-                    if let Some(text) = lend {
-                        let range = entries.len()..entries.len() + es.len();
-                        lent.push(Lent {
-                            text,
-                            from: *from,
-                            top: 0,
-                            range,
-                            nested: false,
-                        });
-                    }
-                    entries.extend(es);
-                }
+                Some((es, lend)) => place(&mut lent, (lend, *from, None), &mut entries, es),
                 None => return whole(),
             },
             Part::Split { key, entries: pieces } => {
@@ -546,19 +553,7 @@ pub fn parse_cached(text: &str, cache: &mut ParseCache) -> Result<Node, SyntaxEr
                         nested: true,
                     };
                     match cache.entries(&mut pass, piece) {
-                        Some((es, lend)) => {
-                            if let Some(text) = lend {
-                                let range = children.len()..children.len() + es.len();
-                                lent.push(Lent {
-                                    text,
-                                    from: *from,
-                                    top: entries.len(),
-                                    range,
-                                    nested: true,
-                                });
-                            }
-                            children.extend(es);
-                        }
+                        Some((es, lend)) => place(&mut lent, (lend, *from, Some(entries.len())), &mut children, es),
                         None => return whole(),
                     }
                 }
